@@ -1,0 +1,1 @@
+"""Authentication middleware, the access guard and the OpenAPI security scheme."""

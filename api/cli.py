@@ -1,0 +1,171 @@
+"""The `kt1vet` command line; the same commands hang under `litestar kt1vet` via the plugin."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from vetting.settings import Settings, SettingsError, get_settings
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.command("serve")
+@click.option("--workers", default=1, show_default=True, help="server worker processes")
+def serve(workers: int) -> None:
+    """Migrate, load reference data, then serve the API (what `make run` runs)."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    from vetting.bootstrap import prepare
+
+    settings = _settings()
+    report = asyncio.run(prepare(settings, create_admin=True))
+    if report.first_admin_password:
+        click.echo("=" * 72)
+        click.echo("First administrator created. This password is shown once and must be")
+        click.echo("changed at first login (Mật khẩu dùng một lần, phải đổi khi đăng nhập):")
+        click.echo(f"  username: admin\n  password: {report.first_admin_password}")
+        click.echo("=" * 72)
+    click.echo(f"KT1 registry on http://{settings.host}:{settings.port} "
+               f"(OpenAPI at /schema)")
+    Granian("api.app:create_app", factory=True, address=settings.host, port=settings.port,
+            interface=Interfaces.ASGI, workers=workers, log_access=False).serve()
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema and reference data."""
+
+
+@db_group.command("upgrade")
+def db_upgrade() -> None:
+    """Apply migrations and load or refresh the reference data."""
+    from vetting.bootstrap import prepare
+
+    report = asyncio.run(prepare(_settings(), create_admin=False)).reference
+    click.echo(f"schema at head; {report.provinces} provinces, {report.units} units, "
+               f"{report.legacy_codes} legacy codes ({report.changed} changed)")
+
+
+def _run_with_db(work: Callable[..., Any]) -> Any:
+    """Run `work(session, keys, settings)` in one transaction against the configured database."""
+    from vetting.db import Database
+    from vetting.keys import RegistryKeys
+
+    settings = _settings()
+
+    async def runner() -> Any:
+        database = Database(settings.database_url)
+        try:
+            keys = RegistryKeys.open(settings.keys_dir)
+            async with database.transaction() as session:
+                return await work(session, keys, settings)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(runner())
+
+
+@click.group("users")
+def users_group() -> None:
+    """Accounts."""
+
+
+@users_group.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(
+    ["admin", "post_hr", "police_officer", "police_lead", "dispatcher", "inspector"]))
+@click.option("--province", default=None, help="province code, e.g. 51")
+@click.option("--unit", default=None, help="unit code, e.g. POST-51 or POLICE-51")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+def users_create(username: str, role: str, province: str | None, unit: str | None,
+                 password_stdin: bool) -> None:
+    """Create an account and print its id."""
+    from vetting.accounts.users import create_user
+    from vetting.errors import DomainError
+    from vetting.principal import Actor, Context
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+
+    async def work(session: Any, _keys: Any, settings: Settings) -> str:
+        ctx = Context(actor=Actor(id=None, role="system", username="cli"))
+        created = await create_user(session, ctx, username=username, role=role,
+                                    province=province, unit=unit, password=password,
+                                    policy=settings.policy)
+        if created.one_time_password:
+            click.echo(f"one-time password: {created.one_time_password}", err=True)
+        return created.user.id
+
+    try:
+        click.echo(_run_with_db(work))
+    except DomainError as exc:
+        _fail(f"{exc.extra.get('field', exc.code)}: {exc.detail}", 2)
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The tamper-evident audit log."""
+
+
+@audit_group.command("verify")
+@click.option("--checkpoint", "checkpoint_file", type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), help="a checkpoint saved earlier (JSON from /audit/checkpoint)")
+def audit_verify(checkpoint_file: Path | None) -> None:
+    """Recompute every leaf and the root; exit 1 naming the first bad entry."""
+    from crypto.checkpoints import Checkpoint
+    from vetting.audit.verify import verify_log
+
+    saved, signature = None, ""
+    if checkpoint_file is not None:
+        try:
+            data = json.loads(checkpoint_file.read_text(encoding="utf-8"))
+            saved = Checkpoint(origin=data["origin"], size=int(data["size"]),
+                               root=bytes.fromhex(data["root"]), timestamp=data["timestamp"])
+            signature = str(data["signature"])
+        except (ValueError, KeyError, TypeError) as exc:
+            _fail(f"{checkpoint_file}: not a saved checkpoint ({exc})", 2)
+
+    async def work(session: Any, keys: Any, _settings: Settings) -> Any:
+        return await verify_log(session, audit_jwk=keys.audit_jwk(), saved=saved,
+                                saved_signature=signature)
+
+    report = _run_with_db(work)
+    click.echo(f"size: {report.size}\nroot: {report.root.hex()}")
+    if report.intact:
+        click.echo("audit log intact")
+        return
+    if report.first_bad_seq is not None:
+        click.echo(f"first bad sequence number: {report.first_bad_seq}")
+    for problem in report.problems:
+        click.echo(f"TAMPERED: {problem}")
+    sys.exit(1)
+
+
+def register_commands(group: click.Group) -> None:
+    for command in (serve, db_group, users_group, audit_group):
+        group.add_command(command)
+
+
+@click.group(name="kt1vet")
+def main() -> None:
+    """KT1 vetting registry."""
+
+
+register_commands(main)

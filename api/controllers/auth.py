@@ -1,0 +1,131 @@
+"""Login, refresh, logout, me, password change and TOTP enrolment."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.params import JSONBody
+
+from api.problems import documented, problem
+from api.schemas import Strict
+from api.state import Ctx, Db, Reg
+from vetting.accounts import sessions
+from vetting.accounts.tokens import TokenPair
+
+Username = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+Otp = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}$")]
+
+#: One answer for every failed login, whatever the cause (unknown user, bad password, lock).
+LOGIN_FAILED = ("INVALID_CREDENTIALS", "the username, password or one-time code is wrong")
+
+
+class LoginIn(Strict):
+    username: Username
+    password: Password
+    otp: Otp | None = None
+
+
+class RefreshIn(Strict):
+    refresh_token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class PasswordIn(Strict):
+    current_password: Password
+    new_password: Password
+
+
+class OtpIn(Strict):
+    otp: Otp
+
+
+class TokenOut(msgspec.Struct, kw_only=True):
+    access_token: str
+    refresh_token: str
+    token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
+    expires_in: int
+    password_change_required: bool = False
+    mfa_enrolment_required: bool = False
+
+
+class MeOut(msgspec.Struct, kw_only=True):
+    id: str
+    username: str
+    role: str
+    province: str | None
+    unit: str | None
+    setup_required: bool
+
+
+class EnrolOut(msgspec.Struct, kw_only=True):
+    otpauth_uri: str
+
+
+def _tokens(pair: TokenPair, **flags: bool) -> TokenOut:
+    return TokenOut(access_token=pair.access_token, refresh_token=pair.refresh_token,
+                    expires_in=pair.expires_in, **flags)
+
+
+def _unauthorized(code: str, detail: str) -> Response[Any]:
+    return problem(401, code, detail, headers={"WWW-Authenticate": 'Bearer realm="kt1"'})
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["auth"]  # noqa: RUF012
+
+    @post("/login", opt={"public": True}, status_code=200, responses=documented(400, 401))
+    async def login(self, data: JSONBody[LoginIn], db: Db, ctx: Ctx,
+                    registry: Reg) -> Response[Any]:
+        result = await sessions.login(db, ctx, registry.keys, registry.settings.policy,
+                                      username=data.username, password=data.password,
+                                      otp=data.otp)
+        if result.tokens is None:
+            return _unauthorized(*LOGIN_FAILED)  # committed: the failure counts and is audited
+        return Response(_tokens(result.tokens,
+                                password_change_required=result.password_change_required,
+                                mfa_enrolment_required=result.mfa_enrolment_required),
+                        headers={"Cache-Control": "no-store"})
+
+    @post("/refresh", opt={"public": True}, status_code=200, responses=documented(400, 401))
+    async def refresh(self, data: JSONBody[RefreshIn], db: Db, ctx: Ctx,
+                      registry: Reg) -> Response[Any]:
+        pair = await sessions.refresh(db, ctx, registry.keys, refresh_token=data.refresh_token)
+        if pair is None:
+            return _unauthorized("INVALID_REFRESH_TOKEN", "the refresh token is not valid")
+        return Response(_tokens(pair), headers={"Cache-Control": "no-store"})
+
+    @post("/logout", opt={"action": "auth.session"}, status_code=204, responses=documented(401))
+    async def logout(self, db: Db, ctx: Ctx) -> None:
+        await sessions.logout(db, ctx)
+
+    @get("/me", opt={"action": "auth.session", "read_only": True}, responses=documented(401))
+    async def me(self, ctx: Ctx) -> MeOut:
+        actor = ctx.actor
+        return MeOut(id=actor.id or "", username=actor.username, role=actor.role,
+                     province=actor.province, unit=actor.unit, setup_required=actor.restricted)
+
+    @post("/password", opt={"action": "auth.password"}, status_code=200,
+          responses=documented(400, 401, 422))
+    async def change_password(self, data: JSONBody[PasswordIn], db: Db, ctx: Ctx,
+                              registry: Reg) -> TokenOut:
+        pair = await sessions.change_password(db, ctx, registry.keys, registry.settings.policy,
+                                              current=data.current_password,
+                                              new=data.new_password)
+        return _tokens(pair)
+
+    @post("/mfa/enrol", opt={"action": "auth.mfa"}, status_code=200,
+          responses=documented(401, 409))
+    async def enrol(self, db: Db, ctx: Ctx, registry: Reg) -> EnrolOut:
+        return EnrolOut(otpauth_uri=await sessions.enrol_totp(db, ctx, registry.keys))
+
+    @post("/mfa/confirm", opt={"action": "auth.mfa"}, status_code=200,
+          responses=documented(400, 401, 409, 422))
+    async def confirm(self, data: JSONBody[OtpIn], db: Db, ctx: Ctx,
+                      registry: Reg) -> Response[Any]:
+        if not await sessions.confirm_totp(db, ctx, registry.keys, otp=data.otp):
+            return problem(422, "INVALID_OTP", "the one-time code is wrong",
+                           invalid_params=[{"name": "otp", "reason": "INVALID_OTP", "in": "body"}])
+        return Response({"mfa": "enrolled"})

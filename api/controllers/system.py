@@ -1,0 +1,40 @@
+"""Liveness, readiness and the published public keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Response, get
+from sqlalchemy import text
+
+from api.problems import documented, problem
+from api.state import Reg
+from vetting.migrate import current_revision, head_revision
+
+
+class SystemController(Controller):
+    tags = ["system"]  # noqa: RUF012
+
+    @get("/health", opt={"public": True}, summary="Liveness")
+    async def health(self) -> dict[str, str]:
+        return {"status": "ok"}
+
+    @get("/ready", opt={"public": True}, summary="Readiness: database reachable, schema at head",
+         responses=documented(503))
+    async def ready(self, registry: Reg) -> Response[Any]:
+        try:
+            async with registry.db.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            revision = await current_revision(registry.db.engine)
+        except Exception:  # the database is down or unreachable: say so, nothing more
+            return problem(503, "DATABASE_UNAVAILABLE", "the database is not reachable")
+        head = head_revision()
+        if revision != head:
+            return problem(503, "MIGRATIONS_PENDING", "the schema is not at the latest migration",
+                           current=revision, head=head)
+        return Response({"status": "ready", "revision": revision})
+
+    @get("/.well-known/jwks.json", opt={"public": True}, summary="Published verification keys")
+    async def jwks(self, registry: Reg) -> Response[dict[str, Any]]:
+        keys: list[dict[str, Any]] = [registry.keys.audit_jwk()]
+        return Response({"keys": keys}, headers={"Cache-Control": "public, max-age=300"})

@@ -1,0 +1,72 @@
+"""The core plugin: routes, dependencies, errors, OpenAPI, security and the CLI."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from click import Group
+from litestar import Litestar
+from litestar.config.app import AppConfig
+from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.plugins import CLIPluginProtocol, InitPluginProtocol
+
+from api.auth.middleware import BearerSecurity
+from api.controllers.audit import AuditController
+from api.controllers.auth import AuthController
+from api.controllers.system import SystemController
+from api.controllers.users import UserController
+from api.problems import EXCEPTION_HANDLERS
+from api.request_id import RequestIdMiddleware
+from api.state import Registry, provide_context, provide_registry, provide_session
+from vetting.db import Database
+from vetting.keys import RegistryKeys
+from vetting.settings import Settings
+
+MAX_BODY_BYTES = 1_048_576
+ROUTE_HANDLERS = [SystemController, AuthController, UserController, AuditController]
+
+
+class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
+    def __init__(self, settings: Settings, database: Database | None = None) -> None:
+        self.settings = settings
+        self.database = database
+
+    def on_cli_init(self, cli: Group) -> None:
+        from api.cli import register_commands
+
+        register_commands(cli)
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config.route_handlers.extend(ROUTE_HANDLERS)
+        app_config.dependencies.update({
+            "db": Provide(provide_session),
+            "ctx": Provide(provide_context, sync_to_thread=False),
+            "registry": Provide(provide_registry, sync_to_thread=False),
+        })
+        app_config.exception_handlers.update(EXCEPTION_HANDLERS)
+        app_config.middleware.insert(0, DefineMiddleware(RequestIdMiddleware))
+        app_config.openapi_config = OpenAPIConfig(
+            title="KT1 vetting registry", version="1.0.0", path="/schema",
+            description="Vetting of Post workers for KT1 (state-secret) mail.",
+            render_plugins=[ScalarRenderPlugin()],
+        )
+        app_config.lifespan.append(self._lifespan)
+        app_config.debug = False
+        return BearerSecurity().on_app_init(app_config)
+
+    @asynccontextmanager
+    async def _lifespan(self, app: Litestar) -> AsyncIterator[None]:
+        database = self.database or Database(self.settings.database_url)
+        keys = RegistryKeys.open(self.settings.keys_dir)
+        app.state.registry = Registry(settings=self.settings, db=database, keys=keys)
+        try:
+            yield
+        finally:
+            if self.database is None:
+                await database.dispose()
+            logging.getLogger("kt1.api").debug("registry closed")

@@ -1,0 +1,58 @@
+"""Who may do what: one declarative table of role × action → scope rule.
+
+Guards consult `scope_for`; services apply the returned scope inside their
+queries, so an object outside it is simply not found. An action missing from
+the table is denied to everyone (deny by default).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Scope(StrEnum):
+    ALL = "all"            # every province (admin, and read-only global views)
+    PROVINCE = "province"  # the caller's province
+    UNIT = "unit"          # the caller's own unit (post_hr, dispatcher, police)
+    SELF = "self"          # the caller's own account
+
+
+ADMIN = "admin"
+POST_HR = "post_hr"
+POLICE_OFFICER = "police_officer"
+POLICE_LEAD = "police_lead"
+DISPATCHER = "dispatcher"
+INSPECTOR = "inspector"
+ROLES = (ADMIN, POST_HR, POLICE_OFFICER, POLICE_LEAD, DISPATCHER, INSPECTOR)
+POLICE = (POLICE_OFFICER, POLICE_LEAD)
+
+_EVERY_ROLE_SELF = {role: Scope.SELF for role in ROLES}
+
+ACCESS: dict[str, dict[str, Scope]] = {
+    # own session and account
+    "auth.session": _EVERY_ROLE_SELF,
+    "auth.password": _EVERY_ROLE_SELF,
+    "auth.mfa": _EVERY_ROLE_SELF,
+    # account administration
+    "users.read": {ADMIN: Scope.ALL},
+    "users.manage": {ADMIN: Scope.ALL},
+    # the audit log
+    "audit.read": {ADMIN: Scope.ALL, INSPECTOR: Scope.ALL},
+}
+
+#: What a user may still do while the password must change or MFA is not yet enrolled.
+RESTRICTED_ACTIONS = frozenset({"auth.session", "auth.password", "auth.mfa"})
+
+#: Which roles must hold a unit, and of which kind; an inspector holds a province.
+UNIT_KIND_BY_ROLE: dict[str, str] = {
+    POST_HR: "post",
+    DISPATCHER: "post",
+    POLICE_OFFICER: "police",
+    POLICE_LEAD: "police",
+}
+PROVINCE_ROLES = frozenset({INSPECTOR})
+
+
+def scope_for(role: str, action: str) -> Scope | None:
+    """The scope `role` has for `action`, or None when it is not allowed at all."""
+    return ACCESS.get(action, {}).get(role)

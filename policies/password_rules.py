@@ -1,0 +1,124 @@
+"""Password acceptance rules after NIST SP 800-63B-4 (section 3.1.1.2).
+
+Length and a blocklist, not composition rules: "P@ssw0rd!" patterns make passwords
+harder to remember without making them harder to guess. Pure functions; the packaged
+blocklist is read once.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+__all__ = [
+    "MAX_LENGTH",
+    "MIN_LENGTH_MFA",
+    "MIN_LENGTH_SINGLE_FACTOR",
+    "PasswordProblem",
+    "check_password",
+]
+
+MIN_LENGTH_SINGLE_FACTOR = 15
+MIN_LENGTH_MFA = 8
+MAX_LENGTH = 128
+_MIN_CONTEXT_WORD = 3
+_BLOCKLIST = "common_passwords.txt"
+# Words an attacker targeting this service tries first.
+_SERVICE_WORDS = ("kt1", "buudien", "buu dien", "congan", "vnpost")
+
+
+@dataclass(frozen=True)
+class PasswordProblem:
+    """One reason a password is refused; Vietnamese text is the default UI message."""
+
+    code: str
+    message_vi: str
+    message_en: str
+
+
+@functools.cache
+def _blocklist() -> frozenset[str]:
+    try:
+        text = resources.files("policies").joinpath(_BLOCKLIST).read_text(encoding="utf-8")
+    except NotADirectoryError:
+        # A stale editable install makes this package a namespace package, which
+        # Python 3.11's importlib.resources cannot read; the file sits next to us.
+        text = Path(__file__).with_name(_BLOCKLIST).read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
+
+
+def _fold(text: str) -> str:
+    """Lowercase, strip Vietnamese diacritics (đ -> d) and drop everything but letters/digits,
+    so "Lai Châu", "lai-chau" and "LAICHAU" compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed.lower() if c.isalnum() and not unicodedata.combining(c))
+
+
+def check_password(
+    password: str,
+    *,
+    username: str,
+    context_words: Sequence[str] = (),
+    mfa: bool,
+) -> list[PasswordProblem]:
+    """Return every rule ``password`` breaks (empty list = acceptable).
+
+    ``mfa`` lowers the minimum length to 8 because the password is then not the only
+    factor. ``context_words`` are service-specific words to refuse, e.g. a province name.
+    """
+    normalised = unicodedata.normalize("NFKC", password)  # what passwords.py hashes
+    problems: list[PasswordProblem] = []
+
+    minimum = MIN_LENGTH_MFA if mfa else MIN_LENGTH_SINGLE_FACTOR
+    if len(normalised) < minimum:
+        problems.append(
+            PasswordProblem(
+                "PASSWORD_TOO_SHORT",
+                f"Mật khẩu phải có ít nhất {minimum} ký tự",
+                f"Password must be at least {minimum} characters long",
+            )
+        )
+    elif len(normalised) > MAX_LENGTH:
+        problems.append(
+            PasswordProblem(
+                "PASSWORD_TOO_LONG",
+                f"Mật khẩu không được dài quá {MAX_LENGTH} ký tự",
+                f"Password must be at most {MAX_LENGTH} characters long",
+            )
+        )
+
+    blocked = _blocklist()
+    lowered = normalised.lower()
+    if lowered in blocked or _fold(lowered) in blocked:
+        problems.append(
+            PasswordProblem(
+                "PASSWORD_COMMON",
+                "Mật khẩu này quá phổ biến, dễ bị đoán; hãy chọn mật khẩu khác",
+                "This password is too common and easily guessed; choose another",
+            )
+        )
+
+    folded = _fold(normalised)
+    words = {_fold(w) for w in (username, *_SERVICE_WORDS, *context_words)}
+    if any(len(w) >= _MIN_CONTEXT_WORD and w in folded for w in words):
+        problems.append(
+            PasswordProblem(
+                "PASSWORD_CONTEXT",
+                "Mật khẩu không được chứa tên đăng nhập, tên dịch vụ hoặc từ liên quan",
+                "Password must not contain the username, the service name or related words",
+            )
+        )
+
+    if len(set(normalised)) == 1:
+        problems.append(
+            PasswordProblem(
+                "PASSWORD_REPETITIVE",
+                "Mật khẩu không được chỉ gồm một ký tự lặp lại",
+                "Password must not be a single repeated character",
+            )
+        )
+    return problems

@@ -1,0 +1,60 @@
+"""Health, readiness, the OpenAPI document and problem+json errors."""
+
+from __future__ import annotations
+
+import httpx
+
+
+async def test_health_is_public(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert response.headers["x-request-id"]
+
+
+async def test_ready_reports_the_head_revision(client: httpx.AsyncClient) -> None:
+    response = await client.get("/ready")
+    assert response.status_code == 200
+    assert response.json()["revision"].startswith("0")
+
+
+async def test_openapi_document_is_3_1_and_declares_bearer(client: httpx.AsyncClient) -> None:
+    response = await client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    doc = response.json()
+    assert doc["openapi"].startswith("3.1")
+    schemes = doc["components"]["securitySchemes"]
+    assert schemes["BearerToken"]["scheme"] == "bearer"
+    login = doc["paths"]["/api/v1/auth/login"]["post"]
+    assert "401" in login["responses"]
+
+
+async def test_unknown_route_is_problem_json(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/nothing-here")
+    assert response.status_code in (401, 404)
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "code" in response.json()
+
+
+async def test_validation_names_the_field_and_rule(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/auth/login",
+                                 json={"username": "x", "password": "y", "otp": "12"})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "VALIDATION_FAILED"
+    assert body["invalid_params"][0]["name"] == "otp"
+    assert "regex" in body["invalid_params"][0]["reason"]
+
+
+async def test_unknown_field_is_refused_by_name(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/auth/login",
+                                 json={"username": "x", "password": "y", "role": "admin"})
+    assert response.status_code == 400
+    assert response.json()["invalid_params"][0]["name"] == "role"
+
+
+async def test_oversized_body_is_refused(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/auth/login", content=b"{" + b" " * 2_000_000 + b"}",
+                                 headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["code"] == "PAYLOAD_TOO_LARGE"

@@ -1,0 +1,190 @@
+"""Shared fixtures: the suite runs on SQLite and on PostgreSQL in one pytest run.
+
+Every database-backed test is parametrised by `backend`. Each backend gets one
+migrated database for the session (tests use unique names, so they do not
+collide); tests that must own the whole database (tamper, crash) ask for
+`fresh_url` instead.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import warnings
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+import crypto.passwords
+from api.app import create_app
+from api.state import Registry
+from crypto import totp
+from vetting.accounts.tokens import issue_access_token
+from vetting.bootstrap import prepare
+from vetting.db import Database
+from vetting.keys import RegistryKeys
+from vetting.models import UserAccount
+from vetting.models.base import new_id
+from vetting.settings import Settings, read_settings
+
+POSTGRES_URL = os.environ.get("KT1_TEST_POSTGRES_URL", "")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL and POSTGRES_URL != "none" else [])
+if "postgresql" not in BACKENDS:
+    warnings.warn("KT1_TEST_POSTGRES_URL is not set: PostgreSQL tests are NOT running "
+                  "(use `make test`)", stacklevel=1)
+
+_counter = itertools.count()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{next(_counter)}{new_id()[:6]}"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Full-cost argon2 everywhere but in the unit tests that check its parameters."""
+    if "tests/unit" in str(request.path):
+        yield
+        return
+    original = crypto.passwords._hasher
+    crypto.passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    try:
+        yield
+    finally:
+        crypto.passwords._hasher = original
+
+
+async def _create_postgres_database(name: str) -> str:
+    base = make_url(POSTGRES_URL)
+    admin = Database(base.set(database="postgres").render_as_string(hide_password=False),
+                     isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.engine.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+async def new_database_url(backend: str, directory: Path) -> str:
+    """An empty database of the backend (not yet migrated)."""
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{directory / (unique('kt1-') + '.db')}"
+    base_name = make_url(POSTGRES_URL).database
+    return await _create_postgres_database(f"{base_name}_{unique('t')}")
+
+
+def settings_for(url: str, keys_dir: Path, **env: str) -> Settings:
+    return read_settings({"KT1_DATABASE_URL": url, "KT1_KEYS_DIR": str(keys_dir), **env})
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("keys")
+
+
+@pytest.fixture(scope="session")
+async def settings(backend: str, keys_dir: Path,
+                   tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    url = await new_database_url(backend, tmp_path_factory.mktemp("db"))
+    result = settings_for(url, keys_dir)
+    await prepare(result, create_admin=False)
+    return result
+
+
+@pytest.fixture
+async def fresh_settings(backend: str, keys_dir: Path, tmp_path: Path) -> Settings:
+    """A migrated database that this one test owns."""
+    result = settings_for(await new_database_url(backend, tmp_path), keys_dir)
+    await prepare(result, create_admin=False)
+    return result
+
+
+@pytest.fixture(scope="session")
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    db = Database(settings.database_url)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def keys(keys_dir: Path) -> RegistryKeys:
+    return RegistryKeys.open(keys_dir)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, database: Database) -> AsyncIterator[Any]:
+    application = create_app(settings, database)
+    # Lifespan hooks cannot span pytest-asyncio's fixture tasks; set the state they would.
+    application.state.registry = Registry(settings=settings, db=database,
+                                          keys=RegistryKeys.open(settings.keys_dir))
+    yield application
+
+
+@pytest.fixture(scope="session")
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://kt1.test") as c:
+        yield c
+
+
+@dataclass
+class Person:
+    """A signed-in test user: `headers` carry a valid access token."""
+
+    id: str
+    username: str
+    password: str
+    role: str
+    province: str | None
+    unit: str | None
+    totp_secret: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class People:
+    database: Database
+    keys: RegistryKeys
+
+    async def make(self, role: str, *, unit: str | None = None, province: str | None = None,
+                   password: str | None = None, mfa: bool | None = None) -> Person:
+        """Create an account straight in the database and sign it in (no argon2, no TOTP)."""
+        password = password or f"correct horse {new_id()}"
+        username = unique(role.replace("_", "")[:8] + "-")
+        if unit is not None and province is None:
+            province = unit.split("-", 1)[1]
+        wants_mfa = role in ("admin", "police_lead") if mfa is None else mfa
+        secret = totp.new_secret() if wants_mfa else None
+        async with self.database.transaction() as session:
+            user = UserAccount(
+                id=new_id(), username=username, role=role, province_code=province,
+                unit_code=unit, password_hash=crypto.passwords.hash_password(password),
+                must_change_password=False, totp_confirmed=secret is not None,
+            )
+            if secret is not None:
+                user.totp_secret = self.keys.store.wrap(secret, label=f"totp:{user.id}")
+            session.add(user)
+            await session.flush()
+            token = issue_access_token(user, self.keys, user.created_at)
+        return Person(id=user.id, username=username, password=password, role=role,
+                      province=province, unit=unit, totp_secret=secret,
+                      headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.fixture(scope="session")
+def people(database: Database, keys: RegistryKeys) -> People:
+    return People(database=database, keys=keys)

@@ -1,0 +1,61 @@
+"""Access tokens (short ES256 JWTs) and opaque refresh tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from crypto import jose_es256
+from vetting.keys import RegistryKeys
+from vetting.models import UserAccount
+
+ISSUER = "kt1-vetting-registry"
+AUDIENCE = "kt1-api"
+ACCESS_TYP = "at+jwt"
+ACCESS_TTL = timedelta(minutes=15)
+REFRESH_TTL = timedelta(hours=12)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+def issue_access_token(user: UserAccount, keys: RegistryKeys, now: datetime) -> str:
+    issued = int(now.timestamp())
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": user.id,
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + int(ACCESS_TTL.total_seconds()),
+        "jti": secrets.token_hex(8),
+        "ver": user.token_version,
+    }
+    return jose_es256.sign(claims, keys.token_key, kid=keys.token_kid, typ=ACCESS_TYP)
+
+
+def read_access_token(token: str, keys: RegistryKeys, *,
+                      now: float | None = None) -> dict[str, Any]:
+    """Verified claims, or `jose_es256.TokenError` for anything forged, expired or foreign."""
+    claims = jose_es256.verify(token, keys.token_jwks, typ=ACCESS_TYP, audience=AUDIENCE,
+                               issuer=ISSUER, now=now)
+    if not isinstance(claims.get("ver"), int):
+        raise jose_es256.TokenError("missing_claim")
+    return claims
+
+
+def new_refresh_token() -> tuple[str, str]:
+    """An opaque token for the client and the digest the database keeps."""
+    token = secrets.token_urlsafe(32)
+    return token, refresh_digest(token)
+
+
+def refresh_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,48 @@
+"""Domain errors. They carry a machine code and never database text; `api` maps them to HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base class: `code` is stable for clients, `detail` is safe to show."""
+
+    code = "DOMAIN_ERROR"
+
+    def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    """Missing, or outside the caller's scope: the two are deliberately indistinguishable."""
+
+    code = "NOT_FOUND"
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (duplicate, wrong state, stale version)."""
+
+    code = "CONFLICT"
+
+
+class InvalidInput(DomainError):
+    """A value breaks a domain rule; `field` names it."""
+
+    code = "INVALID_INPUT"
+
+    def __init__(self, detail: str, *, field: str, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, code=code, field=field, **extra)
+        self.field = field
+
+
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(DomainError):
+    code = "FORBIDDEN"

@@ -1,0 +1,51 @@
+"""The registry's own keys, unwrapped once per process from the key store.
+
+Each purpose has its own key: access tokens (ES256) and the audit log (Ed25519)
+never share one, and police units' attestation keys live apart from both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from crypto import checkpoints, jose_es256
+from crypto.keystore import KeyStore
+
+ACCESS_TOKEN_KEY = "registry/access-token-es256"  # noqa: S105 - a key file name
+AUDIT_KEY = "registry/audit-ed25519"
+
+
+@dataclass(slots=True)
+class RegistryKeys:
+    store: KeyStore
+    token_key: ec.EllipticCurvePrivateKey
+    token_kid: str
+    audit_key: Ed25519PrivateKey
+    audit_kid: str
+    token_jwks: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, keys_dir: Path) -> RegistryKeys:
+        store = KeyStore.open(keys_dir)
+        token_key = jose_es256.private_from_pkcs8(store.load_or_create(
+            ACCESS_TOKEN_KEY, lambda: jose_es256.private_to_pkcs8(jose_es256.generate_key())))
+        audit_key = checkpoints.private_from_raw(store.load_or_create(
+            AUDIT_KEY, lambda: checkpoints.private_to_raw(checkpoints.generate_signing_key())))
+        token_jwk = jose_es256.public_jwk(token_key.public_key())
+        token_kid = jose_es256.thumbprint(token_jwk)
+        return cls(
+            store=store,
+            token_key=token_key,
+            token_kid=token_kid,
+            audit_key=audit_key,
+            audit_kid=checkpoints.key_id(audit_key.public_key()),
+            token_jwks={token_kid: token_jwk},
+        )
+
+    def audit_jwk(self) -> dict[str, str]:
+        jwk = checkpoints.okp_jwk(self.audit_key.public_key())
+        return {**jwk, "kid": self.audit_kid, "use": "sig", "alg": "EdDSA"}

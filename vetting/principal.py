@@ -1,0 +1,30 @@
+"""Who is acting, and in which request: passed explicitly to every service call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from vetting.models.base import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The server-side principal; scope always comes from here, never from the request."""
+
+    id: str | None
+    role: str
+    username: str = ""
+    province: str | None = None
+    unit: str | None = None
+    restricted: bool = False  # must change password or enrol MFA before anything else
+
+
+SYSTEM = Actor(id=None, role="system", username="system")
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    actor: Actor
+    request_id: str | None = None
+    now: datetime = field(default_factory=utcnow)

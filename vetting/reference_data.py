@@ -1,0 +1,80 @@
+"""Loads the public reference data (provinces, legacy CCCD codes, their units) idempotently."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from importlib import resources
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vetting.models import LegacyProvince, Province, Unit
+
+
+@dataclass(frozen=True, slots=True)
+class LoadReport:
+    provinces: int
+    legacy_codes: int
+    units: int
+    changed: int
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("vetting").joinpath("reference", name).read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+def post_unit_code(province_code: str) -> str:
+    return f"POST-{province_code}"
+
+
+def police_unit_code(province_code: str) -> str:
+    return f"POLICE-{province_code}"
+
+
+async def load_reference_data(session: AsyncSession) -> LoadReport:
+    """Insert or refresh provinces, legacy codes and each province's two units."""
+    changed = 0
+    provinces = {p.code: p for p in (await session.scalars(select(Province))).all()}
+    province_rows = _rows("provinces.csv")
+    for row in province_rows:
+        existing = provinces.get(row["code"])
+        if existing is None:
+            session.add(Province(code=row["code"], name=row["name"], kind=row["kind"]))
+            changed += 1
+        elif (existing.name, existing.kind) != (row["name"], row["kind"]):
+            existing.name, existing.kind = row["name"], row["kind"]
+            changed += 1
+    await session.flush()
+
+    legacy = {p.code: p for p in (await session.scalars(select(LegacyProvince))).all()}
+    legacy_rows = _rows("legacy_provinces.csv")
+    for row in legacy_rows:
+        values = (row["legacy_name"], row["current_code"])
+        existing_legacy = legacy.get(row["legacy_code"])
+        if existing_legacy is None:
+            session.add(LegacyProvince(code=row["legacy_code"], name=values[0],
+                                       province_code=values[1]))
+            changed += 1
+        elif (existing_legacy.name, existing_legacy.province_code) != values:
+            existing_legacy.name, existing_legacy.province_code = values
+            changed += 1
+
+    units = {u.code: u for u in (await session.scalars(select(Unit))).all()}
+    for row in province_rows:
+        level = "thành phố" if row["kind"] == "city" else "tỉnh"
+        for kind, code, label in (
+            ("post", post_unit_code(row["code"]), "Bưu điện"),
+            ("police", police_unit_code(row["code"]), "Công an"),
+        ):
+            name = f"{label} {level} {row['name']}"
+            unit = units.get(code)
+            if unit is None:
+                session.add(Unit(code=code, kind=kind, name=name, province_code=row["code"]))
+                changed += 1
+            elif (unit.kind, unit.name, unit.province_code) != (kind, name, row["code"]):
+                unit.kind, unit.name, unit.province_code = kind, name, row["code"]
+                changed += 1
+    await session.flush()
+    return LoadReport(len(province_rows), len(legacy_rows), 2 * len(province_rows), changed)

@@ -1,0 +1,111 @@
+"""Typed settings, read once from the environment and validated at start.
+
+A bad value stops the service with one line naming the variable; there is no
+per-process random fallback for anything that must survive a restart.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from policies.policy import Policy, PolicyError, load_policy
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/kt1.db"
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+ENV_VARS = ("KT1_DATABASE_URL", "KT1_HOST", "KT1_PORT", "KT1_KEYS_DIR", "KT1_POLICY_FILE")
+
+
+class SettingsError(Exception):
+    """A configuration variable is unusable; the message starts with its name."""
+
+    def __init__(self, variable: str, message: str) -> None:
+        super().__init__(f"{variable}: {message}")
+        self.variable = variable
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str
+    host: str
+    port: int
+    keys_dir: Path
+    policy_file: Path | None
+    policy: Policy
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _database_url(raw: str) -> str:
+    try:
+        url: URL = make_url(raw)
+    except ArgumentError as exc:
+        raise SettingsError("KT1_DATABASE_URL", "not a database URL") from exc
+    if url.drivername not in SUPPORTED_DRIVERS:
+        raise SettingsError(
+            "KT1_DATABASE_URL",
+            f"driver {url.drivername!r} is not supported; use {' or '.join(SUPPORTED_DRIVERS)}",
+        )
+    if url.drivername.startswith("sqlite"):
+        if not url.database or url.database == ":memory:":
+            raise SettingsError("KT1_DATABASE_URL", "SQLite needs a file path")
+        parent = Path(url.database).parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SettingsError("KT1_DATABASE_URL",
+                                f"cannot create {parent}: {exc.strerror}") from exc
+    return raw
+
+
+def _port(raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise SettingsError("KT1_PORT", "must be a port number from 1 to 65535")
+    return int(raw)
+
+
+def _keys_dir(raw: str) -> Path:
+    path = Path(raw)
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError("KT1_KEYS_DIR", f"cannot create {path}: {exc.strerror}") from exc
+    if not path.is_dir() or not os.access(path, os.R_OK | os.W_OK | os.X_OK):
+        raise SettingsError("KT1_KEYS_DIR", f"{path} is not a readable, writable directory")
+    return path
+
+
+def _policy(raw: str | None) -> tuple[Path | None, Policy]:
+    path = Path(raw) if raw else None
+    try:
+        return path, load_policy(path)
+    except PolicyError as exc:
+        message = exc.reason if exc.key == "KT1_POLICY_FILE" else str(exc)
+        raise SettingsError("KT1_POLICY_FILE", message) from exc
+
+
+def read_settings(env: Mapping[str, str] = os.environ) -> Settings:
+    """Build settings from an environment mapping (tests pass their own)."""
+    policy_file, policy = _policy(env.get("KT1_POLICY_FILE"))
+    return Settings(
+        database_url=_database_url(env.get("KT1_DATABASE_URL", DEFAULT_DATABASE_URL)),
+        host=env.get("KT1_HOST", "127.0.0.1"),
+        port=_port(env.get("KT1_PORT", "8000")),
+        keys_dir=_keys_dir(env.get("KT1_KEYS_DIR", "var/keys")),
+        policy_file=policy_file,
+        policy=policy,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return read_settings()
