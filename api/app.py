@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from litestar import Litestar
 
-from api.plugin import MAX_BODY_BYTES, CorePlugin
+from api.plugin import CorePlugin
+from api.schemas import MAX_BODY_BYTES
 from vetting.db import Database
 from vetting.settings import Settings, get_settings
 

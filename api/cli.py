@@ -158,8 +158,30 @@ def audit_verify(checkpoint_file: Path | None) -> None:
     sys.exit(1)
 
 
+@click.group("keys")
+def keys_group() -> None:
+    """Signing and data keys (wrapped under KT1_KEYS_DIR)."""
+
+
+@keys_group.command("rotate-data")
+def keys_rotate_data() -> None:
+    """Add a new data key and re-encrypt every personal-data field under it."""
+    from crypto.keystore import KeyStore
+    from vetting.personal_data import DataProtection
+    from vetting.principal import Actor, Context
+    from vetting.workers.rotation import reencrypt_all
+
+    version = DataProtection.add_version(KeyStore.open(_settings().keys_dir))
+
+    async def work(session: Any, keys: Any, _settings: Settings) -> int:
+        ctx = Context(actor=Actor(id=None, role="system", username="cli"))
+        return await reencrypt_all(session, ctx, keys.data)
+
+    click.echo(f"data key v{version}: {_run_with_db(work)} fields re-encrypted")
+
+
 def register_commands(group: click.Group) -> None:
-    for command in (serve, db_group, users_group, audit_group):
+    for command in (serve, db_group, users_group, audit_group, keys_group):
         group.add_command(command)
 
 

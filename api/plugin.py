@@ -20,6 +20,9 @@ from api.controllers.audit import AuditController
 from api.controllers.auth import AuthController
 from api.controllers.system import SystemController
 from api.controllers.users import UserController
+from api.controllers.vetting_requests import VettingRequestController
+from api.controllers.workers import WorkerController
+from api.idempotency import IdempotencyMiddleware
 from api.problems import EXCEPTION_HANDLERS
 from api.request_id import RequestIdMiddleware
 from api.state import Registry, provide_context, provide_registry, provide_session
@@ -27,8 +30,8 @@ from vetting.db import Database
 from vetting.keys import RegistryKeys
 from vetting.settings import Settings
 
-MAX_BODY_BYTES = 1_048_576
-ROUTE_HANDLERS = [SystemController, AuthController, UserController, AuditController]
+ROUTE_HANDLERS = [SystemController, AuthController, UserController, AuditController,
+                  WorkerController, VettingRequestController]
 
 
 class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
@@ -49,7 +52,6 @@ class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
             "registry": Provide(provide_registry, sync_to_thread=False),
         })
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
-        app_config.middleware.insert(0, DefineMiddleware(RequestIdMiddleware))
         app_config.openapi_config = OpenAPIConfig(
             title="KT1 vetting registry", version="1.0.0", path="/schema",
             description="Vetting of Post workers for KT1 (state-secret) mail.",
@@ -57,7 +59,11 @@ class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
         )
         app_config.lifespan.append(self._lifespan)
         app_config.debug = False
-        return BearerSecurity().on_app_init(app_config)
+        app_config = BearerSecurity().on_app_init(app_config)
+        # Outermost first: request id, then authentication (added above), then idempotency.
+        app_config.middleware.insert(0, DefineMiddleware(RequestIdMiddleware))
+        app_config.middleware.append(DefineMiddleware(IdempotencyMiddleware))
+        return app_config
 
     @asynccontextmanager
     async def _lifespan(self, app: Litestar) -> AsyncIterator[None]:

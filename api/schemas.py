@@ -10,6 +10,7 @@ from litestar.params import QueryParameter
 T = TypeVar("T")
 
 MAX_PAGE = 200
+MAX_BODY_BYTES = 1_048_576
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="page size")]
 Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000, description="items to skip")]
 

@@ -38,6 +38,17 @@ ACCESS: dict[str, dict[str, Scope]] = {
     "users.manage": {ADMIN: Scope.ALL},
     # the audit log
     "audit.read": {ADMIN: Scope.ALL, INSPECTOR: Scope.ALL},
+    # workers and their dossiers
+    "workers.create": {POST_HR: Scope.UNIT},
+    "workers.read": {POST_HR: Scope.UNIT, DISPATCHER: Scope.UNIT, POLICE_OFFICER: Scope.UNIT,
+                     POLICE_LEAD: Scope.UNIT, INSPECTOR: Scope.PROVINCE},
+    "workers.record": {POST_HR: Scope.UNIT},  # training, commitment, leave
+    # vetting requests
+    "requests.read": {POST_HR: Scope.UNIT, POLICE_OFFICER: Scope.UNIT, POLICE_LEAD: Scope.UNIT,
+                      INSPECTOR: Scope.PROVINCE},
+    "requests.submit": {POST_HR: Scope.UNIT},   # submit, resubmit, withdraw
+    "requests.review": {POLICE_OFFICER: Scope.UNIT, POLICE_LEAD: Scope.UNIT},
+    "requests.approve": {POLICE_LEAD: Scope.UNIT},
 }
 
 #: What a user may still do while the password must change or MFA is not yet enrolled.

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from crypto import checkpoints, jose_es256
 from crypto.keystore import KeyStore
+from vetting.personal_data import DataProtection
 
 ACCESS_TOKEN_KEY = "registry/access-token-es256"  # noqa: S105 - a key file name
 AUDIT_KEY = "registry/audit-ed25519"
@@ -26,6 +27,7 @@ class RegistryKeys:
     token_kid: str
     audit_key: Ed25519PrivateKey
     audit_kid: str
+    data: DataProtection
     token_jwks: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
@@ -43,6 +45,7 @@ class RegistryKeys:
             token_kid=token_kid,
             audit_key=audit_key,
             audit_kid=checkpoints.key_id(audit_key.public_key()),
+            data=DataProtection.open(store),
             token_jwks={token_kid: token_jwk},
         )
 

@@ -1,0 +1,240 @@
+"""Vetting requests: HR's outbox, the police inbox, and every transition of the workflow.
+
+Transitions accept an optional `If-Match: "<version>"` header (or `version` in the body):
+a stale version is a 409, never a silent overwrite.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from api.problems import documented
+from api.schemas import Limit, Offset, Page, Strict
+from api.state import Ctx, Db, Reg
+from policies.access import POLICE
+from vetting.errors import InvalidInput
+from vetting.models import VettingRequest
+from vetting.personal_data import DataProtection
+from vetting.principal import Context
+from vetting.requests import service
+from vetting.workers.service import STAGES
+
+State = Literal["submitted", "in_review", "needs_info", "awaiting_approval", "cleared",
+                "not_cleared", "withdrawn"]
+Note = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+Version = Annotated[int, msgspec.Meta(ge=1)]
+Stage = Literal["acceptance", "processing", "transport", "delivery"]
+ERRORS = documented(400, 401, 403, 404, 409, 422)
+
+
+class SubmitIn(Strict):
+    worker_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class VersionIn(Strict):
+    version: Version | None = None
+
+
+class NoteIn(Strict):
+    note: Note
+    version: Version | None = None
+
+
+class ResubmitIn(Strict):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)] | None = None
+    stages: Annotated[list[Stage], msgspec.Meta(min_length=1, max_length=4)] | None = None
+    current_address: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
+    permanent_address: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
+    version: Version | None = None
+
+
+class TransferIn(Strict):
+    police_unit: Annotated[str, msgspec.Meta(pattern=r"^POLICE-[0-9A-Z-]{2,30}$")]
+    version: Version | None = None
+
+
+class ProposeIn(Strict):
+    outcome: Literal["meets_standard", "does_not_meet"]
+    note: Note
+    version: Version | None = None
+
+
+class EventOut(msgspec.Struct, kw_only=True):
+    at: datetime
+    action: str
+    from_state: str | None
+    to_state: str
+    police_unit: str
+    actor_id: str | None
+
+
+class RequestOut(msgspec.Struct, kw_only=True):
+    """HR sees the outcome and what the police asked for; only police see their note."""
+
+    id: str
+    worker_id: str
+    state: str
+    post_unit: str
+    police_unit: str
+    reason: str
+    stages: list[str]
+    due_on: date
+    overdue: bool
+    submitted_at: datetime
+    outcome: str | None
+    decided_at: datetime | None
+    info_request: str | None
+    policy_version: str
+    version: int
+    proposed_outcome: str | None = None
+    proposed_by: str | None = None
+    claimed_by: str | None = None
+    approved_by: str | None = None
+    police_note: str | None = None
+    history: list[EventOut] | None = None
+
+
+def _open(protection: DataProtection, r: VettingRequest, column: str) -> str | None:
+    blob = getattr(r, f"{column}_enc")
+    return None if blob is None else protection.unseal(blob, table="vetting_request",
+                                                       column=column, row_id=r.id)
+
+
+def _out(r: VettingRequest, ctx: Context, protection: DataProtection) -> RequestOut:
+    police = ctx.actor.role in POLICE
+    return RequestOut(
+        id=r.id, worker_id=r.worker_id, state=r.state, post_unit=r.post_unit_code,
+        police_unit=r.police_unit_code, reason=r.reason,
+        stages=[s for s in STAGES if s in r.stages.split(",")], due_on=r.due_on,
+        overdue=r.state in service.OPEN_STATES and r.due_on < ctx.now.date(),
+        submitted_at=r.submitted_at, outcome=r.outcome, decided_at=r.decided_at,
+        info_request=_open(protection, r, "info_request"), policy_version=r.policy_version,
+        version=r.version,
+        proposed_outcome=r.proposed_outcome if police else None,
+        proposed_by=r.proposed_by if police else None,
+        claimed_by=r.claimed_by if police else None, approved_by=r.approved_by,
+        police_note=_open(protection, r, "police_note") if police else None)
+
+
+def _version(request: Request[object, object, object], body_version: int | None) -> int | None:
+    """The expected version: `If-Match` header or the body's `version` (they must agree)."""
+    header = request.headers.get("if-match")
+    if header is None:
+        return body_version
+    text = header.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise InvalidInput('must be a quoted version number, e.g. "3"', field="If-Match",
+                           code="INVALID_IF_MATCH")
+    if body_version is not None and body_version != int(text):
+        raise InvalidInput("disagrees with If-Match", field="version", code="VERSION_MISMATCH")
+    return int(text)
+
+
+class VettingRequestController(Controller):
+    path = "/api/v1/vetting-requests"
+    tags = ["vetting requests"]  # noqa: RUF012
+
+    @post("/", opt={"action": "requests.submit"}, responses=ERRORS)
+    async def submit(self, data: JSONBody[SubmitIn], db: Db, ctx: Ctx, registry: Reg
+                     ) -> RequestOut:
+        r = await service.submit(db, ctx, registry.settings.policy, worker_id=data.worker_id,
+                                 reason=data.reason)
+        return _out(r, ctx, registry.keys.data)
+
+    @get("/", opt={"action": "requests.read", "read_only": True},
+         responses=documented(400, 401, 403))
+    async def list(self, db: Db, ctx: Ctx, registry: Reg,
+                   state_filter: Annotated[State | None, QueryParameter(name="state")] = None,
+                   overdue: FromQuery[bool | None] = None,
+                   worker_id: FromQuery[str | None] = None, limit: Limit = 50,
+                   offset: Offset = 0) -> Page[RequestOut]:
+        rows, total = await service.list_requests(db, ctx, state=state_filter, overdue=overdue,
+                                                  worker_id=worker_id, limit=limit,
+                                                  offset=offset)
+        return Page(items=[_out(r, ctx, registry.keys.data) for r in rows], total=total)
+
+    @get("/{request_id:str}", opt={"action": "requests.read", "read_only": True},
+         responses=documented(401, 403, 404))
+    async def read(self, request_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg
+                   ) -> RequestOut:
+        r = await service.get_request(db, ctx, request_id)
+        out = _out(r, ctx, registry.keys.data)
+        out.history = [EventOut(at=e.at, action=e.action, from_state=e.from_state,
+                                to_state=e.to_state, police_unit=e.police_unit_code,
+                                actor_id=e.actor_id)
+                       for e in await service.events(db, r.id)]
+        return out
+
+    @post("/{request_id:str}/claim", opt={"action": "requests.review"}, status_code=200,
+          responses=ERRORS)
+    async def claim(self, request: Request[object, object, object], request_id: FromPath[str],
+                    db: Db, ctx: Ctx, registry: Reg,
+                    data: JSONBody[VersionIn | None] = None) -> RequestOut:
+        r = await service.claim(db, ctx, request_id,
+                                expected_version=_version(request, data and data.version))
+        return _out(r, ctx, registry.keys.data)
+
+    @post("/{request_id:str}/return", opt={"action": "requests.review"}, status_code=200,
+          responses=ERRORS)
+    async def return_(self, request: Request[object, object, object],
+                      request_id: FromPath[str], data: JSONBody[NoteIn], db: Db, ctx: Ctx,
+                      registry: Reg) -> RequestOut:
+        r = await service.return_for_info(db, ctx, registry.keys.data, request_id,
+                                          note=data.note,
+                                          expected_version=_version(request, data.version))
+        return _out(r, ctx, registry.keys.data)
+
+    @post("/{request_id:str}/resubmit", opt={"action": "requests.submit"}, status_code=200,
+          responses=ERRORS)
+    async def resubmit(self, request: Request[object, object, object],
+                       request_id: FromPath[str], data: JSONBody[ResubmitIn], db: Db, ctx: Ctx,
+                       registry: Reg) -> RequestOut:
+        changes = service.Resubmission(
+            reason=data.reason, stages=tuple(data.stages) if data.stages else None,
+            current_address=data.current_address, permanent_address=data.permanent_address)
+        r = await service.resubmit(db, ctx, registry.keys.data, request_id, changes,
+                                   expected_version=_version(request, data.version))
+        return _out(r, ctx, registry.keys.data)
+
+    @post("/{request_id:str}/transfer", opt={"action": "requests.review"}, status_code=200,
+          responses=ERRORS)
+    async def transfer(self, request: Request[object, object, object],
+                       request_id: FromPath[str], data: JSONBody[TransferIn], db: Db, ctx: Ctx,
+                       registry: Reg) -> RequestOut:
+        r = await service.transfer(db, ctx, request_id, police_unit=data.police_unit,
+                                   expected_version=_version(request, data.version))
+        return _out(r, ctx, registry.keys.data)
+
+    @post("/{request_id:str}/propose", opt={"action": "requests.review"}, status_code=200,
+          responses=ERRORS)
+    async def propose(self, request: Request[object, object, object],
+                      request_id: FromPath[str], data: JSONBody[ProposeIn], db: Db, ctx: Ctx,
+                      registry: Reg) -> RequestOut:
+        r = await service.propose(db, ctx, registry.keys.data, request_id, outcome=data.outcome,
+                                  note=data.note,
+                                  expected_version=_version(request, data.version))
+        return _out(r, ctx, registry.keys.data)
+
+    @post("/{request_id:str}/approve", opt={"action": "requests.approve"}, status_code=200,
+          responses=ERRORS)
+    async def approve(self, request: Request[object, object, object],
+                      request_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg,
+                      data: JSONBody[VersionIn | None] = None) -> RequestOut:
+        r = await service.approve(db, ctx, registry.settings.policy, request_id,
+                                  expected_version=_version(request, data and data.version))
+        return _out(r, ctx, registry.keys.data)
+
+    @post("/{request_id:str}/withdraw", opt={"action": "requests.submit"}, status_code=200,
+          responses=ERRORS)
+    async def withdraw(self, request: Request[object, object, object],
+                       request_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg,
+                       data: JSONBody[VersionIn | None] = None) -> RequestOut:
+        r = await service.withdraw(db, ctx, request_id,
+                                   expected_version=_version(request, data and data.version))
+        return _out(r, ctx, registry.keys.data)

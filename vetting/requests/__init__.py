@@ -1,0 +1,1 @@
+"""Vetting requests: nomination, routing to police, review and the two-person decision."""

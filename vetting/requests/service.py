@@ -1,0 +1,256 @@
+"""The vetting request workflow. Every transition is checked against the state machine in
+`policies.vetting_states`, version-checked, recorded as an event and audited in the same
+transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from policies.access import POLICE
+from policies.policy import Policy
+from policies.routing import police_province, police_unit_for
+from policies.validity import add_months
+from policies.vetting_states import TRANSITIONS, may_approve, next_state
+from vetting.audit.entries import append
+from vetting.errors import Conflict, Forbidden, InvalidInput, NotFound
+from vetting.models import Unit, VettingEvent, VettingRequest, Worker
+from vetting.models.workers import OPEN_STATES
+from vetting.personal_data import DataProtection
+from vetting.principal import Context
+from vetting.scoping import request_condition
+from vetting.workers.service import canonical_stages, get_worker, seal_fields
+
+OUTCOMES = ("meets_standard", "does_not_meet")
+
+
+@dataclass(frozen=True, slots=True)
+class Resubmission:
+    reason: str | None = None
+    stages: tuple[str, ...] | None = None
+    current_address: str | None = None
+    permanent_address: str | None = None
+
+
+def _today(ctx: Context) -> date:
+    return ctx.now.date()
+
+
+async def _clearance_until(session: AsyncSession, worker_id: str, policy: Policy) -> date | None:
+    """Until when the worker's latest positive decision holds (None: no clearance)."""
+    decided = await session.scalar(select(func.max(VettingRequest.decided_at)).where(
+        VettingRequest.worker_id == worker_id, VettingRequest.state == "cleared"))
+    return add_months(decided.date(), policy.clearance_validity_months) if decided else None
+
+
+def _event(request: VettingRequest, ctx: Context, action: str, from_state: str | None) -> \
+        VettingEvent:
+    return VettingEvent(request_id=request.id, at=ctx.now, actor_id=ctx.actor.id, action=action,
+                        from_state=from_state, to_state=request.state,
+                        police_unit_code=request.police_unit_code)
+
+
+async def submit(session: AsyncSession, ctx: Context, policy: Policy, *, worker_id: str,
+                 reason: str) -> VettingRequest:
+    """Nominate a worker: routed to a police unit by policy, with a due date fixed now."""
+    worker = await get_worker(session, ctx, worker_id, action="requests.submit", for_update=True)
+    if worker.left_on is not None:
+        raise Conflict("the worker has left the post", code="EMPLOYMENT_ENDED")
+    if await session.scalar(select(VettingRequest.id).where(
+            VettingRequest.worker_id == worker.id, VettingRequest.state.in_(OPEN_STATES))):
+        raise Conflict("the worker already has an open vetting request",
+                       code="OPEN_REQUEST_EXISTS")
+    until = await _clearance_until(session, worker.id, policy)
+    if until is not None and _today(ctx) < until - timedelta(
+            days=policy.reverification_window_days):
+        raise Conflict(f"the current clearance holds until {until.isoformat()}; re-nomination "
+                       f"opens {policy.reverification_window_days} days before",
+                       code="REVERIFICATION_TOO_EARLY")
+    unit = await session.get(Unit, worker.post_unit_code)
+    assert unit is not None
+    police_unit = police_unit_for(police_province(
+        policy.routing_rule, workplace_province=unit.province_code,
+        residence_province=worker.permanent_province))
+    if await session.get(Unit, police_unit) is None:
+        raise Conflict(f"no police unit {police_unit} to route to", code="NO_POLICE_UNIT")
+    request = VettingRequest(
+        worker_id=worker.id, post_unit_code=worker.post_unit_code, police_unit_code=police_unit,
+        state="submitted", reason=reason, stages=worker.stages,
+        due_on=_today(ctx) + timedelta(days=policy.police_response_days),
+        submitted_at=ctx.now, submitted_by=ctx.actor.id, policy_version=policy.version,
+        created_at=ctx.now)
+    session.add(request)
+    await session.flush()
+    session.add(_event(request, ctx, "submit", None))
+    await append(session, ctx, action="request.submit", object_type="vetting_request",
+                 object_id=request.id, body={"worker": worker.id, "police_unit": police_unit,
+                                             "due_on": request.due_on.isoformat(),
+                                             "policy_version": policy.version})
+    return request
+
+
+async def get_request(session: AsyncSession, ctx: Context, request_id: str, *,
+                      action: str = "requests.read", for_update: bool = False) -> VettingRequest:
+    query = select(VettingRequest).where(VettingRequest.id == request_id,
+                                         request_condition(ctx.actor, action))
+    request = await session.scalar(query.with_for_update() if for_update else query)
+    if request is None:
+        raise NotFound("no such vetting request")
+    return request
+
+
+async def list_requests(session: AsyncSession, ctx: Context, *, state: str | None,
+                        overdue: bool | None, worker_id: str | None, limit: int,
+                        offset: int) -> tuple[list[VettingRequest], int]:
+    """The caller's inbox or outbox: overdue first, then by due date."""
+    query = select(VettingRequest).where(request_condition(ctx.actor))
+    if state is not None:
+        query = query.where(VettingRequest.state == state)
+    if worker_id is not None:
+        query = query.where(VettingRequest.worker_id == worker_id)
+    is_overdue = VettingRequest.state.in_(OPEN_STATES) & (VettingRequest.due_on < _today(ctx))
+    if overdue is True:
+        query = query.where(is_overdue)
+    elif overdue is False:
+        query = query.where(~is_overdue)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ordered = query.order_by(case((is_overdue, 0), else_=1), VettingRequest.due_on,
+                             VettingRequest.id)
+    rows = await session.scalars(ordered.limit(limit).offset(offset))
+    return list(rows.all()), int(total)
+
+
+async def _transition(session: AsyncSession, ctx: Context, request_id: str, action: str, *,
+                      expected_version: int | None, outcome: str | None = None
+                      ) -> tuple[VettingRequest, str]:
+    _sources, _target, roles = TRANSITIONS[action]
+    scope_action = ("requests.approve" if action == "approve" else
+                    "requests.review" if roles[0] in POLICE else "requests.submit")
+    request = await get_request(session, ctx, request_id, action=scope_action, for_update=True)
+    if ctx.actor.role not in roles:
+        raise Forbidden(f"a {ctx.actor.role} cannot {action} a request", code="FORBIDDEN")
+    if expected_version is not None and expected_version != request.version:
+        raise Conflict(f"the request changed meanwhile (version {request.version})",
+                       code="STALE_VERSION", current_version=request.version)
+    target = next_state(action, request.state, outcome=outcome)
+    if target is None:
+        raise Conflict(f"cannot {action} a request in state {request.state}",
+                       code="INVALID_TRANSITION", current_state=request.state)
+    previous = request.state
+    request.state = target
+    return request, previous
+
+
+async def _finish(session: AsyncSession, ctx: Context, request: VettingRequest, action: str,
+                  previous: str, body: dict[str, object] | None = None) -> VettingRequest:
+    session.add(_event(request, ctx, action, previous))
+    await session.flush()
+    await append(session, ctx, action=f"request.{action}", object_type="vetting_request",
+                 object_id=request.id,
+                 body={"from": previous, "to": request.state, **(body or {})})
+    return request
+
+
+async def claim(session: AsyncSession, ctx: Context, request_id: str, *,
+                expected_version: int | None) -> VettingRequest:
+    request, previous = await _transition(session, ctx, request_id, "claim",
+                                          expected_version=expected_version)
+    request.claimed_by = ctx.actor.id
+    return await _finish(session, ctx, request, "claim", previous)
+
+
+async def return_for_info(session: AsyncSession, ctx: Context, protection: DataProtection,
+                          request_id: str, *, note: str,
+                          expected_version: int | None) -> VettingRequest:
+    request, previous = await _transition(session, ctx, request_id, "return",
+                                          expected_version=expected_version)
+    request.info_request_enc = protection.seal(note, table="vetting_request",
+                                               column="info_request", row_id=request.id)
+    return await _finish(session, ctx, request, "return", previous)
+
+
+async def resubmit(session: AsyncSession, ctx: Context, protection: DataProtection,
+                   request_id: str, changes: Resubmission, *,
+                   expected_version: int | None) -> VettingRequest:
+    request, previous = await _transition(session, ctx, request_id, "resubmit",
+                                          expected_version=expected_version)
+    changed: list[str] = []
+    if changes.reason is not None:
+        request.reason = changes.reason
+        changed.append("reason")
+    if changes.stages is not None:
+        request.stages = canonical_stages(changes.stages)
+        changed.append("stages")
+    addresses = {k: v for k, v in (("current_address", changes.current_address),
+                                   ("permanent_address", changes.permanent_address)) if v}
+    if addresses:
+        worker = await session.get(Worker, request.worker_id, with_for_update=True)
+        assert worker is not None
+        seal_fields(worker, protection, addresses)
+        changed.extend(addresses)
+    return await _finish(session, ctx, request, "resubmit", previous, {"changed": changed})
+
+
+async def transfer(session: AsyncSession, ctx: Context, request_id: str, *, police_unit: str,
+                   expected_version: int | None) -> VettingRequest:
+    """Hand the request to another province's police; the history keeps both units."""
+    target = await session.get(Unit, police_unit)
+    if target is None or target.kind != "police":
+        raise InvalidInput(f"{police_unit} is not a police unit", field="police_unit",
+                           code="UNKNOWN_UNIT")
+    request, previous = await _transition(session, ctx, request_id, "transfer",
+                                          expected_version=expected_version)
+    if police_unit == request.police_unit_code:
+        raise InvalidInput("the request is already with that unit", field="police_unit",
+                           code="SAME_UNIT")
+    source = request.police_unit_code
+    request.police_unit_code, request.claimed_by = police_unit, None
+    return await _finish(session, ctx, request, "transfer", previous,
+                         {"from_unit": source, "to_unit": police_unit})
+
+
+async def propose(session: AsyncSession, ctx: Context, protection: DataProtection,
+                  request_id: str, *, outcome: str, note: str,
+                  expected_version: int | None) -> VettingRequest:
+    if outcome not in OUTCOMES:
+        raise InvalidInput(f"must be one of {', '.join(OUTCOMES)}", field="outcome",
+                           code="INVALID_OUTCOME")
+    request, previous = await _transition(session, ctx, request_id, "propose",
+                                          expected_version=expected_version)
+    request.proposed_outcome, request.proposed_by = outcome, ctx.actor.id
+    request.police_note_enc = protection.seal(note, table="vetting_request",
+                                              column="police_note", row_id=request.id)
+    return await _finish(session, ctx, request, "propose", previous)
+
+
+async def approve(session: AsyncSession, ctx: Context, policy: Policy, request_id: str, *,
+                  expected_version: int | None) -> VettingRequest:
+    """The second person decides: a police lead who did not propose."""
+    request = await get_request(session, ctx, request_id, action="requests.approve")
+    if not may_approve(approver_id=ctx.actor.id or "", proposer_id=request.proposed_by,
+                       approver_role=ctx.actor.role):
+        raise Forbidden("the officer who proposed an outcome cannot approve it",
+                        code="TWO_PERSON_RULE")
+    request, previous = await _transition(session, ctx, request_id, "approve",
+                                          expected_version=expected_version,
+                                          outcome=request.proposed_outcome)
+    request.outcome, request.approved_by = request.proposed_outcome, ctx.actor.id
+    request.decided_at, request.decision_policy_version = ctx.now, policy.version
+    return await _finish(session, ctx, request, "approve", previous,
+                         {"outcome": request.outcome, "proposed_by": request.proposed_by,
+                          "policy_version": policy.version})
+
+
+async def withdraw(session: AsyncSession, ctx: Context, request_id: str, *,
+                   expected_version: int | None) -> VettingRequest:
+    request, previous = await _transition(session, ctx, request_id, "withdraw",
+                                          expected_version=expected_version)
+    return await _finish(session, ctx, request, "withdraw", previous)
+
+
+async def events(session: AsyncSession, request_id: str) -> list[VettingEvent]:
+    return list((await session.scalars(select(VettingEvent).where(
+        VettingEvent.request_id == request_id).order_by(VettingEvent.at, VettingEvent.id))).all())

@@ -1,0 +1,1 @@
+"""The worker registry: dossiers, training, commitments, employment."""
