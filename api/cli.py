@@ -180,8 +180,81 @@ def keys_rotate_data() -> None:
     click.echo(f"data key v{version}: {_run_with_db(work)} fields re-encrypted")
 
 
+@keys_group.command("rotate")
+@click.option("--unit", required=True, help="police unit code, e.g. POLICE-51")
+def keys_rotate(unit: str) -> None:
+    """A new signing key for a police unit; old keys stay published as retired."""
+    from vetting.attestations.unit_keys import rotate
+    from vetting.errors import DomainError
+    from vetting.principal import Actor, Context
+
+    async def work(session: Any, keys: Any, _settings: Settings) -> str:
+        ctx = Context(actor=Actor(id=None, role="system", username="cli"))
+        return await rotate(session, ctx, keys.store, unit)
+
+    try:
+        click.echo(f"{unit}: new key {_run_with_db(work)}")
+    except DomainError as exc:
+        _fail(f"{exc.extra.get('field', exc.code)}: {exc.detail}", 2)
+
+
+def _read_source(source: str) -> str:
+    """A file's text, or a URL's body (for published keys and status lists)."""
+    if source.startswith(("http://", "https://")):
+        import httpx
+
+        response = httpx.get(source, timeout=10, follow_redirects=False)
+        response.raise_for_status()
+        return response.text
+    return Path(source).read_text(encoding="utf-8")
+
+
+@click.group("attestation")
+def attestation_group() -> None:
+    """Signed attestations."""
+
+
+@attestation_group.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--jwks", "jwks_source", required=True, help="JWKS file or URL")
+@click.option("--status-list", "status_sources", multiple=True,
+              help="signed status list file or URL (repeat for revocation and suspension)")
+def attestation_verify(file: str, jwks_source: str, status_sources: tuple[str, ...]) -> None:
+    """Check a saved attestation offline; exit 0 valid, 1 invalid (reasons printed)."""
+    import time
+
+    from vetting.attestations.verification import read_status_list, verify_attestation
+
+    now = time.time()
+    try:
+        jwks = json.loads(_read_source(jwks_source))["keys"]
+        text = Path(file).read_text(encoding="utf-8").strip()
+        jws = json.loads(text)["jws"] if text.startswith("{") else text
+        lists: dict[str, bytes] | None = None
+        if status_sources:
+            lists = dict(read_status_list(_read_source(s).strip(), jwks, now=now)
+                         for s in status_sources)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        _fail(f"cannot read the inputs: {exc}", 2)
+        return
+    result = verify_attestation(jws, jwks, status_lists=lists, now=now)
+    if result.claims is not None:
+        subject = result.claims.get("credentialSubject", {})
+        click.echo(f"issuer: {result.claims.get('issuer', {}).get('id')}")
+        click.echo(f"subject: {subject.get('id')} ({subject.get('employeeNo')}), "
+                   f"outcome {subject.get('outcome')}")
+        click.echo(f"valid until: {result.claims.get('validUntil')}")
+    if not result.status_checked:
+        click.echo("status: not checked (no --status-list given)")
+    if result.valid:
+        click.echo("VALID")
+        return
+    click.echo(f"INVALID: {', '.join(result.reasons)}")
+    sys.exit(1)
+
+
 def register_commands(group: click.Group) -> None:
-    for command in (serve, db_group, users_group, audit_group, keys_group):
+    for command in (serve, db_group, users_group, audit_group, keys_group, attestation_group):
         group.add_command(command)
 
 

@@ -3,11 +3,13 @@ key with another body is refused with 422, and a key whose first request is stil
 (or whose outcome was lost in a crash) answers 409 rather than running the action twice.
 
 The key is claimed in its own committed transaction *before* the action runs, so two
-concurrent requests with one key can never both execute it.
+concurrent requests with one key can never both execute it. Stored answers may hold
+dossier data, so they are sealed like every other personal field.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from typing import Any
@@ -42,6 +44,16 @@ async def _send_raw(send: Any, status: int, body: bytes, media_type: str,
                (b"content-length", str(len(body)).encode()), *(extra or [])]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def _row(user_id: str, key: str) -> str:
+    return f"{user_id}/{key}"
+
+
+def _unseal(registry: Any, record: IdempotencyRecord) -> bytes:
+    return registry.keys.data.unseal(
+        base64.b64decode(record.response_body), table="idempotency_record",
+        column="response_body", row_id=_row(record.user_id, record.key)).encode()
 
 
 class IdempotencyMiddleware:
@@ -116,7 +128,8 @@ class IdempotencyMiddleware:
         elif found is not None and found.status_code != IN_PROGRESS:
             content_type = "application/problem+json" if found.status_code >= 400 else \
                 "application/json"
-            await _send_raw(send, found.status_code, found.response_body.encode(), content_type,
+            body = _unseal(registry, found)
+            await _send_raw(send, found.status_code, body, content_type,
                             [(b"idempotent-replayed", b"true")])
         else:
             await _send_raw(send, 409, _problem(409, "IDEMPOTENCY_IN_PROGRESS",
@@ -132,6 +145,9 @@ class IdempotencyMiddleware:
             if captured["status"] >= 500:
                 await session.execute(delete(IdempotencyRecord).where(where))
             else:
+                sealed = registry.keys.data.seal(
+                    b"".join(captured["body"]).decode("utf-8", "replace"),
+                    table="idempotency_record", column="response_body", row_id=_row(user_id, key))
                 await session.execute(update(IdempotencyRecord).where(where).values(
                     status_code=captured["status"],
-                    response_body=b"".join(captured["body"]).decode("utf-8", "replace")))
+                    response_body=base64.b64encode(sealed).decode()))

@@ -16,6 +16,11 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins import CLIPluginProtocol, InitPluginProtocol
 
 from api.auth.middleware import BearerSecurity
+from api.controllers.attestations import (
+    AttestationController,
+    ClearanceController,
+    StatusListController,
+)
 from api.controllers.audit import AuditController
 from api.controllers.auth import AuthController
 from api.controllers.system import SystemController
@@ -31,7 +36,8 @@ from vetting.keys import RegistryKeys
 from vetting.settings import Settings
 
 ROUTE_HANDLERS = [SystemController, AuthController, UserController, AuditController,
-                  WorkerController, VettingRequestController]
+                  WorkerController, VettingRequestController, ClearanceController,
+                  AttestationController, StatusListController]
 
 
 class CorePlugin(InitPluginProtocol, CLIPluginProtocol):

@@ -49,7 +49,8 @@ def problem(status: int, code: str, detail: str, *, headers: dict[str, str] | No
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-_NAMED = (re.compile(r"at `\$\.([^`]+)`"), re.compile(r"unknown field `([^`]+)`"))
+_NAMED = (re.compile(r"at `\$\.([^`]+)`"), re.compile(r"unknown field `([^`]+)`"),
+          re.compile(r"Missing required \w+ parameter '([^']+)'"))
 
 
 def _field_of(key: str | None, message: str) -> str:
@@ -61,12 +62,25 @@ def _field_of(key: str | None, message: str) -> str:
     return key if key and key != "data" else "body"
 
 
+def _public_name(request: Request[Any, Any, Any], name: str) -> str:
+    """The parameter as the client spells it (`from`), not the Python name (`since`)."""
+    try:
+        parameter = request.route_handler.parsed_fn_signature.parameters.get(name)
+    except Exception:  # no route matched: nothing to translate
+        return name
+    kwarg = getattr(parameter, "kwarg_definition", None) if parameter else None
+    return getattr(kwarg, "name", None) or name
+
+
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    items = exc.extra if isinstance(exc.extra, list) else []
+    if not items and exc.detail.startswith("Missing required"):
+        items = [{"message": exc.detail, "source": "query"}]
     invalid = [
-        {"name": _field_of(item.get("key"), str(item.get("message", ""))),
+        {"name": _public_name(request, _field_of(item.get("key"), str(item.get("message", "")))),
          "reason": item.get("message", "invalid"),
          "in": item.get("source", "body")}
-        for item in (exc.extra if isinstance(exc.extra, list) else [])
+        for item in items
         if isinstance(item, dict)
     ]
     if not invalid:

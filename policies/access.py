@@ -49,6 +49,11 @@ ACCESS: dict[str, dict[str, Scope]] = {
     "requests.submit": {POST_HR: Scope.UNIT},   # submit, resubmit, withdraw
     "requests.review": {POLICE_OFFICER: Scope.UNIT, POLICE_LEAD: Scope.UNIT},
     "requests.approve": {POLICE_LEAD: Scope.UNIT},
+    # clearances and attestations
+    "clearance.read": {POST_HR: Scope.UNIT, DISPATCHER: Scope.UNIT, POLICE_OFFICER: Scope.UNIT,
+                       POLICE_LEAD: Scope.UNIT, INSPECTOR: Scope.PROVINCE},
+    "clearance.manage": {POLICE_LEAD: Scope.UNIT},  # suspend, reinstate, revoke
+    "attestations.verify": {role: Scope.ALL for role in ROLES},
 }
 
 #: What a user may still do while the password must change or MFA is not yet enrolled.

@@ -18,6 +18,7 @@ from vetting.personal_data import DataProtection
 
 ACCESS_TOKEN_KEY = "registry/access-token-es256"  # noqa: S105 - a key file name
 AUDIT_KEY = "registry/audit-ed25519"
+STATUS_LIST_KEY = "registry/status-list-es256"
 
 
 @dataclass(slots=True)
@@ -27,16 +28,18 @@ class RegistryKeys:
     token_kid: str
     audit_key: Ed25519PrivateKey
     audit_kid: str
+    status_key: ec.EllipticCurvePrivateKey
+    status_kid: str
     data: DataProtection
     token_jwks: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def open(cls, keys_dir: Path) -> RegistryKeys:
         store = KeyStore.open(keys_dir)
-        token_key = jose_es256.private_from_pkcs8(store.load_or_create(
-            ACCESS_TOKEN_KEY, lambda: jose_es256.private_to_pkcs8(jose_es256.generate_key())))
+        token_key = _es256(store, ACCESS_TOKEN_KEY)
         audit_key = checkpoints.private_from_raw(store.load_or_create(
             AUDIT_KEY, lambda: checkpoints.private_to_raw(checkpoints.generate_signing_key())))
+        status_key = _es256(store, STATUS_LIST_KEY)
         token_jwk = jose_es256.public_jwk(token_key.public_key())
         token_kid = jose_es256.thumbprint(token_jwk)
         return cls(
@@ -45,10 +48,23 @@ class RegistryKeys:
             token_kid=token_kid,
             audit_key=audit_key,
             audit_kid=checkpoints.key_id(audit_key.public_key()),
+            status_key=status_key,
+            status_kid=jose_es256.thumbprint(jose_es256.public_jwk(status_key.public_key())),
             data=DataProtection.open(store),
             token_jwks={token_kid: token_jwk},
         )
 
     def audit_jwk(self) -> dict[str, str]:
         jwk = checkpoints.okp_jwk(self.audit_key.public_key())
-        return {**jwk, "kid": self.audit_kid, "use": "sig", "alg": "EdDSA"}
+        return {**jwk, "kid": self.audit_kid, "use": "sig", "alg": "EdDSA",
+                "kt1_purpose": "audit"}
+
+    def status_jwk(self) -> dict[str, str]:
+        jwk = jose_es256.public_jwk(self.status_key.public_key())
+        return {**jwk, "kid": self.status_kid, "use": "sig", "alg": "ES256",
+                "kt1_purpose": "status-list"}
+
+
+def _es256(store: KeyStore, name: str) -> ec.EllipticCurvePrivateKey:
+    return jose_es256.private_from_pkcs8(store.load_or_create(
+        name, lambda: jose_es256.private_to_pkcs8(jose_es256.generate_key())))

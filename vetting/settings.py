@@ -19,7 +19,8 @@ from policies.policy import Policy, PolicyError, load_policy
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/kt1.db"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
-ENV_VARS = ("KT1_DATABASE_URL", "KT1_HOST", "KT1_PORT", "KT1_KEYS_DIR", "KT1_POLICY_FILE")
+ENV_VARS = ("KT1_DATABASE_URL", "KT1_HOST", "KT1_PORT", "KT1_KEYS_DIR", "KT1_POLICY_FILE",
+            "KT1_PUBLIC_URL")
 
 
 class SettingsError(Exception):
@@ -38,6 +39,7 @@ class Settings:
     keys_dir: Path
     policy_file: Path | None
     policy: Policy
+    public_url: str  # where third parties fetch status lists and keys
 
     @property
     def is_sqlite(self) -> bool:
@@ -92,16 +94,26 @@ def _policy(raw: str | None) -> tuple[Path | None, Policy]:
         raise SettingsError("KT1_POLICY_FILE", message) from exc
 
 
+def _public_url(raw: str | None, host: str, port: int) -> str:
+    if raw is None:
+        return f"http://{host}:{port}"
+    if not raw.startswith(("http://", "https://")) or " " in raw:
+        raise SettingsError("KT1_PUBLIC_URL", "must be an http(s) URL")
+    return raw.rstrip("/")
+
+
 def read_settings(env: Mapping[str, str] = os.environ) -> Settings:
     """Build settings from an environment mapping (tests pass their own)."""
     policy_file, policy = _policy(env.get("KT1_POLICY_FILE"))
+    host, port = env.get("KT1_HOST", "127.0.0.1"), _port(env.get("KT1_PORT", "8000"))
     return Settings(
         database_url=_database_url(env.get("KT1_DATABASE_URL", DEFAULT_DATABASE_URL)),
-        host=env.get("KT1_HOST", "127.0.0.1"),
-        port=_port(env.get("KT1_PORT", "8000")),
+        host=host,
+        port=port,
         keys_dir=_keys_dir(env.get("KT1_KEYS_DIR", "var/keys")),
         policy_file=policy_file,
         policy=policy,
+        public_url=_public_url(env.get("KT1_PUBLIC_URL"), host, port),
     )
 
 

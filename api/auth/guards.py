@@ -27,8 +27,9 @@ def route_rule(handler: BaseRouteHandler) -> str | None:
 async def authorize(connection: ASGIConnection[Any, Any, Any, Any],
                     handler: BaseRouteHandler) -> None:
     rule = route_rule(handler)
-    if rule == "public" or connection.url.path.startswith("/schema"):
-        return
+    if rule == "public" or connection.url.path.startswith("/schema") or \
+            connection.scope.get("method") == "OPTIONS":
+        return  # CORS preflight and the OpenAPI document carry no data
     user = connection.scope.get("user")
     actor = user if isinstance(user, Actor) else SYSTEM
     allowed = rule is not None and scope_for(actor.role, rule) is not None
@@ -40,7 +41,7 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any],
     async with registry.db.transaction() as session:
         await append(session, ctx, action="access.denied", outcome="denied",
                      body={"rule": rule, "method": connection.scope.get("method"),
-                           "route": handler.paths and sorted(handler.paths)[0], "code": code})
+                           "route": connection.scope.get("path_template"), "code": code})
     if code == "ACCOUNT_SETUP_REQUIRED":
         raise Forbidden("change the one-time password and enrol a second factor first",
                         code=code)

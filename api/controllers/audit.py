@@ -7,6 +7,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, get
+from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 
 from api.problems import documented
@@ -98,6 +99,12 @@ class AuditController(Controller):
         since: Annotated[datetime | None, QueryParameter(name="from")] = None,
         until: Annotated[datetime | None, QueryParameter(name="to")] = None,
     ) -> Page[EntryOut]:
+        for name, value in (("from", since), ("to", until)):
+            if value is not None and value.tzinfo is None:
+                raise ValidationException(
+                    detail=f"invalid input: {name}",
+                    extra=[{"key": name, "message": "must be RFC 3339 with a UTC offset",
+                            "source": "query"}])
         rows, total = await listing.list_entries(
             db, listing.EntryFilter(actor=actor, action=action, object_type=object_type,
                                     object_id=object_id, since=since, until=until),

@@ -7,8 +7,9 @@ from typing import Any
 from litestar import Controller, Response, get
 from sqlalchemy import text
 
+from api.controllers.attestations import published_keys
 from api.problems import documented, problem
-from api.state import Reg
+from api.state import Db, Reg
 from vetting.migrate import current_revision, head_revision
 
 
@@ -34,7 +35,9 @@ class SystemController(Controller):
                            current=revision, head=head)
         return Response({"status": "ready", "revision": revision})
 
-    @get("/.well-known/jwks.json", opt={"public": True}, summary="Published verification keys")
-    async def jwks(self, registry: Reg) -> Response[dict[str, Any]]:
-        keys: list[dict[str, Any]] = [registry.keys.audit_jwk()]
+    @get("/.well-known/jwks.json", opt={"public": True, "read_only": True},
+         summary="Published verification keys: attestation (per police unit, active and "
+                 "retired), status list and audit log")
+    async def jwks(self, db: Db, registry: Reg) -> Response[dict[str, Any]]:
+        keys = await published_keys(db, registry)
         return Response({"keys": keys}, headers={"Cache-Control": "public, max-age=300"})

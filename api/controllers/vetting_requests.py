@@ -122,7 +122,8 @@ def _out(r: VettingRequest, ctx: Context, protection: DataProtection) -> Request
         police_note=_open(protection, r, "police_note") if police else None)
 
 
-def _version(request: Request[object, object, object], body_version: int | None) -> int | None:
+def expected_version(request: Request[object, object, object],
+                     body_version: int | None) -> int | None:
     """The expected version: `If-Match` header or the body's `version` (they must agree)."""
     header = request.headers.get("if-match")
     if header is None:
@@ -177,7 +178,8 @@ class VettingRequestController(Controller):
                     db: Db, ctx: Ctx, registry: Reg,
                     data: JSONBody[VersionIn | None] = None) -> RequestOut:
         r = await service.claim(db, ctx, request_id,
-                                expected_version=_version(request, data and data.version))
+                                expected_version=expected_version(
+                                    request, data and data.version))
         return _out(r, ctx, registry.keys.data)
 
     @post("/{request_id:str}/return", opt={"action": "requests.review"}, status_code=200,
@@ -187,7 +189,8 @@ class VettingRequestController(Controller):
                       registry: Reg) -> RequestOut:
         r = await service.return_for_info(db, ctx, registry.keys.data, request_id,
                                           note=data.note,
-                                          expected_version=_version(request, data.version))
+                                          expected_version=expected_version(
+                                              request, data.version))
         return _out(r, ctx, registry.keys.data)
 
     @post("/{request_id:str}/resubmit", opt={"action": "requests.submit"}, status_code=200,
@@ -199,7 +202,8 @@ class VettingRequestController(Controller):
             reason=data.reason, stages=tuple(data.stages) if data.stages else None,
             current_address=data.current_address, permanent_address=data.permanent_address)
         r = await service.resubmit(db, ctx, registry.keys.data, request_id, changes,
-                                   expected_version=_version(request, data.version))
+                                   expected_version=expected_version(
+                                       request, data.version))
         return _out(r, ctx, registry.keys.data)
 
     @post("/{request_id:str}/transfer", opt={"action": "requests.review"}, status_code=200,
@@ -208,7 +212,8 @@ class VettingRequestController(Controller):
                        request_id: FromPath[str], data: JSONBody[TransferIn], db: Db, ctx: Ctx,
                        registry: Reg) -> RequestOut:
         r = await service.transfer(db, ctx, request_id, police_unit=data.police_unit,
-                                   expected_version=_version(request, data.version))
+                                   expected_version=expected_version(
+                                       request, data.version))
         return _out(r, ctx, registry.keys.data)
 
     @post("/{request_id:str}/propose", opt={"action": "requests.review"}, status_code=200,
@@ -218,7 +223,8 @@ class VettingRequestController(Controller):
                       registry: Reg) -> RequestOut:
         r = await service.propose(db, ctx, registry.keys.data, request_id, outcome=data.outcome,
                                   note=data.note,
-                                  expected_version=_version(request, data.version))
+                                  expected_version=expected_version(
+                                      request, data.version))
         return _out(r, ctx, registry.keys.data)
 
     @post("/{request_id:str}/approve", opt={"action": "requests.approve"}, status_code=200,
@@ -226,8 +232,10 @@ class VettingRequestController(Controller):
     async def approve(self, request: Request[object, object, object],
                       request_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg,
                       data: JSONBody[VersionIn | None] = None) -> RequestOut:
-        r = await service.approve(db, ctx, registry.settings.policy, request_id,
-                                  expected_version=_version(request, data and data.version))
+        r = await service.approve(db, ctx, registry.settings.policy, registry.keys,
+                                  registry.settings.public_url, request_id,
+                                  expected_version=expected_version(
+                                      request, data and data.version))
         return _out(r, ctx, registry.keys.data)
 
     @post("/{request_id:str}/withdraw", opt={"action": "requests.submit"}, status_code=200,
@@ -236,5 +244,6 @@ class VettingRequestController(Controller):
                        request_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg,
                        data: JSONBody[VersionIn | None] = None) -> RequestOut:
         r = await service.withdraw(db, ctx, request_id,
-                                   expected_version=_version(request, data and data.version))
+                                   expected_version=expected_version(
+                                       request, data and data.version))
         return _out(r, ctx, registry.keys.data)

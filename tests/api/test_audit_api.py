@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from crypto import checkpoints, merkle
+from vetting.audit import proofs
 from vetting.audit.entries import append, entry_bytes
 from vetting.db import Database
-from vetting.models import AuditEntry
-from vetting.models.base import new_id
+from vetting.keys import RegistryKeys
+from vetting.models import AuditCheckpoint, AuditEntry
+from vetting.models.base import new_id, utcnow
 from vetting.principal import SYSTEM, Actor, Context
 
 CHECKPOINT = "/api/v1/audit/checkpoint"
@@ -117,17 +119,29 @@ async def test_checkpoint_root_is_the_root_of_the_stored_entries(
 
 
 async def test_one_size_has_one_root_and_one_signature(
-        client: httpx.AsyncClient, admin: Person, inspector: Person,
-        database: Database) -> None:
+        client: httpx.AsyncClient, admin: Person, inspector: Person, database: Database,
+        keys: RegistryKeys) -> None:
     await add_entries(database, 1)
+    # a checkpoint issued a while ago at the current size: later requests must reuse it
+    earlier = Context(actor=SYSTEM, now=utcnow() - timedelta(minutes=7))
+    async with database.transaction() as s:
+        issued = await proofs.checkpoint(s, earlier, keys)
     first = await get_ok(client, admin, CHECKPOINT)
     second = await get_ok(client, inspector, CHECKPOINT)
-    assert second["size"] == first["size"]
+    assert first["size"] == issued.size
+    assert first["timestamp"] == issued.timestamp == earlier.now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert first["signature"] == issued.signature
+    assert first["root"] == issued.root.hex()
     assert second == first  # same root, same signature, same timestamp
+    async with database.transaction(read_only=True) as s:
+        stored = (await s.scalars(select(AuditCheckpoint).where(
+            AuditCheckpoint.size == first["size"]))).all()
+    assert len(stored) == 1
     await add_entries(database, 1)
     third = await get_ok(client, admin, CHECKPOINT)
     assert third["size"] == first["size"] + 1
     assert third["root"] != first["root"]
+    assert third["timestamp"] != first["timestamp"]
 
 
 @pytest.mark.parametrize(("role", "unit"), [("post_hr", "POST-51"),
@@ -224,9 +238,11 @@ async def test_consistency_proof_links_two_checkpoints(
     latest = await get_ok(client, inspector, CONSISTENCY, first=old["size"])
     assert latest["second"] >= new["size"]
     # a proof from every earlier size up to the new checkpoint verifies too
-    for first in (1, 2, old["size"] // 2, old["size"] - 1, old["size"], new["size"]):
+    for first in (0, 1, 2, old["size"] // 2, old["size"] - 1, old["size"], new["size"]):
         q = await get_ok(client, inspector, CONSISTENCY, first=first, second=new["size"])
         assert q["second_root"] == new["root"]
+        if first == 0:
+            assert (q["first_root"], q["proof"]) == (merkle.EMPTY_ROOT.hex(), [])
         assert merkle.verify_consistency(first, new["size"], bytes.fromhex(q["first_root"]),
                                          new_root, [bytes.fromhex(h) for h in q["proof"]])
 

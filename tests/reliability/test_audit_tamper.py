@@ -13,8 +13,8 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +225,23 @@ async def test_an_untouched_log_is_intact(log: Log) -> None:
     assert result.value("root") == expected_root.hex()
 
 
+async def test_an_entry_stamped_in_another_time_zone_verifies(log: Log) -> None:
+    """Context.now may be any aware datetime; the stored instant is the same one."""
+    hanoi = datetime.now(timezone(timedelta(hours=7)))
+    database = Database(log.url)
+    try:
+        async with database.transaction() as s:
+            entry = await append(s, Context(actor=SYSTEM, now=hanoi), action="test.tz",
+                                 object_type="t")
+    finally:
+        await database.dispose()
+    stored = (await rows(log.settings))[-1]
+    assert stored.seq == entry.seq and stored.created_at == hanoi
+    report = await verify(log.settings)
+    assert report.intact, report.problems
+    assert report.size == log.size + 1
+
+
 async def test_a_saved_checkpoint_of_the_intact_log_verifies(log: Log, tmp_path: Path) -> None:
     saved = tmp_path / "checkpoint.json"
     data = await save_checkpoint(log, saved)
@@ -304,6 +321,23 @@ async def test_a_deleted_last_entry_is_found(log: Log) -> None:
     result = await run_cli(log.settings)
     assert_tampered(result, last)
     assert result.size == last
+
+
+async def test_an_entry_slipped_in_behind_the_head_is_named(log: Log) -> None:
+    """A well-formed row at seq == size that no append made (the head still says size)."""
+    last = (await rows(log.settings))[-1]
+    forged = AuditEntry(seq=log.size, created_at=last.created_at, actor_id=None,
+                        actor_role="system", action="test.forged", object_type=None,
+                        object_id=None, outcome="success", request_id=None, body="{}")
+    forged.leaf_hash = merkle.leaf_hash(entry_bytes(forged))
+    await tamper(log, insert(ENTRY).values(
+        seq=forged.seq, created_at=forged.created_at, actor_role=forged.actor_role,
+        action=forged.action, outcome=forged.outcome, body=forged.body,
+        leaf_hash=forged.leaf_hash))
+    report = await verify(log.settings)
+    assert not report.intact
+    assert report.first_bad_seq == log.size, report.problems
+    assert_tampered(await run_cli(log.settings), log.size)
 
 
 async def test_two_swapped_entries_name_the_earlier(log: Log) -> None:
@@ -434,32 +468,39 @@ async def test_an_unreadable_checkpoint_file_is_exit_2(log: Log, tmp_path: Path)
 # ---------------------------------------------------------------- append-only
 
 
-def _refusals() -> Sequence[str]:
-    return [
-        "UPDATE audit_entry SET body = '{}' WHERE seq = 1",
-        "DELETE FROM audit_entry WHERE seq = 1",
-        "DELETE FROM audit_entry",
-        "TRUNCATE audit_entry",
-        "UPDATE audit_node SET hash = hash",
-        "DELETE FROM audit_node WHERE level = 0 AND idx = 1",
-        "UPDATE audit_checkpoint SET root = root",
-        "DELETE FROM audit_checkpoint",
-    ]
+REFUSED = (
+    "UPDATE audit_entry SET body = '{}' WHERE seq = 1",
+    "DELETE FROM audit_entry WHERE seq = 1",
+    "DELETE FROM audit_entry",
+    "TRUNCATE audit_entry",
+    "UPDATE audit_node SET hash = hash",
+    "DELETE FROM audit_node WHERE level = 0 AND idx = 1",
+    "TRUNCATE audit_node",
+    "UPDATE audit_checkpoint SET root = root",
+    "DELETE FROM audit_checkpoint",
+)
 
 
-@pytest.mark.parametrize("statement", _refusals())
-async def test_postgresql_refuses_changes_to_the_audit_tables(statement: str, log: Log,
-                                                             tmp_path: Path) -> None:
-    if not log.is_postgres:
+@pytest.fixture
+def postgres_only(backend: str) -> None:
+    if backend != "postgresql":
         pytest.skip("the append-only trigger is PostgreSQL's; SQLite relies on the tree")
+
+
+async def test_postgresql_refuses_changes_to_the_audit_tables(
+        postgres_only: None, log: Log, tmp_path: Path) -> None:
     await save_checkpoint(log, tmp_path / "checkpoint.json")  # so audit_checkpoint has a row
     database = Database(log.url)
     try:
-        with pytest.raises(DBAPIError, match="append-only"):
-            async with database.transaction() as s:
-                await s.execute(text(statement))
+        for statement in REFUSED:
+            with pytest.raises(DBAPIError, match="append-only"):
+                async with database.transaction() as s:
+                    await s.execute(text(statement))
+        # appending is still allowed
+        async with database.transaction() as s:
+            await append(s, Context(actor=SYSTEM), action="test.after", object_type="t")
     finally:
         await database.dispose()
     report = await verify(log.settings)
     assert report.intact, report.problems
-    assert report.size == log.size
+    assert report.size == log.size + 1

@@ -15,11 +15,14 @@ row says, for one endpoint, what every role gets:
   non-public route).
 
 Callers are fresh accounts placed by `CALLERS` (admin and police_lead with a confirmed
-TOTP second factor, so no one is held back by account set-up); every call gets a fresh
-caller and a fresh target, so rows may change state (log out, disable an account). To extend the matrix for
-a new endpoint: add a `Rule` (built with `everyone`/`only`/`scoped`), and where needed
-a body factory in `BODIES` and a target kind in `TARGETS` (created by the driver).
-`test_matrix_covers_every_route` fails until every protected route has a row.
+TOTP second factor, so no one is held back by account set-up). Every call gets a fresh
+caller and target, so a row may change state (log out, disable an account). A row with
+neither a target nor a body is one request whatever the scope: it runs once, as "own".
+
+To extend the matrix for a new endpoint, add a `Rule` (built with `everyone`, `only` or
+`scoped`), and where needed a body factory in `BODIES` and a target kind in `TARGETS`
+(whose factory lives in the driver). `test_matrix_covers_every_route` fails until every
+protected route outside `PENDING_PREFIXES` has a row.
 """
 
 from __future__ import annotations
@@ -51,6 +54,21 @@ CALLERS: Mapping[str, Mapping[str, str]] = {
 TARGETS: Mapping[str, str] = {
     "user_id": "user_account",  # a post_hr account in the scope's province
 }
+
+#: Route prefixes of the contract's endpoints that are being built by other issues and
+#: have no rows yet (a to-do list for this matrix). Their routes are still held to deny by
+#: default by test_route_rules.py. Remove a prefix when its rows are added; from then on
+#: test_matrix_covers_every_route holds the matrix to every route under it.
+PENDING_PREFIXES: tuple[str, ...] = (
+    "/api/v1/workers",
+    "/api/v1/vetting-requests",
+    "/api/v1/attestations",
+    "/api/v1/routes",
+    "/api/v1/assignments",
+    "/api/v1/eligibility",
+    "/api/v1/incidents",
+    "/api/v1/reports",
+)
 
 Expect = Mapping[str, Mapping[str, int]]
 

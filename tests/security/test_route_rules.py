@@ -92,13 +92,6 @@ def test_public_routes_are_exactly_the_listed_ones(app: Litestar) -> None:
     assert planned_present <= public, "the contract makes the status lists public"
 
 
-def test_only_get_routes_are_read_only(app: Litestar) -> None:
-    """A read-only transaction cannot hold a write; only GET handlers may ask for one."""
-    wrong = [f"{method} {path}" for method, path, handler in _handlers(app)
-             if handler.opt.get("read_only") and method != "GET"]
-    assert not wrong
-
-
 def test_the_access_guard_is_installed_app_wide(app: Litestar) -> None:
     assert authorize in app.guards
 

@@ -148,7 +148,7 @@ async def refresh(session: AsyncSession, ctx: Context, keys: RegistryKeys, *,
         return None
     user = await session.get(UserAccount, row.user_id, with_for_update=True)
     assert user is not None
-    if row.used_at is not None or row.revoked_at is not None:
+    if row.used_at is not None and row.revoked_at is None:
         await session.execute(update(RefreshToken).where(
             RefreshToken.family_id == row.family_id, RefreshToken.revoked_at.is_(None)
         ).values(revoked_at=ctx.now))
@@ -156,7 +156,7 @@ async def refresh(session: AsyncSession, ctx: Context, keys: RegistryKeys, *,
         await append(session, ctx, action="auth.refresh_reuse", object_type="user",
                      object_id=user.id, outcome="failure", body={"family": row.family_id})
         return None
-    if (row.expires_at <= ctx.now or user.state != "active"
+    if (row.revoked_at is not None or row.expires_at <= ctx.now or user.state != "active"
             or row.token_version != user.token_version):
         await append(session, ctx, action="auth.refresh", object_type="user", object_id=user.id,
                      outcome="failure", body={"reason": "expired_or_ended"})

@@ -1,6 +1,13 @@
 """Every table of the registry; importing this package registers them all."""
 
 from vetting.models.accounts import RefreshToken, UserAccount
+from vetting.models.attestations import (
+    Attestation,
+    Clearance,
+    ClearanceEvent,
+    SigningKey,
+    StatusList,
+)
 from vetting.models.audit import AuditCheckpoint, AuditEntry, AuditHead, AuditNode
 from vetting.models.base import Base
 from vetting.models.reference import LegacyProvince, Province, Unit
@@ -14,16 +21,21 @@ from vetting.models.workers import (
 )
 
 __all__ = [
+    "Attestation",
     "AuditCheckpoint",
     "AuditEntry",
     "AuditHead",
     "AuditNode",
     "Base",
+    "Clearance",
+    "ClearanceEvent",
     "Commitment",
     "IdempotencyRecord",
     "LegacyProvince",
     "Province",
     "RefreshToken",
+    "SigningKey",
+    "StatusList",
     "Training",
     "Unit",
     "UserAccount",

@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.access import POLICE
 from policies.policy import Policy
 from policies.routing import police_province, police_unit_for
-from policies.validity import add_months
 from policies.vetting_states import TRANSITIONS, may_approve, next_state
+from vetting.attestations.credentials import issue_for_decision
+from vetting.attestations.lifecycle import clearance_until
 from vetting.audit.entries import append
 from vetting.errors import Conflict, Forbidden, InvalidInput, NotFound
+from vetting.keys import RegistryKeys
 from vetting.models import Unit, VettingEvent, VettingRequest, Worker
 from vetting.models.workers import OPEN_STATES
 from vetting.personal_data import DataProtection
@@ -39,13 +41,6 @@ def _today(ctx: Context) -> date:
     return ctx.now.date()
 
 
-async def _clearance_until(session: AsyncSession, worker_id: str, policy: Policy) -> date | None:
-    """Until when the worker's latest positive decision holds (None: no clearance)."""
-    decided = await session.scalar(select(func.max(VettingRequest.decided_at)).where(
-        VettingRequest.worker_id == worker_id, VettingRequest.state == "cleared"))
-    return add_months(decided.date(), policy.clearance_validity_months) if decided else None
-
-
 def _event(request: VettingRequest, ctx: Context, action: str, from_state: str | None) -> \
         VettingEvent:
     return VettingEvent(request_id=request.id, at=ctx.now, actor_id=ctx.actor.id, action=action,
@@ -63,7 +58,7 @@ async def submit(session: AsyncSession, ctx: Context, policy: Policy, *, worker_
             VettingRequest.worker_id == worker.id, VettingRequest.state.in_(OPEN_STATES))):
         raise Conflict("the worker already has an open vetting request",
                        code="OPEN_REQUEST_EXISTS")
-    until = await _clearance_until(session, worker.id, policy)
+    until = await clearance_until(session, worker.id, ctx.now)
     if until is not None and _today(ctx) < until - timedelta(
             days=policy.reverification_window_days):
         raise Conflict(f"the current clearance holds until {until.isoformat()}; re-nomination "
@@ -226,9 +221,11 @@ async def propose(session: AsyncSession, ctx: Context, protection: DataProtectio
     return await _finish(session, ctx, request, "propose", previous)
 
 
-async def approve(session: AsyncSession, ctx: Context, policy: Policy, request_id: str, *,
+async def approve(session: AsyncSession, ctx: Context, policy: Policy, keys: RegistryKeys,
+                  public_url: str, request_id: str, *,
                   expected_version: int | None) -> VettingRequest:
-    """The second person decides: a police lead who did not propose."""
+    """The second person decides: a police lead who did not propose. The signed attestation
+    (and, for `meets_standard`, the clearance) is issued in this same transaction."""
     request = await get_request(session, ctx, request_id, action="requests.approve")
     if not may_approve(approver_id=ctx.actor.id or "", proposer_id=request.proposed_by,
                        approver_role=ctx.actor.role):
@@ -239,9 +236,11 @@ async def approve(session: AsyncSession, ctx: Context, policy: Policy, request_i
                                           outcome=request.proposed_outcome)
     request.outcome, request.approved_by = request.proposed_outcome, ctx.actor.id
     request.decided_at, request.decision_policy_version = ctx.now, policy.version
-    return await _finish(session, ctx, request, "approve", previous,
-                         {"outcome": request.outcome, "proposed_by": request.proposed_by,
-                          "policy_version": policy.version})
+    await _finish(session, ctx, request, "approve", previous,
+                  {"outcome": request.outcome, "proposed_by": request.proposed_by,
+                   "policy_version": policy.version})
+    await issue_for_decision(session, ctx, keys, policy, public_url, request)
+    return request
 
 
 async def withdraw(session: AsyncSession, ctx: Context, request_id: str, *,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.policy import Policy
 from policies.validity import add_months
+from vetting.attestations.lifecycle import revoke_on_leave
 from vetting.audit.entries import append
 from vetting.errors import Conflict, InvalidInput
 from vetting.models import Commitment, Training, VettingEvent, VettingRequest, Worker
@@ -91,8 +92,9 @@ async def record_leave(session: AsyncSession, ctx: Context, *, worker_id: str, l
                                  police_unit_code=request.police_unit_code))
         request.state = "withdrawn"
     await session.flush()
+    revoked = await revoke_on_leave(session, ctx, worker.id)
     await append(session, ctx, action="worker.leave", object_type="worker", object_id=worker.id,
-                 body={"left_on": left_on.isoformat(),
+                 body={"left_on": left_on.isoformat(), "revoked_clearance": revoked,
                        "withdrawn_requests": [r.id for r in open_requests]})
     return worker
 

@@ -1,0 +1,165 @@
+"""Clearances, attestations, their verification, and the public status lists."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, JSONBody
+
+from api.controllers.vetting_requests import expected_version
+from api.problems import documented
+from api.schemas import Strict
+from api.state import Ctx, Db, Reg
+from vetting.attestations import lifecycle, status, unit_keys
+from vetting.attestations.verification import verify_attestation
+from vetting.errors import NotFound
+from vetting.models import Attestation
+from vetting.workers.service import get_worker
+
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+class ReasonIn(Strict):
+    reason: Reason
+    version: Annotated[int, msgspec.Meta(ge=1)] | None = None
+
+
+class ReinstateIn(Strict):
+    reason: Reason | None = None
+    version: Annotated[int, msgspec.Meta(ge=1)] | None = None
+
+
+class VerifyIn(Strict):
+    jws: Annotated[str, msgspec.Meta(min_length=1, max_length=65_536)]
+
+
+class ClearanceOut(msgspec.Struct, kw_only=True):
+    state: Literal["none", "pending", "active", "expired", "suspended", "revoked",
+                   "not_cleared"]
+    valid_until: datetime | None
+    attestation_id: str | None
+    reason: str | None = None
+    version: int | None = None
+    police_unit: str | None = None
+
+
+class AttestationOut(msgspec.Struct, kw_only=True):
+    id: str
+    jws: str
+    worker_id: str
+    request_id: str
+    police_unit: str
+    kid: str
+    outcome: str
+    valid_from: datetime
+    valid_until: datetime
+    status_index: int
+    national_id_salt: str
+
+
+class VerifyOut(msgspec.Struct, kw_only=True):
+    valid: bool
+    reasons: list[str]
+    claims: dict[str, Any] | None
+
+
+def _clearance(view: lifecycle.ClearanceView) -> ClearanceOut:
+    return ClearanceOut(state=view.state, valid_until=view.valid_until,  # type: ignore[arg-type]
+                        attestation_id=view.attestation_id, reason=view.reason,
+                        version=view.version, police_unit=view.police_unit)
+
+
+class ClearanceController(Controller):
+    path = "/api/v1/workers/{worker_id:str}/clearance"
+    tags = ["clearances"]  # noqa: RUF012
+
+    @get("/", opt={"action": "clearance.read", "read_only": True},
+         responses=documented(401, 403, 404))
+    async def read(self, worker_id: FromPath[str], db: Db, ctx: Ctx) -> ClearanceOut:
+        return _clearance(await lifecycle.view(db, ctx, worker_id))
+
+    async def _change(self, request: Request[Any, Any, Any], worker_id: str, action: str,
+                      reason: str | None, version: int | None, db: Db, ctx: Ctx
+                      ) -> ClearanceOut:
+        await lifecycle.change(db, ctx, worker_id, action, reason=reason,
+                               expected_version=expected_version(request, version))
+        current = await lifecycle.latest(db, worker_id)
+        assert current is not None
+        return ClearanceOut(state=lifecycle.effective_state(current, ctx.now),  # type: ignore[arg-type]
+                            valid_until=current.valid_until,
+                            attestation_id=current.attestation_id, reason=current.reason,
+                            version=current.version, police_unit=current.police_unit_code)
+
+    @post("/suspend", opt={"action": "clearance.manage"}, status_code=200,
+          responses=documented(400, 401, 403, 404, 409))
+    async def suspend(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
+                      data: JSONBody[ReasonIn], db: Db, ctx: Ctx) -> ClearanceOut:
+        return await self._change(request, worker_id, "suspend", data.reason, data.version, db,
+                                  ctx)
+
+    @post("/reinstate", opt={"action": "clearance.manage"}, status_code=200,
+          responses=documented(400, 401, 403, 404, 409))
+    async def reinstate(self, request: Request[Any, Any, Any], worker_id: FromPath[str], db: Db,
+                        ctx: Ctx, data: JSONBody[ReinstateIn | None] = None) -> ClearanceOut:
+        return await self._change(request, worker_id, "reinstate", data and data.reason,
+                                  data and data.version, db, ctx)
+
+    @post("/revoke", opt={"action": "clearance.manage"}, status_code=200,
+          responses=documented(400, 401, 403, 404, 409))
+    async def revoke(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
+                     data: JSONBody[ReasonIn], db: Db, ctx: Ctx) -> ClearanceOut:
+        return await self._change(request, worker_id, "revoke", data.reason, data.version, db,
+                                  ctx)
+
+
+class AttestationController(Controller):
+    path = "/api/v1/attestations"
+    tags = ["attestations"]  # noqa: RUF012
+
+    @get("/{attestation_id:str}", opt={"action": "clearance.read", "read_only": True},
+         responses=documented(401, 403, 404))
+    async def read(self, attestation_id: FromPath[str], db: Db, ctx: Ctx) -> AttestationOut:
+        found = await db.get(Attestation, attestation_id)
+        if found is None:
+            raise NotFound("no such attestation")
+        await get_worker(db, ctx, found.worker_id, action="clearance.read")  # scope, or 404
+        return AttestationOut(id=found.id, jws=found.jws, worker_id=found.worker_id,
+                              request_id=found.request_id, police_unit=found.police_unit_code,
+                              kid=found.kid, outcome=found.outcome, valid_from=found.valid_from,
+                              valid_until=found.valid_until, status_index=found.status_index,
+                              national_id_salt=found.national_id_salt)
+
+    @post("/verify", opt={"action": "attestations.verify"}, status_code=200,
+          responses=documented(400, 401))
+    async def verify(self, data: JSONBody[VerifyIn], db: Db) -> VerifyOut:
+        result = verify_attestation(data.jws, await unit_keys.published(db),
+                                    status_lists=await status.bits(db), now=time.time())
+        return VerifyOut(valid=result.valid, reasons=result.reasons, claims=result.claims)
+
+
+class StatusListController(Controller):
+    path = "/api/v1/status-lists"
+    tags = ["attestations"]  # noqa: RUF012
+
+    @get("/{purpose:str}", opt={"public": True, "read_only": True},
+         responses=documented(404), media_type="application/vc+jwt")
+    async def read(self, purpose: FromPath[str], db: Db, ctx: Ctx, registry: Reg
+                   ) -> Response[bytes]:
+        if purpose not in status.PURPOSES:
+            raise NotFound("the status lists are 'revocation' and 'suspension'")
+        token = await status.signed_list(db, ctx, registry.keys, purpose=purpose,
+                                         public_url=registry.settings.public_url)
+        return Response(token.encode(), media_type="application/vc+jwt",
+                        headers={"Cache-Control": "public, max-age=60"})
+
+
+async def published_keys(db: Db, registry: Reg) -> list[dict[str, Any]]:
+    """Every verification key the registry publishes: units' attestation keys, the status
+    list key and the audit log key."""
+    return [*await unit_keys.published(db), registry.keys.status_jwk(),
+            registry.keys.audit_jwk()]
+

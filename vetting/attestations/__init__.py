@@ -1,0 +1,1 @@
+"""Signed attestations of police decisions, clearances and their published status."""

@@ -1,0 +1,141 @@
+"""Clearance life: active until valid_until (expiry is computed, no job needed), suspended
+(reversible), revoked (final). Every change is versioned, kept as an event, audited, and
+reflected in the status lists in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vetting.attestations import status
+from vetting.audit.entries import append
+from vetting.errors import Conflict, NotFound
+from vetting.models import Attestation, Clearance, ClearanceEvent, VettingRequest
+from vetting.models.workers import OPEN_STATES
+from vetting.principal import Context
+from vetting.workers.service import get_worker
+
+#: action → (states it may start from, resulting state)
+CHANGES: dict[str, tuple[tuple[str, ...], str]] = {
+    "suspend": (("active",), "suspended"),
+    "reinstate": (("suspended",), "active"),
+    "revoke": (("active", "suspended"), "revoked"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ClearanceView:
+    state: str
+    valid_until: datetime | None
+    attestation_id: str | None
+    reason: str | None = None
+    version: int | None = None
+    police_unit: str | None = None
+
+
+def effective_state(clearance: Clearance, at: datetime) -> str:
+    if clearance.state == "active" and clearance.valid_until <= at:
+        return "expired"
+    return clearance.state
+
+
+async def open_clearance(session: AsyncSession, ctx: Context, attestation: Attestation) -> None:
+    clearance = Clearance(worker_id=attestation.worker_id, attestation_id=attestation.id,
+                          police_unit_code=attestation.police_unit_code,
+                          valid_from=attestation.valid_from, valid_until=attestation.valid_until,
+                          state="active", updated_at=ctx.now)
+    session.add(clearance)
+    await session.flush()
+    session.add(ClearanceEvent(clearance_id=clearance.id, at=ctx.now, action="issue",
+                               to_state="active", actor_id=ctx.actor.id))
+
+
+async def latest(session: AsyncSession, worker_id: str) -> Clearance | None:
+    return await session.scalar(select(Clearance).where(Clearance.worker_id == worker_id)
+                                .order_by(Clearance.valid_from.desc()).limit(1))
+
+
+async def clearance_until(session: AsyncSession, worker_id: str, at: datetime) -> date | None:
+    """Until when an active clearance holds (None when there is none in force)."""
+    current = await latest(session, worker_id)
+    if current is None or effective_state(current, at) != "active":
+        return None
+    return current.valid_until.date()
+
+
+async def view(session: AsyncSession, ctx: Context, worker_id: str) -> ClearanceView:
+    worker = await get_worker(session, ctx, worker_id, action="clearance.read")
+    current = await latest(session, worker.id)
+    last_request = await session.scalar(select(VettingRequest).where(
+        VettingRequest.worker_id == worker.id).order_by(VettingRequest.submitted_at.desc())
+        .limit(1))
+    if current is not None:
+        state = effective_state(current, ctx.now)
+        if state == "active" or last_request is None or last_request.state not in OPEN_STATES:
+            return ClearanceView(state=state, valid_until=current.valid_until,
+                                 attestation_id=current.attestation_id, reason=current.reason,
+                                 version=current.version, police_unit=current.police_unit_code)
+    if last_request is not None and last_request.state in OPEN_STATES:
+        return ClearanceView(state="pending", valid_until=None, attestation_id=None)
+    if last_request is not None and last_request.state == "not_cleared":
+        attestation_id = await session.scalar(select(Attestation.id).where(
+            Attestation.request_id == last_request.id))
+        return ClearanceView(state="not_cleared", valid_until=None,
+                             attestation_id=attestation_id)
+    return ClearanceView(state="none", valid_until=None, attestation_id=None)
+
+
+async def _apply(session: AsyncSession, ctx: Context, clearance: Clearance, action: str,
+                 reason: str | None) -> Clearance:
+    sources, target = CHANGES[action]
+    current = effective_state(clearance, ctx.now)
+    if clearance.state not in sources or (action == "reinstate" and current == "expired"):
+        raise Conflict(f"cannot {action} a clearance that is {current}",
+                       code="INVALID_TRANSITION", current_state=current)
+    attestation = await session.get(Attestation, clearance.attestation_id)
+    assert attestation is not None
+    if action == "revoke":
+        await status.set_status(session, ctx, purpose="revocation",
+                                index=attestation.status_index, value=True)
+    else:
+        await status.set_status(session, ctx, purpose="suspension",
+                                index=attestation.status_index, value=action == "suspend")
+    clearance.state, clearance.reason, clearance.updated_at = target, reason, ctx.now
+    session.add(ClearanceEvent(clearance_id=clearance.id, at=ctx.now, action=action,
+                               to_state=target, reason=reason, actor_id=ctx.actor.id))
+    await session.flush()
+    await append(session, ctx, action=f"clearance.{action}", object_type="clearance",
+                 object_id=clearance.id,
+                 body={"worker": clearance.worker_id, "attestation": attestation.id,
+                       "status_index": attestation.status_index})
+    return clearance
+
+
+async def change(session: AsyncSession, ctx: Context, worker_id: str, action: str, *,
+                 reason: str | None, expected_version: int | None) -> Clearance:
+    """Suspend, reinstate or revoke, by a lead of the issuing police unit only."""
+    clearance = await session.scalar(
+        select(Clearance).where(Clearance.worker_id == worker_id,
+                                Clearance.police_unit_code == ctx.actor.unit)
+        .order_by(Clearance.valid_from.desc()).limit(1).with_for_update())
+    if clearance is None:
+        raise NotFound("no clearance issued by your unit for this worker")
+    if expected_version is not None and expected_version != clearance.version:
+        raise Conflict(f"the clearance changed meanwhile (version {clearance.version})",
+                       code="STALE_VERSION", current_version=clearance.version)
+    return await _apply(session, ctx, clearance, action, reason)
+
+
+async def revoke_on_leave(session: AsyncSession, ctx: Context, worker_id: str) -> str | None:
+    """Employment ended: a clearance still in force is revoked (system action, no scope)."""
+    clearance = await session.scalar(
+        select(Clearance).where(Clearance.worker_id == worker_id,
+                                Clearance.state.in_(("active", "suspended")))
+        .with_for_update())
+    if clearance is None:
+        return None
+    await _apply(session, ctx, clearance, "revoke", "employment ended")
+    return clearance.id
