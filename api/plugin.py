@@ -23,6 +23,11 @@ from api.controllers.attestations import (
 )
 from api.controllers.audit import AuditController
 from api.controllers.auth import AuthController
+from api.controllers.routes import (
+    AssignmentController,
+    EligibilityController,
+    RouteController,
+)
 from api.controllers.system import SystemController
 from api.controllers.users import UserController
 from api.controllers.vetting_requests import VettingRequestController
@@ -37,7 +42,8 @@ from vetting.settings import Settings
 
 ROUTE_HANDLERS = [SystemController, AuthController, UserController, AuditController,
                   WorkerController, VettingRequestController, ClearanceController,
-                  AttestationController, StatusListController]
+                  AttestationController, StatusListController, RouteController,
+                  EligibilityController, AssignmentController]
 
 
 class CorePlugin(InitPluginProtocol, CLIPluginProtocol):

@@ -54,6 +54,11 @@ ACCESS: dict[str, dict[str, Scope]] = {
                        POLICE_LEAD: Scope.UNIT, INSPECTOR: Scope.PROVINCE},
     "clearance.manage": {POLICE_LEAD: Scope.UNIT},  # suspend, reinstate, revoke
     "attestations.verify": {role: Scope.ALL for role in ROLES},
+    # KT1 routes, eligibility and assignments
+    "routes.read": {ADMIN: Scope.ALL, DISPATCHER: Scope.PROVINCE, INSPECTOR: Scope.PROVINCE},
+    "routes.manage": {ADMIN: Scope.ALL, DISPATCHER: Scope.PROVINCE},
+    "eligibility.read": {DISPATCHER: Scope.UNIT},
+    "assignments.manage": {DISPATCHER: Scope.UNIT},
 }
 
 #: What a user may still do while the password must change or MFA is not yet enrolled.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, false, select, true
 
 from policies.access import DISPATCHER, INSPECTOR, POLICE, POST_HR, Scope, scope_for
-from vetting.models import Unit, VettingRequest, Worker
+from vetting.models import Route, Unit, VettingRequest, Worker
 from vetting.principal import Actor
 
 
@@ -43,3 +43,13 @@ def request_condition(actor: Actor, action: str = "requests.read") -> ColumnElem
     if actor.role == INSPECTOR:
         return VettingRequest.post_unit_code.in_(_units_in_province(actor.province))
     return false()
+
+
+def route_condition(actor: Actor, action: str = "routes.read") -> ColumnElement[bool]:
+    """Routes belong to a province: dispatchers see their province's routes."""
+    scope = scope_for(actor.role, action)
+    if scope is None:
+        return false()
+    if scope is Scope.ALL:
+        return true()
+    return Route.province_code == actor.province

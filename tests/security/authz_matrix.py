@@ -19,17 +19,30 @@ TOTP second factor, so no one is held back by account set-up). Every call gets a
 caller and target, so a row may change state (log out, disable an account). A row with
 neither a target nor a body is one request whatever the scope: it runs once, as "own".
 
-To extend the matrix for a new endpoint, add a `Rule` (built with `everyone`, `only` or
-`scoped`), and where needed a body factory in `BODIES` and a target kind in `TARGETS`
-(whose factory lives in the driver). `test_matrix_covers_every_route` fails until every
-protected route outside `PENDING_PREFIXES` has a row.
+To extend the matrix for a new endpoint, add a `Rule` (built with `everyone`, `only`,
+`scoped` or `in_scope`), and where needed a body factory in `BODIES` and a target kind in
+`TARGETS` (whose builder lives in the driver). A body that must name a target object (a
+worker to nominate, an attestation to verify) lists it in `BODY_TARGETS`; the driver builds
+it in the row's scope and hands its id to the body factory as `Call.targets[field]`.
+`test_matrix_covers_every_route` fails until every protected route outside
+`PENDING_PREFIXES` has a row. Public routes may have rows too (`no_token` = their status).
+
+Workflow targets are built through the API by helper staff of the target's province
+(post_hr, police officer and lead of that province's units), never by the caller: a
+request `awaiting_approval` was proposed by the helper officer, so a police_lead caller is
+a valid second person. Routing follows the default `workplace` rule, so a worker of
+POST-<p> is vetted by POLICE-<p>.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any, NamedTuple
+
+from tests.factories import worker_body
 
 ADMIN, POST_HR, POLICE_OFFICER, POLICE_LEAD, DISPATCHER, INSPECTOR = (
     "admin", "post_hr", "police_officer", "police_lead", "dispatcher", "inspector")
@@ -38,6 +51,7 @@ SCOPES = ("own", "other")
 
 HOME_PROVINCE = "51"
 OTHER_PROVINCE = "12"
+THIRD_PROVINCE = "01"  # a transfer destination outside both
 
 
 #: Where each role's caller sits (keyword arguments for `people.make`): in HOME_PROVINCE.
@@ -53,6 +67,24 @@ CALLERS: Mapping[str, Mapping[str, str]] = {
 #: Path placeholder -> the kind of target object the driver creates in the row's scope.
 TARGETS: Mapping[str, str] = {
     "user_id": "user_account",  # a post_hr account in the scope's province
+    # workers of POST-<p>
+    "worker": "worker",                        # registered, no vetting request
+    "nominated_worker": "nominated_worker",    # with a `submitted` request to POLICE-<p>
+    "cleared_worker": "cleared_worker",        # active clearance issued by POLICE-<p>
+    "suspended_worker": "suspended_worker",    # that clearance suspended by POLICE-<p>
+    # vetting requests from POST-<p>, routed to POLICE-<p>, by state
+    "submitted_request": "submitted_request",
+    "in_review_request": "in_review_request",  # claimed by the helper officer
+    "needs_info_request": "needs_info_request",
+    "awaiting_approval_request": "awaiting_approval_request",  # proposed by the helper officer
+    # the attestation POLICE-<p> issued for a cleared worker of POST-<p>
+    "attestation": "attestation",
+}
+
+#: Body factory name -> {key in `Call.targets`: target kind} the driver builds first.
+BODY_TARGETS: Mapping[str, Mapping[str, str]] = {
+    "new_request": {"worker_id": "worker"},
+    "verify_attestation": {"jws": "attestation_jws"},
 }
 
 #: Route prefixes of the contract's endpoints that are being built by other issues and
@@ -60,9 +92,6 @@ TARGETS: Mapping[str, str] = {
 #: default by test_route_rules.py. Remove a prefix when its rows are added; from then on
 #: test_matrix_covers_every_route holds the matrix to every route under it.
 PENDING_PREFIXES: tuple[str, ...] = (
-    "/api/v1/workers",
-    "/api/v1/vetting-requests",
-    "/api/v1/attestations",
     "/api/v1/routes",
     "/api/v1/assignments",
     "/api/v1/eligibility",
@@ -107,6 +136,12 @@ def scoped(own: Mapping[str, int], other: Mapping[str, int], denied: int = 403) 
             for role in ROLES}
 
 
+def in_scope(status: int, *roles: str) -> Expect:
+    """The roles named get `status` on their own province's objects and 404 on the other
+    province's (existence must not leak); every other role is refused (403)."""
+    return scoped({role: status for role in roles}, {role: 404 for role in roles})
+
+
 # --------------------------------------------------------------------------- bodies
 
 
@@ -118,6 +153,11 @@ class Call:
     caller_password: str
     province: str  # HOME_PROVINCE for "own", OTHER_PROVINCE for "other"
     unique: str    # lowercase letters and digits, fresh for every call
+    targets: Mapping[str, str] = field(default_factory=dict)  # see BODY_TARGETS
+
+
+def _days_ago(days: int) -> str:
+    return (date.today() - timedelta(days=days)).isoformat()
 
 
 #: A passphrase every password rule accepts (long, not common, no context words).
@@ -130,12 +170,33 @@ BODIES: Mapping[str, Callable[[Call], dict[str, Any]]] = {
     "password_change": lambda c: {"current_password": c.caller_password,
                                   "new_password": f"{GOOD_PASSWORD} {c.unique}"},
     "wrong_otp": lambda c: {"otp": "000000"},
+    # workers: the new worker belongs to the scope's post unit
+    "new_worker": lambda c: worker_body(f"POST-{c.province}"),
+    "training": lambda c: {"kind": "kt1_security", "completed_on": _days_ago(30)},
+    "commitment": lambda c: {"signed_on": _days_ago(7),
+                             "document_sha256": hashlib.sha256(c.unique.encode()).hexdigest()},
+    "leave": lambda c: {"left_on": _days_ago(1), "reason": f"nghỉ việc {c.unique}"},
+    # vetting requests
+    "new_request": lambda c: {"worker_id": c.targets["worker_id"], "reason": "KT1 giao nhận"},
+    "return_note": lambda c: {"note": f"Bổ sung nơi ở hiện tại {c.unique}"},
+    "resubmission": lambda c: {"reason": f"KT1 giao nhận, bổ sung {c.unique}"},
+    # a real police unit outside both provinces of the matrix
+    "transfer": lambda c: {"police_unit": f"POLICE-{THIRD_PROVINCE}"},
+    "proposal": lambda c: {"outcome": "meets_standard", "note": f"Đạt {c.unique}"},
+    # clearances and attestations
+    "clearance_reason": lambda c: {"reason": f"xác minh sự cố {c.unique}"},
+    "verify_attestation": lambda c: {"jws": c.targets["jws"]},
 }
 
 
 # --------------------------------------------------------------------------- the matrix
 
 AUDIT_READERS = {ADMIN: 200, INSPECTOR: 200}
+POLICE = (POLICE_OFFICER, POLICE_LEAD)
+#: Who may read a worker and its clearance (`workers.read`, `clearance.read`).
+WORKER_READERS = (POST_HR, DISPATCHER, POLICE_OFFICER, POLICE_LEAD, INSPECTOR)
+#: Who may read vetting requests (`requests.read`): not dispatchers, not admins.
+REQUEST_READERS = (POST_HR, POLICE_OFFICER, POLICE_LEAD, INSPECTOR)
 
 MATRIX: list[Rule] = [
     # the caller's own session and account
@@ -159,4 +220,63 @@ MATRIX: list[Rule] = [
     Rule("GET", "/api/v1/audit/entries", None, only(AUDIT_READERS)),
     Rule("GET", "/api/v1/audit/entries?action=access.denied&limit=1", None,
          only(AUDIT_READERS)),
+    # workers. Registering: post_hr of the worker's post unit. A body naming another
+    # province's unit is refused as invalid input (422 OUT_OF_SCOPE on `post_unit`): there
+    # is no object whose existence could leak, and the unit codes are public reference data.
+    Rule("POST", "/api/v1/workers", "new_worker",
+         scoped({POST_HR: 201}, {POST_HR: 422})),
+    # reading (shaped per role): HR and dispatchers of the post unit, the police the
+    # worker's request is routed to, the province's inspector; admins have no rule
+    Rule("GET", "/api/v1/workers/{nominated_worker}", None, in_scope(200, *WORKER_READERS)),
+    # training, commitments, leave: HR of the post unit (201 created; leave answers 200)
+    Rule("POST", "/api/v1/workers/{worker}/trainings", "training", in_scope(201, POST_HR)),
+    Rule("POST", "/api/v1/workers/{worker}/commitments", "commitment", in_scope(201, POST_HR)),
+    Rule("POST", "/api/v1/workers/{worker}/leave", "leave", in_scope(200, POST_HR)),
+    # vetting requests. Nominating: HR of the worker's post unit; another unit's worker is
+    # not found (404), whatever the body says.
+    Rule("POST", "/api/v1/vetting-requests", "new_request", in_scope(201, POST_HR)),
+    # the outbox (HR), the inbox (police), the province's requests (inspector); a list has
+    # no target, so it is one request for every role
+    Rule("GET", "/api/v1/vetting-requests", None, only(dict.fromkeys(REQUEST_READERS, 200))),
+    Rule("GET", "/api/v1/vetting-requests?state=submitted&overdue=false&limit=5", None,
+         only(dict.fromkeys(REQUEST_READERS, 200))),
+    Rule("GET", "/api/v1/vetting-requests/{submitted_request}", None,
+         in_scope(200, *REQUEST_READERS)),
+    # every transition starts from a state it is valid in, so an allowed, in-scope call
+    # succeeds (200); the police act on requests routed to their unit only
+    Rule("POST", "/api/v1/vetting-requests/{submitted_request}/claim", None,
+         in_scope(200, *POLICE)),
+    Rule("POST", "/api/v1/vetting-requests/{in_review_request}/return", "return_note",
+         in_scope(200, *POLICE)),
+    Rule("POST", "/api/v1/vetting-requests/{needs_info_request}/resubmit", "resubmission",
+         in_scope(200, POST_HR)),
+    Rule("POST", "/api/v1/vetting-requests/{submitted_request}/transfer", "transfer",
+         in_scope(200, *POLICE)),
+    Rule("POST", "/api/v1/vetting-requests/{in_review_request}/propose", "proposal",
+         in_scope(200, *POLICE)),
+    # the second person: a police lead of the unit who did not propose (the helper officer
+    # did); a police officer has no rule for approving at all (403)
+    Rule("POST", "/api/v1/vetting-requests/{awaiting_approval_request}/approve", None,
+         in_scope(200, POLICE_LEAD)),
+    Rule("POST", "/api/v1/vetting-requests/{submitted_request}/withdraw", None,
+         in_scope(200, POST_HR)),
+    # clearances: read by whoever may read the worker (a pending one here); changed only by
+    # a police lead of the issuing police unit (POLICE-<p> for a worker of POST-<p>)
+    Rule("GET", "/api/v1/workers/{nominated_worker}/clearance", None,
+         in_scope(200, *WORKER_READERS)),
+    Rule("POST", "/api/v1/workers/{cleared_worker}/clearance/suspend", "clearance_reason",
+         in_scope(200, POLICE_LEAD)),
+    Rule("POST", "/api/v1/workers/{suspended_worker}/clearance/reinstate", None,
+         in_scope(200, POLICE_LEAD)),
+    Rule("POST", "/api/v1/workers/{cleared_worker}/clearance/revoke", "clearance_reason",
+         in_scope(200, POLICE_LEAD)),
+    # attestations: read within the worker's clearance scope; verifying is for anyone
+    # signed in, whichever province issued it
+    Rule("GET", "/api/v1/attestations/{attestation}", None, in_scope(200, *WORKER_READERS)),
+    Rule("POST", "/api/v1/attestations/verify", "verify_attestation", everyone(200)),
+    # the status lists are public: everyone, with or without a token; an unknown purpose
+    # is not found
+    Rule("GET", "/api/v1/status-lists/revocation", None, everyone(200), no_token=200),
+    Rule("GET", "/api/v1/status-lists/suspension", None, everyone(200), no_token=200),
+    Rule("GET", "/api/v1/status-lists/expiry", None, everyone(404), no_token=404),
 ]

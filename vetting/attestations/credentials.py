@@ -20,6 +20,7 @@ from policies.policy import Policy
 from policies.validity import add_months
 from vetting.attestations import status, unit_keys
 from vetting.attestations.lifecycle import open_clearance
+from vetting.attestations.urns import unit_urn, worker_urn
 from vetting.audit.entries import append
 from vetting.keys import RegistryKeys
 from vetting.models import Attestation, Unit, VettingRequest, Worker
@@ -32,14 +33,6 @@ CREDENTIAL_TYPE = "KT1PoliticalStandardAttestation"
 
 def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def unit_urn(unit_code: str) -> str:
-    return f"urn:kt1:unit:{unit_code}"
-
-
-def worker_urn(worker_id: str) -> str:
-    return f"urn:kt1:worker:{worker_id}"
 
 
 def national_id_digest(salt: str, national_id: str) -> str:

@@ -16,6 +16,7 @@ from vetting.errors import Conflict, NotFound
 from vetting.models import Attestation, Clearance, ClearanceEvent, VettingRequest
 from vetting.models.workers import OPEN_STATES
 from vetting.principal import Context
+from vetting.routes.assignments import flag_blocked
 from vetting.workers.service import get_worker
 
 #: action → (states it may start from, resulting state)
@@ -111,6 +112,8 @@ async def _apply(session: AsyncSession, ctx: Context, clearance: Clearance, acti
                  object_id=clearance.id,
                  body={"worker": clearance.worker_id, "attestation": attestation.id,
                        "status_index": attestation.status_index})
+    if target != "active":
+        await flag_blocked(session, ctx, clearance.worker_id, cause=f"clearance {target}")
     return clearance
 
 

@@ -11,6 +11,7 @@ from vetting.models.attestations import (
 from vetting.models.audit import AuditCheckpoint, AuditEntry, AuditHead, AuditNode
 from vetting.models.base import Base
 from vetting.models.reference import LegacyProvince, Province, Unit
+from vetting.models.routes import Assignment, Route
 from vetting.models.workers import (
     Commitment,
     IdempotencyRecord,
@@ -21,6 +22,7 @@ from vetting.models.workers import (
 )
 
 __all__ = [
+    "Assignment",
     "Attestation",
     "AuditCheckpoint",
     "AuditEntry",
@@ -34,6 +36,7 @@ __all__ = [
     "LegacyProvince",
     "Province",
     "RefreshToken",
+    "Route",
     "SigningKey",
     "StatusList",
     "Training",

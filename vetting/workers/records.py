@@ -16,6 +16,7 @@ from vetting.errors import Conflict, InvalidInput
 from vetting.models import Commitment, Training, VettingEvent, VettingRequest, Worker
 from vetting.models.workers import OPEN_STATES
 from vetting.principal import Context
+from vetting.routes.assignments import flag_blocked
 from vetting.workers.service import get_worker
 
 TRAINING_KINDS = ("postal_operations", "kt1_security")
@@ -92,9 +93,12 @@ async def record_leave(session: AsyncSession, ctx: Context, *, worker_id: str, l
                                  police_unit_code=request.police_unit_code))
         request.state = "withdrawn"
     await session.flush()
+    ended = await flag_blocked(session, ctx, worker.id, cause="employment ended",
+                               end_them=True)
     revoked = await revoke_on_leave(session, ctx, worker.id)
     await append(session, ctx, action="worker.leave", object_type="worker", object_id=worker.id,
                  body={"left_on": left_on.isoformat(), "revoked_clearance": revoked,
+                       "ended_assignments": ended,
                        "withdrawn_requests": [r.id for r in open_requests]})
     return worker
 

@@ -1,0 +1,71 @@
+"""Checks attestation signatures at decision time, so editing the database cannot make anyone
+eligible; a verified signature is remembered by the token's digest (verifying is ~0.2 ms)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crypto import jose_es256
+from vetting.models import SigningKey
+
+_SIGNATURE_FAILURES = {"malformed", "bad_alg", "bad_typ", "unknown_kid", "bad_key",
+                       "bad_signature"}
+CACHE_SIZE = 250_000
+
+
+@dataclass(frozen=True, slots=True)
+class SignedFacts:
+    """What the signature vouches for: whom, which outcome, until when."""
+
+    subject: str
+    outcome: str
+    valid_until: datetime
+
+
+class AttestationChecker:
+    def __init__(self) -> None:
+        self._keys: dict[str, dict[str, str]] = {}
+        self._verified: OrderedDict[bytes, SignedFacts | None] = OrderedDict()
+
+    async def _load_keys(self, session: AsyncSession) -> None:
+        for row in (await session.scalars(select(SigningKey))).all():
+            jwk = json.loads(row.public_jwk)
+            self._keys[row.kid] = {m: jwk[m] for m in ("kty", "crv", "x", "y")}
+
+    async def facts(self, session: AsyncSession, jws: str) -> SignedFacts | None:
+        """The signed facts, or None when the signature (or the token) does not hold."""
+        digest = hashlib.sha256(jws.encode()).digest()
+        if digest in self._verified:
+            self._verified.move_to_end(digest)
+            return self._verified[digest]
+        try:
+            kid = jose_es256.read_header(jws).get("kid")
+        except jose_es256.TokenError:
+            return None
+        if kid not in self._keys:
+            await self._load_keys(session)
+        claims, reasons = jose_es256.verify_all(jws, self._keys, typ="vc+jwt", now=0)
+        result = None
+        if claims is not None and not _SIGNATURE_FAILURES.intersection(reasons):
+            try:
+                result = SignedFacts(
+                    subject=str(claims["credentialSubject"]["id"]),
+                    outcome=str(claims["credentialSubject"]["outcome"]),
+                    valid_until=datetime.strptime(claims["validUntil"], "%Y-%m-%dT%H:%M:%SZ")
+                    .replace(tzinfo=UTC))
+            except (KeyError, TypeError, ValueError):
+                result = None
+        self._verified[digest] = result
+        if len(self._verified) > CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return result
+
+
+checker = AttestationChecker()

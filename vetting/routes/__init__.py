@@ -1,0 +1,1 @@
+"""KT1 routes and assignments."""

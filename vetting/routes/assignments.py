@@ -1,0 +1,122 @@
+"""Assignments: only eligible workers, for a window inside their clearance, never twice at
+once on one route. Whether an assignment is blocked is computed when asked (an expiry needs
+no job); suspensions, revocations and departures are audited against each assignment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from policies.eligibility import Decision
+from policies.policy import Policy
+from vetting.audit.entries import append
+from vetting.eligibility.service import answer, get_route
+from vetting.errors import Conflict, DomainError, InvalidInput, NotFound
+from vetting.models import Assignment, Clearance, Route, Worker
+from vetting.principal import Context
+from vetting.scoping import route_condition, worker_condition
+
+
+class NotEligible(DomainError):
+    code = "NOT_ELIGIBLE"
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__("the worker is not eligible for this route")
+        self.decision = decision
+
+
+@dataclass(frozen=True, slots=True)
+class RosterLine:
+    assignment: Assignment
+    worker: Worker | None
+    decision: Decision
+
+
+async def create(session: AsyncSession, ctx: Context, policy: Policy, *, worker_id: str,
+                 route_id: str, starts_at: datetime, ends_at: datetime | None) -> Assignment:
+    route = await get_route(session, ctx, route_id, "assignments.manage")
+    worker = await session.scalar(select(Worker).where(
+        Worker.id == worker_id, worker_condition(ctx.actor, "assignments.manage"))
+        .with_for_update())  # serialises racing dispatchers on this worker
+    if worker is None:
+        raise NotFound("no such worker")
+    if ends_at is not None and ends_at <= starts_at:
+        raise InvalidInput("must be after starts_at", field="ends_at", code="DATE_ORDER")
+    at = max(starts_at, ctx.now)
+    if ends_at is None:  # open-ended: until the clearance ends
+        clearance = await session.scalar(select(Clearance.valid_until).where(
+            Clearance.worker_id == worker.id).order_by(Clearance.valid_from.desc()).limit(1))
+        ends_at = clearance if clearance is not None and clearance > starts_at else None
+    [result] = await answer(session, ctx, route, [worker.id], at=at, window_end=ends_at,
+                            policy_version=policy.version, action="assignments.manage")
+    if not result.decision.eligible or ends_at is None:
+        await append(session, ctx, action="assignment.refuse", object_type="worker",
+                     object_id=worker.id, outcome="denied",
+                     body={"route": route.id,
+                           "reasons": [r.code for r in result.decision.reasons]})
+        raise NotEligible(result.decision)
+    overlapping = await session.scalar(select(Assignment.id).where(
+        Assignment.worker_id == worker.id, Assignment.route_id == route.id,
+        Assignment.ended_at.is_(None), Assignment.starts_at < ends_at,
+        Assignment.ends_at > starts_at).limit(1))
+    if overlapping is not None:
+        raise Conflict("the worker already holds an overlapping assignment on this route",
+                       code="ASSIGNMENT_OVERLAP", assignment_id=overlapping)
+    assignment = Assignment(worker_id=worker.id, route_id=route.id, starts_at=starts_at,
+                            ends_at=ends_at, created_by=ctx.actor.id, created_at=ctx.now)
+    session.add(assignment)
+    await session.flush()
+    await append(session, ctx, action="assignment.create", object_type="assignment",
+                 object_id=assignment.id, body={"worker": worker.id, "route": route.id,
+                                                "policy_version": policy.version})
+    return assignment
+
+
+async def end(session: AsyncSession, ctx: Context, assignment_id: str, *,
+              reason: str | None) -> Assignment:
+    assignment = await session.scalar(
+        select(Assignment).join(Route, Route.id == Assignment.route_id).join(
+            Worker, Worker.id == Assignment.worker_id).where(
+            Assignment.id == assignment_id, route_condition(ctx.actor, "assignments.manage"),
+            worker_condition(ctx.actor, "assignments.manage")).with_for_update())
+    if assignment is None:
+        raise NotFound("no such assignment")
+    if assignment.ended_at is not None:
+        raise Conflict("the assignment has already ended", code="ALREADY_ENDED")
+    assignment.ended_at, assignment.end_reason = ctx.now, reason
+    await session.flush()
+    await append(session, ctx, action="assignment.end", object_type="assignment",
+                 object_id=assignment.id, body={"reason_given": reason is not None})
+    return assignment
+
+
+async def roster(session: AsyncSession, ctx: Context, policy: Policy,
+                 route_id: str) -> tuple[Route, list[RosterLine]]:
+    """Current and future assignments of a route, each with its eligibility now."""
+    route = await get_route(session, ctx, route_id, "routes.read")
+    assignments = (await session.scalars(select(Assignment).where(
+        Assignment.route_id == route.id, Assignment.ended_at.is_(None),
+        Assignment.ends_at > ctx.now).order_by(Assignment.starts_at))).all()
+    answers = {a.worker_id: a for a in await answer(
+        session, ctx, route, [a.worker_id for a in assignments], at=ctx.now,
+        policy_version=policy.version, action="routes.read")} if assignments else {}
+    return route, [RosterLine(a, answers[a.worker_id].worker, answers[a.worker_id].decision)
+                   for a in assignments]
+
+
+async def flag_blocked(session: AsyncSession, ctx: Context, worker_id: str, *, cause: str,
+                       end_them: bool = False) -> list[str]:
+    """Audit (and on departure, end) the worker's current assignments when a clearance lapses."""
+    current = (await session.scalars(select(Assignment).where(
+        Assignment.worker_id == worker_id, Assignment.ended_at.is_(None),
+        Assignment.ends_at > ctx.now).with_for_update())).all()
+    for assignment in current:
+        if end_them:
+            assignment.ended_at, assignment.end_reason = ctx.now, cause
+        await append(session, ctx, action="assignment.ended" if end_them else
+                     "assignment.blocked", object_type="assignment", object_id=assignment.id,
+                     body={"worker": worker_id, "route": assignment.route_id, "cause": cause})
+    return [a.id for a in current]
