@@ -228,6 +228,8 @@ def attestation_verify(file: str, jwks_source: str, status_sources: tuple[str, .
     now = time.time()
     try:
         jwks = json.loads(_read_source(jwks_source))["keys"]
+        if not isinstance(jwks, list) or not all(isinstance(k, dict) for k in jwks):
+            raise ValueError("the JWKS 'keys' must be a list of objects")
         text = Path(file).read_text(encoding="utf-8").strip()
         jws = json.loads(text)["jws"] if text.startswith("{") else text
         lists: dict[str, bytes] | None = None
@@ -240,7 +242,8 @@ def attestation_verify(file: str, jwks_source: str, status_sources: tuple[str, .
     result = verify_attestation(jws, jwks, status_lists=lists, now=now)
     if result.claims is not None:
         subject = result.claims.get("credentialSubject", {})
-        click.echo(f"issuer: {result.claims.get('issuer', {}).get('id')}")
+        issuer = result.claims.get("issuer")
+        click.echo(f"issuer: {issuer.get('id') if isinstance(issuer, dict) else issuer}")
         click.echo(f"subject: {subject.get('id')} ({subject.get('employeeNo')}), "
                    f"outcome {subject.get('outcome')}")
         click.echo(f"valid until: {result.claims.get('validUntil')}")
@@ -253,8 +256,26 @@ def attestation_verify(file: str, jwks_source: str, status_sources: tuple[str, .
     sys.exit(1)
 
 
+@click.group("notifications")
+def notifications_group() -> None:
+    """The notification outbox."""
+
+
+@notifications_group.command("expiring")
+def notifications_expiring() -> None:
+    """Announce clearances entering the re-verification window (run daily)."""
+    from vetting.notifications.expiring import announce_expiring
+    from vetting.principal import SYSTEM, Context
+
+    async def work(session: Any, _keys: Any, settings: Settings) -> int:
+        return await announce_expiring(session, Context(actor=SYSTEM), settings.policy)
+
+    click.echo(f"{_run_with_db(work)} clearances announced")
+
+
 def register_commands(group: click.Group) -> None:
-    for command in (serve, db_group, users_group, audit_group, keys_group, attestation_group):
+    for command in (serve, db_group, users_group, audit_group, keys_group, attestation_group,
+                    notifications_group):
         group.add_command(command)
 
 

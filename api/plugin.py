@@ -23,6 +23,11 @@ from api.controllers.attestations import (
 )
 from api.controllers.audit import AuditController
 from api.controllers.auth import AuthController
+from api.controllers.incidents import (
+    IncidentController,
+    NotificationController,
+    ReportController,
+)
 from api.controllers.routes import (
     AssignmentController,
     EligibilityController,
@@ -43,7 +48,8 @@ from vetting.settings import Settings
 ROUTE_HANDLERS = [SystemController, AuthController, UserController, AuditController,
                   WorkerController, VettingRequestController, ClearanceController,
                   AttestationController, StatusListController, RouteController,
-                  EligibilityController, AssignmentController]
+                  EligibilityController, AssignmentController, IncidentController,
+                  NotificationController, ReportController]
 
 
 class CorePlugin(InitPluginProtocol, CLIPluginProtocol):

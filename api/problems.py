@@ -15,6 +15,8 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from vetting.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 
@@ -107,6 +109,16 @@ def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     return problem(status, exc.code, exc.detail, headers=headers, **extra)
 
 
+def _stale(request: Request[Any, Any, Any], exc: StaleDataError) -> Response[Any]:
+    """Two writers raced on a versioned row: the loser is told, never silently overwritten."""
+    return problem(409, "STALE_VERSION", "the record changed meanwhile; read it and retry")
+
+
+def _integrity(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
+    """A uniqueness or reference rule of the database refused the write (no SQL shown)."""
+    return problem(409, "CONFLICT", "the request conflicts with existing data")
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, "INTERNAL_ERROR",
@@ -117,6 +129,8 @@ EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
     ValidationException: _validation,
     HTTPException: _http,
     DomainError: _domain,
+    StaleDataError: _stale,
+    IntegrityError: _integrity,
     Exception: _unexpected,
 }
 

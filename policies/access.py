@@ -59,6 +59,14 @@ ACCESS: dict[str, dict[str, Scope]] = {
     "routes.manage": {ADMIN: Scope.ALL, DISPATCHER: Scope.PROVINCE},
     "eligibility.read": {DISPATCHER: Scope.UNIT},
     "assignments.manage": {DISPATCHER: Scope.UNIT},
+    # incidents, notifications, reports, retention
+    "incidents.report": {POST_HR: Scope.UNIT},
+    "incidents.read": {POST_HR: Scope.UNIT, POLICE_OFFICER: Scope.PROVINCE,
+                       POLICE_LEAD: Scope.PROVINCE, INSPECTOR: Scope.PROVINCE, ADMIN: Scope.ALL},
+    "incidents.conclude": {POLICE_LEAD: Scope.PROVINCE},
+    "notifications.read": _EVERY_ROLE_SELF,
+    "reports.read": {ADMIN: Scope.ALL, INSPECTOR: Scope.PROVINCE},
+    "records.delete": {ADMIN: Scope.ALL},  # always refused inside the retention period
 }
 
 #: What a user may still do while the password must change or MFA is not yet enrolled.

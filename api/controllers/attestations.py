@@ -14,6 +14,7 @@ from api.controllers.vetting_requests import expected_version
 from api.problems import documented
 from api.schemas import Strict
 from api.state import Ctx, Db, Reg
+from policies.access import POST_HR
 from vetting.attestations import lifecycle, status, unit_keys
 from vetting.attestations.verification import verify_attestation
 from vetting.errors import NotFound
@@ -58,7 +59,7 @@ class AttestationOut(msgspec.Struct, kw_only=True):
     valid_from: datetime
     valid_until: datetime
     status_index: int
-    national_id_salt: str
+    national_id_salt: str | None
 
 
 class VerifyOut(msgspec.Struct, kw_only=True):
@@ -85,10 +86,8 @@ class ClearanceController(Controller):
     async def _change(self, request: Request[Any, Any, Any], worker_id: str, action: str,
                       reason: str | None, version: int | None, db: Db, ctx: Ctx
                       ) -> ClearanceOut:
-        await lifecycle.change(db, ctx, worker_id, action, reason=reason,
-                               expected_version=expected_version(request, version))
-        current = await lifecycle.latest(db, worker_id)
-        assert current is not None
+        current = await lifecycle.change(db, ctx, worker_id, action, reason=reason,
+                                         expected_version=expected_version(request, version))
         return ClearanceOut(state=lifecycle.effective_state(current, ctx.now),  # type: ignore[arg-type]
                             valid_until=current.valid_until,
                             attestation_id=current.attestation_id, reason=current.reason,
@@ -127,11 +126,14 @@ class AttestationController(Controller):
         if found is None:
             raise NotFound("no such attestation")
         await get_worker(db, ctx, found.worker_id, action="clearance.read")  # scope, or 404
+        # The salt opens the national-ID digest: only for those who see the full ID anyway.
+        salt = found.national_id_salt if (
+            ctx.actor.role == POST_HR or ctx.actor.unit == found.police_unit_code) else None
         return AttestationOut(id=found.id, jws=found.jws, worker_id=found.worker_id,
                               request_id=found.request_id, police_unit=found.police_unit_code,
                               kid=found.kid, outcome=found.outcome, valid_from=found.valid_from,
                               valid_until=found.valid_until, status_index=found.status_index,
-                              national_id_salt=found.national_id_salt)
+                              national_id_salt=salt)
 
     @post("/verify", opt={"action": "attestations.verify"}, status_code=200,
           responses=documented(400, 401))

@@ -145,7 +145,7 @@ def _assignment(a: Assignment) -> AssignmentOut:
                          version=a.version)
 
 
-def _aware(value: datetime | None, field: str) -> None:
+def require_offset(value: datetime | None, field: str) -> None:
     if value is not None and value.tzinfo is None:
         raise ValidationException(detail=f"invalid input: {field}", extra=[
             {"key": field, "message": "must be RFC 3339 with a UTC offset", "source": "body"}])
@@ -207,7 +207,7 @@ class EligibilityController(Controller):
                      route_id: Annotated[str, QueryParameter(min_length=1, max_length=64)],
                      at: FromQuery[datetime | None] = None) -> EligibilityOut:
         """`at` may be in the past: the answer is what was true then."""
-        _aware(at, "at")
+        require_offset(at, "at")
         route = await get_route(db, ctx, route_id)
         [result] = await answer(db, ctx, route, [worker_id], at=at or ctx.now,
                                 policy_version=registry.settings.policy.version)
@@ -217,7 +217,7 @@ class EligibilityController(Controller):
           responses=documented(400, 401, 403, 404))
     async def batch(self, request: Request[Any, Any, Any], data: JSONBody[BatchIn], db: Db,
                     ctx: Ctx, registry: Reg) -> BatchOut:
-        _aware(data.at, "at")
+        require_offset(data.at, "at")
         route = await get_route(db, ctx, data.route_id)
         at = data.at or ctx.now
         results = await answer(db, ctx, route, data.worker_ids, at=at,
@@ -235,8 +235,8 @@ class AssignmentController(Controller):
           responses=documented(400, 401, 403, 404, 409, 422))
     async def create(self, request: Request[Any, Any, Any], data: JSONBody[AssignmentIn],
                      db: Db, ctx: Ctx, registry: Reg) -> Response[Any]:
-        _aware(data.starts_at, "starts_at")
-        _aware(data.ends_at, "ends_at")
+        require_offset(data.starts_at, "starts_at")
+        require_offset(data.ends_at, "ends_at")
         try:
             created = await assignments.create(
                 db, ctx, registry.settings.policy, worker_id=data.worker_id,

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.params import FromPath, JSONBody
 
-from api.problems import documented
+from api.problems import documented, problem
 from api.schemas import Strict
 from api.state import Ctx, Db, Reg
 from policies.access import DISPATCHER, INSPECTOR
+from vetting.errors import Conflict
 from vetting.models import Worker
+from vetting.retention import refuse_worker_deletion
 from vetting.workers import records
 from vetting.workers.service import Dossier, WorkerInput, create_worker, get_worker, read_dossier
 
@@ -162,3 +164,14 @@ class WorkerController(Controller):
         worker = await records.record_leave(db, ctx, worker_id=worker_id, left_on=data.left_on,
                                             reason=data.reason)
         return WorkerSummary(**_summary(worker))  # type: ignore[arg-type]
+
+    @delete("/{worker_id:str}", opt={"action": "records.delete"}, status_code=409,
+            responses=documented(401, 403, 404, 409))
+    async def delete(self, worker_id: FromPath[str], db: Db, ctx: Ctx,
+                     registry: Reg) -> Response[Any]:
+        """Always refused: nothing is hard-deleted; the refusal itself is audited."""
+        try:
+            await refuse_worker_deletion(db, ctx, registry.settings.policy, worker_id)
+        except Conflict as refused:
+            return problem(409, refused.code, refused.detail, **refused.extra)
+        raise AssertionError("unreachable")  # pragma: no cover

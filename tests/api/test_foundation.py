@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -113,8 +114,8 @@ async def test_db_upgrade_on_an_empty_database_then_ready(backend: str, keys_dir
                                                          tmp_path: Path) -> None:
     url = await new_database_url(backend, tmp_path)
     env = {**os.environ, "KT1_DATABASE_URL": url, "KT1_KEYS_DIR": str(keys_dir)}
-    result = subprocess.run([KT1VET, "db", "upgrade"], env=env, capture_output=True, text=True,
-                            timeout=120, check=False)
+    result = await asyncio.to_thread(subprocess.run, [KT1VET, "db", "upgrade"], env=env,
+                                     capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert "34 provinces" in result.stdout
     from api.app import create_app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -118,8 +119,9 @@ async def test_rotate_data_reencrypts_under_a_new_key(fresh_settings: Settings,
                 Worker.id == worker["id"]))
         env = {**os.environ, "KT1_DATABASE_URL": fresh_settings.database_url,
                "KT1_KEYS_DIR": str(keys_dir)}
-        result = subprocess.run([KT1VET, "keys", "rotate-data"], env=env, capture_output=True,
-                                text=True, timeout=120, check=False)
+        result = await asyncio.to_thread(subprocess.run, [KT1VET, "keys", "rotate-data"],
+                                         env=env, capture_output=True, text=True, timeout=120,
+                                         check=False)
         assert result.returncode == 0, result.stderr
         assert "fields re-encrypted" in result.stdout
         async with database.transaction(read_only=True) as session:

@@ -2,7 +2,8 @@
 
 Each case gets a fresh caller and a fresh target, so rows may change state. A 403 must
 be problem+json and leave an `access.denied` audit entry naming the caller; an allowed
-call must leave none.
+call must leave none. Targets are built through the API by `Builder` (see `BUILDERS`,
+keyed by the target kinds of `authz_matrix.TARGETS` and `BODY_TARGETS`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from tests.security.authz_matrix import (
     Rule,
 )
 from vetting.db import Database
-from vetting.models import AuditEntry
+from vetting.models import Attestation, AuditEntry
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _ANY_PARAM = re.compile(r"\{[^}]*\}")
@@ -87,7 +88,7 @@ class Builder:
         return str(worker["id"])
 
     async def submitted(self, p: str) -> dict[str, Any]:
-        """A `submitted` request; `routed` asserts the default workplace routing."""
+        """A `submitted` request of a fresh worker, routed to POLICE-<p> (workplace rule)."""
         request = await self.call("post_hr", p, "POST", "/api/v1/vetting-requests", 201,
                                   {"worker_id": await self.worker(p), "reason": "KT1 giao nhận"})
         assert request["police_unit"] == f"POLICE-{p}", request
@@ -111,16 +112,12 @@ class Builder:
                                {"outcome": "meets_standard", "note": "Đạt"})
 
     async def cleared(self, p: str) -> dict[str, Any]:
-        """A worker with an active clearance: the request approved by the helper lead.
-        Returns the worker's clearance (with `worker_id` added)."""
+        """The request approved by the helper lead: its worker holds an active clearance."""
         request = await self.awaiting_approval(p)
         decided = await self.call("police_lead", p, "POST",
                                   f"/api/v1/vetting-requests/{request['id']}/approve", 200)
         assert decided["state"] == "cleared", decided
-        clearance = await self.call("post_hr", p, "GET",
-                                    f"/api/v1/workers/{request['worker_id']}/clearance", 200)
-        assert clearance["state"] == "active", clearance
-        return {**clearance, "worker_id": request["worker_id"]}
+        return decided
 
     async def suspended(self, p: str) -> str:
         worker_id = (await self.cleared(p))["worker_id"]
@@ -129,11 +126,14 @@ class Builder:
                         {"reason": "sự cố"})
         return str(worker_id)
 
-    async def attestation_jws(self, p: str) -> str:
-        attestation_id = (await self.cleared(p))["attestation_id"]
-        attestation = await self.call("post_hr", p, "GET",
-                                      f"/api/v1/attestations/{attestation_id}", 200)
-        return str(attestation["jws"])
+    async def attestation(self, p: str) -> dict[str, Any]:
+        """The attestation of a fresh approval (`id`, `jws`), read from the database to save
+        the calls that would find it."""
+        request_id = (await self.cleared(p))["id"]
+        async with self.people.database.transaction(read_only=True) as session:
+            found = (await session.execute(select(Attestation.id, Attestation.jws).where(
+                Attestation.request_id == request_id))).one()
+        return {"id": found.id, "jws": found.jws}
 
     async def user_account(self, p: str) -> str:
         return (await self.people.make("post_hr", unit=f"POST-{p}")).id
@@ -159,8 +159,8 @@ BUILDERS: dict[str, Callable[[Builder, str], Awaitable[str]]] = {
     "in_review_request": lambda b, p: _pick(b.in_review(p), "id"),
     "needs_info_request": lambda b, p: _pick(b.needs_info(p), "id"),
     "awaiting_approval_request": lambda b, p: _pick(b.awaiting_approval(p), "id"),
-    "attestation": lambda b, p: _pick(b.cleared(p), "attestation_id"),
-    "attestation_jws": Builder.attestation_jws,
+    "attestation": lambda b, p: _pick(b.attestation(p), "id"),
+    "attestation_jws": lambda b, p: _pick(b.attestation(p), "jws"),
 }
 
 

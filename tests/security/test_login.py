@@ -531,11 +531,6 @@ async def test_refresh_reuse_revokes_the_family(client: httpx.AsyncClient, peopl
     assert (await login(client, person.username, person.password)).status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "product bug: vetting/accounts/sessions.py refresh() treats any revoked refresh token "
-    "(revoked by a password change, logout or disable, not only a rotated one) as reuse and "
-    "bumps token_version, so the old token ends the session the password change just "
-    "issued; only `used_at is not None and revoked_at is None` should count as reuse"))
 async def test_stale_refresh_token_does_not_end_the_new_session(client: httpx.AsyncClient,
                                                                 people: People) -> None:
     """Another device still holding a pre-change refresh token tries it after the change."""

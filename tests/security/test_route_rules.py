@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 from litestar import Litestar
 from litestar.handlers.http_handlers import HTTPRouteHandler
 from sqlalchemy import func, select
@@ -137,11 +136,6 @@ async def test_options_requests_open_nothing(app: Litestar,
         assert "items" not in response.text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "product bug: api/auth/guards.py authorize() denies Litestar's automatic OPTIONS "
-    "handlers (no opt rule) and appends an access.denied audit entry for every "
-    "unauthenticated OPTIONS request (the middleware skips OPTIONS), so anyone can grow "
-    "the append-only audit log without a token"))
 async def test_unauthenticated_options_does_not_write_the_audit_log(
         client: httpx.AsyncClient, database: Database) -> None:
     before = await _audit_size(database)

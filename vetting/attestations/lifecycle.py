@@ -10,11 +10,13 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from policies.access import DISPATCHER, POST_HR
 from vetting.attestations import status
 from vetting.audit.entries import append
 from vetting.errors import Conflict, NotFound
-from vetting.models import Attestation, Clearance, ClearanceEvent, VettingRequest
+from vetting.models import Attestation, Clearance, ClearanceEvent, VettingRequest, Worker
 from vetting.models.workers import OPEN_STATES
+from vetting.notifications.outbox import Audience, publish
 from vetting.principal import Context
 from vetting.routes.assignments import flag_blocked
 from vetting.workers.service import get_worker
@@ -44,9 +46,18 @@ def effective_state(clearance: Clearance, at: datetime) -> str:
 
 
 async def open_clearance(session: AsyncSession, ctx: Context, attestation: Attestation) -> None:
+    """A new clearance; one still in force from an earlier decision is superseded (revoked,
+    silently: the worker stays cleared), so exactly one attestation is ever in force."""
+    for previous in (await session.scalars(select(Clearance).where(
+            Clearance.worker_id == attestation.worker_id,
+            Clearance.state.in_(("active", "suspended"))).with_for_update())).all():
+        await apply_change(session, ctx, previous, "revoke",
+                           f"superseded by attestation {attestation.id}", announce=False)
     clearance = Clearance(worker_id=attestation.worker_id, attestation_id=attestation.id,
                           police_unit_code=attestation.police_unit_code,
-                          valid_from=attestation.valid_from, valid_until=attestation.valid_until,
+                          # full precision (the signed validFrom has whole seconds), so the
+                          # newest clearance always sorts last even within one second
+                          valid_from=ctx.now, valid_until=attestation.valid_until,
                           state="active", updated_at=ctx.now)
     session.add(clearance)
     await session.flush()
@@ -89,8 +100,8 @@ async def view(session: AsyncSession, ctx: Context, worker_id: str) -> Clearance
     return ClearanceView(state="none", valid_until=None, attestation_id=None)
 
 
-async def _apply(session: AsyncSession, ctx: Context, clearance: Clearance, action: str,
-                 reason: str | None) -> Clearance:
+async def apply_change(session: AsyncSession, ctx: Context, clearance: Clearance, action: str,
+                       reason: str | None, *, announce: bool = True) -> Clearance:
     sources, target = CHANGES[action]
     current = effective_state(clearance, ctx.now)
     if clearance.state not in sources or (action == "reinstate" and current == "expired"):
@@ -112,7 +123,12 @@ async def _apply(session: AsyncSession, ctx: Context, clearance: Clearance, acti
                  object_id=clearance.id,
                  body={"worker": clearance.worker_id, "attestation": attestation.id,
                        "status_index": attestation.status_index})
-    if target != "active":
+    if target != "active" and announce:
+        post_unit = await session.scalar(select(Worker.post_unit_code).where(
+            Worker.id == clearance.worker_id))
+        await publish(session, ctx, kind=f"clearance.{target}", object_type="worker",
+                      object_id=clearance.worker_id, payload={"clearance": clearance.id},
+                      audiences=[Audience(roles=(POST_HR, DISPATCHER), unit=post_unit)])
         await flag_blocked(session, ctx, clearance.worker_id, cause=f"clearance {target}")
     return clearance
 
@@ -129,16 +145,15 @@ async def change(session: AsyncSession, ctx: Context, worker_id: str, action: st
     if expected_version is not None and expected_version != clearance.version:
         raise Conflict(f"the clearance changed meanwhile (version {clearance.version})",
                        code="STALE_VERSION", current_version=clearance.version)
-    return await _apply(session, ctx, clearance, action, reason)
+    return await apply_change(session, ctx, clearance, action, reason)
 
 
-async def revoke_on_leave(session: AsyncSession, ctx: Context, worker_id: str) -> str | None:
-    """Employment ended: a clearance still in force is revoked (system action, no scope)."""
-    clearance = await session.scalar(
+async def revoke_on_leave(session: AsyncSession, ctx: Context, worker_id: str) -> list[str]:
+    """Employment ended: every clearance still in force is revoked (system action, no scope)."""
+    in_force = (await session.scalars(
         select(Clearance).where(Clearance.worker_id == worker_id,
                                 Clearance.state.in_(("active", "suspended")))
-        .with_for_update())
-    if clearance is None:
-        return None
-    await _apply(session, ctx, clearance, "revoke", "employment ended")
-    return clearance.id
+        .with_for_update())).all()
+    for clearance in in_force:
+        await apply_change(session, ctx, clearance, "revoke", "employment ended")
+    return [c.id for c in in_force]

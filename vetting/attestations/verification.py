@@ -28,8 +28,8 @@ class VerificationResult:
 def keys_for(jwks: Sequence[Mapping[str, Any]], purpose: str) -> dict[str, dict[str, str]]:
     """The published EC keys of one purpose, reduced to their public members."""
     return {str(k["kid"]): {m: str(k[m]) for m in JWK_MEMBERS}
-            for k in jwks if k.get("kt1_purpose") == purpose and k.get("kty") == "EC"
-            and "kid" in k}
+            for k in jwks if isinstance(k, Mapping) and k.get("kt1_purpose") == purpose
+            and k.get("kty") == "EC" and "kid" in k and all(m in k for m in JWK_MEMBERS)}
 
 
 def _parse_time(value: Any) -> float | None:

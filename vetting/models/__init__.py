@@ -10,6 +10,7 @@ from vetting.models.attestations import (
 )
 from vetting.models.audit import AuditCheckpoint, AuditEntry, AuditHead, AuditNode
 from vetting.models.base import Base
+from vetting.models.incidents import Incident, IncidentWorker, Notification, OutboxEvent
 from vetting.models.reference import LegacyProvince, Province, Unit
 from vetting.models.routes import Assignment, Route
 from vetting.models.workers import (
@@ -33,7 +34,11 @@ __all__ = [
     "ClearanceEvent",
     "Commitment",
     "IdempotencyRecord",
+    "Incident",
+    "IncidentWorker",
     "LegacyProvince",
+    "Notification",
+    "OutboxEvent",
     "Province",
     "RefreshToken",
     "Route",

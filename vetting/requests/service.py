@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from policies.access import POLICE
+from policies.access import POLICE, POST_HR
 from policies.policy import Policy
 from policies.routing import police_province, police_unit_for
 from policies.vetting_states import TRANSITIONS, may_approve, next_state
@@ -21,6 +21,7 @@ from vetting.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vetting.keys import RegistryKeys
 from vetting.models import Unit, VettingEvent, VettingRequest, Worker
 from vetting.models.workers import OPEN_STATES
+from vetting.notifications.outbox import Audience, publish
 from vetting.personal_data import DataProtection
 from vetting.principal import Context
 from vetting.scoping import request_condition
@@ -84,14 +85,26 @@ async def submit(session: AsyncSession, ctx: Context, policy: Policy, *, worker_
                  object_id=request.id, body={"worker": worker.id, "police_unit": police_unit,
                                              "due_on": request.due_on.isoformat(),
                                              "policy_version": policy.version})
+    await _notify(session, ctx, request, "request.routed")
     return request
+
+
+async def _notify(session: AsyncSession, ctx: Context, request: VettingRequest,
+                  kind: str) -> None:
+    """Routed: the police unit hears of it; returned or decided: the post unit's HR."""
+    audience = (Audience(roles=POLICE, unit=request.police_unit_code) if kind == "request.routed"
+                else Audience(roles=(POST_HR,), unit=request.post_unit_code))
+    await publish(session, ctx, kind=kind, object_type="vetting_request", object_id=request.id,
+                  audiences=[audience], payload={"state": request.state})
 
 
 async def get_request(session: AsyncSession, ctx: Context, request_id: str, *,
                       action: str = "requests.read", for_update: bool = False) -> VettingRequest:
     query = select(VettingRequest).where(VettingRequest.id == request_id,
                                          request_condition(ctx.actor, action))
-    request = await session.scalar(query.with_for_update() if for_update else query)
+    if for_update:  # lock, and read the row as it is now, not as this session last saw it
+        query = query.with_for_update().execution_options(populate_existing=True)
+    request = await session.scalar(query)
     if request is None:
         raise NotFound("no such vetting request")
     return request
@@ -119,8 +132,7 @@ async def list_requests(session: AsyncSession, ctx: Context, *, state: str | Non
 
 
 async def _transition(session: AsyncSession, ctx: Context, request_id: str, action: str, *,
-                      expected_version: int | None, outcome: str | None = None
-                      ) -> tuple[VettingRequest, str]:
+                      expected_version: int | None) -> tuple[VettingRequest, str]:
     _sources, _target, roles = TRANSITIONS[action]
     scope_action = ("requests.approve" if action == "approve" else
                     "requests.review" if roles[0] in POLICE else "requests.submit")
@@ -130,7 +142,7 @@ async def _transition(session: AsyncSession, ctx: Context, request_id: str, acti
     if expected_version is not None and expected_version != request.version:
         raise Conflict(f"the request changed meanwhile (version {request.version})",
                        code="STALE_VERSION", current_version=request.version)
-    target = next_state(action, request.state, outcome=outcome)
+    target = next_state(action, request.state, outcome=request.proposed_outcome)
     if target is None:
         raise Conflict(f"cannot {action} a request in state {request.state}",
                        code="INVALID_TRANSITION", current_state=request.state)
@@ -164,6 +176,7 @@ async def return_for_info(session: AsyncSession, ctx: Context, protection: DataP
                                           expected_version=expected_version)
     request.info_request_enc = protection.seal(note, table="vetting_request",
                                                column="info_request", row_id=request.id)
+    await _notify(session, ctx, request, "request.returned")
     return await _finish(session, ctx, request, "return", previous)
 
 
@@ -203,6 +216,7 @@ async def transfer(session: AsyncSession, ctx: Context, request_id: str, *, poli
                            code="SAME_UNIT")
     source = request.police_unit_code
     request.police_unit_code, request.claimed_by = police_unit, None
+    await _notify(session, ctx, request, "request.routed")
     return await _finish(session, ctx, request, "transfer", previous,
                          {"from_unit": source, "to_unit": police_unit})
 
@@ -226,20 +240,19 @@ async def approve(session: AsyncSession, ctx: Context, policy: Policy, keys: Reg
                   expected_version: int | None) -> VettingRequest:
     """The second person decides: a police lead who did not propose. The signed attestation
     (and, for `meets_standard`, the clearance) is issued in this same transaction."""
-    request = await get_request(session, ctx, request_id, action="requests.approve")
+    request, previous = await _transition(session, ctx, request_id, "approve",
+                                          expected_version=expected_version)
     if not may_approve(approver_id=ctx.actor.id or "", proposer_id=request.proposed_by,
                        approver_role=ctx.actor.role):
         raise Forbidden("the officer who proposed an outcome cannot approve it",
                         code="TWO_PERSON_RULE")
-    request, previous = await _transition(session, ctx, request_id, "approve",
-                                          expected_version=expected_version,
-                                          outcome=request.proposed_outcome)
     request.outcome, request.approved_by = request.proposed_outcome, ctx.actor.id
     request.decided_at, request.decision_policy_version = ctx.now, policy.version
     await _finish(session, ctx, request, "approve", previous,
                   {"outcome": request.outcome, "proposed_by": request.proposed_by,
                    "policy_version": policy.version})
     await issue_for_decision(session, ctx, keys, policy, public_url, request)
+    await _notify(session, ctx, request, "request.decided")
     return request
 
 

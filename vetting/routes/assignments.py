@@ -10,12 +10,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from policies.access import DISPATCHER
 from policies.eligibility import Decision
 from policies.policy import Policy
 from vetting.audit.entries import append
 from vetting.eligibility.service import answer, get_route
 from vetting.errors import Conflict, DomainError, InvalidInput, NotFound
 from vetting.models import Assignment, Clearance, Route, Worker
+from vetting.notifications.outbox import Audience, publish
 from vetting.principal import Context
 from vetting.scoping import route_condition, worker_condition
 
@@ -119,4 +121,11 @@ async def flag_blocked(session: AsyncSession, ctx: Context, worker_id: str, *, c
         await append(session, ctx, action="assignment.ended" if end_them else
                      "assignment.blocked", object_type="assignment", object_id=assignment.id,
                      body={"worker": worker_id, "route": assignment.route_id, "cause": cause})
+        province = await session.scalar(select(Route.province_code).where(
+            Route.id == assignment.route_id))
+        await publish(session, ctx, kind="assignment.blocked", object_type="assignment",
+                      object_id=assignment.id, audiences=[Audience((DISPATCHER,),
+                                                                   province=province)],
+                      payload={"route": assignment.route_id, "worker": worker_id,
+                               "ended": end_them})
     return [a.id for a in current]

@@ -97,7 +97,7 @@ async def record_leave(session: AsyncSession, ctx: Context, *, worker_id: str, l
                                end_them=True)
     revoked = await revoke_on_leave(session, ctx, worker.id)
     await append(session, ctx, action="worker.leave", object_type="worker", object_id=worker.id,
-                 body={"left_on": left_on.isoformat(), "revoked_clearance": revoked,
+                 body={"left_on": left_on.isoformat(), "revoked_clearances": revoked,
                        "ended_assignments": ended,
                        "withdrawn_requests": [r.id for r in open_requests]})
     return worker

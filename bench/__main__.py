@@ -1,0 +1,319 @@
+"""`make bench`: seed (or reuse) the bench databases, start the real server on them, drive it
+from another process and print the figures of the issue with PASS/MISS against each target.
+
+    .venv/bin/python -m bench [--workers 100000] [--duration 10] [--seed-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from bench import load, seed, server
+from bench.sample import Sample, draw
+
+DEFAULT_DIR = Path("var/bench")
+DEFAULT_WORKERS = 100_000
+TARGET_RATIO = 0.5
+TARGET_BATCH_MS = 100.0
+TARGET_SCALE = 1.5
+TARGET_RSS_MB = 300.0
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+@dataclass
+class Figures:
+    """Everything measured in one run (also written as JSON next to the databases)."""
+
+    workers: int
+    small_workers: int
+    tool: str
+    connections: int
+    duration_s: float
+    load_average: tuple[float, float, float]
+    seed_seconds: dict[str, float] = field(default_factory=dict)
+    health: dict[str, float] = field(default_factory=dict)
+    eligibility: dict[str, float] = field(default_factory=dict)
+    auth_only: dict[str, float] = field(default_factory=dict)
+    batch_size: int = 0
+    batch_ms: list[float] = field(default_factory=list)
+    batch_cold_ms: list[float] = field(default_factory=list)
+    single_p50_ms: dict[str, float] = field(default_factory=dict)
+    rss_kib: dict[str, dict[int, int]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                        help="workers in the main bench database (default %(default)s)")
+    parser.add_argument("--small", type=int, default=None,
+                        help="workers in the scale-comparison database (default workers/10)")
+    parser.add_argument("--duration", type=float, default=10.0,
+                        help="seconds per measured load run (default %(default)s)")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1: the "
+                        "server has one worker and the machine may have two cores)")
+    parser.add_argument("--batch-calls", type=int, default=30)
+    parser.add_argument("--checks", type=int, default=5000,
+                        help="distinct (worker, route) pairs the single-check load rotates over")
+    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR,
+                        help="bench databases, keys, logs (default %(default)s)")
+    parser.add_argument("--seed-only", action="store_true", help="seed, then stop")
+    args = parser.parse_args(argv)
+    args.small = args.small or max(1000, args.workers // 10)
+    if not 0 < args.small < args.workers:
+        parser.error("need 0 < --small < --workers")
+    return args
+
+
+def _databases(args: argparse.Namespace) -> tuple[seed.BenchDb, seed.BenchDb]:
+    """The main database (KT1_DATABASE_URL if set, for PostgreSQL) and the smaller one for
+    the scale comparison, named after it."""
+    base = os.environ.get("KT1_DATABASE_URL")
+    if base:
+        name = seed.database_name(base)
+        if "bench" not in name:
+            raise SystemExit(f"KT1_DATABASE_URL names {name!r}: the bench fills its database "
+                             "with 100,000 workers, so it only uses one whose name contains "
+                             "'bench' (e.g. postgresql+asyncpg://…/kt1_bench)")
+    else:
+        stem = "kt1-bench" if args.workers == DEFAULT_WORKERS else f"kt1-bench-{args.workers}w"
+        base = f"sqlite+aiosqlite:///{args.dir / stem}.db"
+
+    def sized(workers: int) -> str:
+        path = seed.sqlite_path(base)
+        if path is not None:
+            return f"sqlite+aiosqlite:///{path.with_name(f'{path.stem}-{workers}w.db')}"
+        url = make_url(base)
+        return url.set(database=f"{url.database}_{workers}w").render_as_string(
+            hide_password=False)
+
+    def bench_db(url: str, workers: int) -> seed.BenchDb:
+        return seed.BenchDb(url=url, workers=workers,
+                            marker=args.dir / f"{seed.database_name(url)}.seed.json")
+
+    return bench_db(base, args.workers), bench_db(sized(args.small), args.small)
+
+
+def _seed_all(big: seed.BenchDb, small: seed.BenchDb, keys_dir: Path, figures: Figures) -> None:
+    """The small database first; the big one then grows from a copy of it."""
+    for db, smaller in ((small, None), (big, small)):
+        name = seed.database_name(db.url)
+        if seed.is_complete(db):
+            marker = seed.read_marker(db)
+            log(f"reusing {name} ({db.label}, seeded in {marker.get('seconds')} s, "
+                f"finished {marker.get('finished_at')})")
+            figures.seed_seconds[name] = float(str(marker.get("seconds", 0)))
+            continue
+        asyncio.run(seed.start_from(db, smaller, log))
+        spent = asyncio.run(seed.seed(db, keys_dir, log))
+        log(f"seeded {name} ({db.label}) in {spent:.0f} s")
+        figures.seed_seconds[name] = round(spent, 1)
+
+
+def _check_requests(sample: Sample) -> tuple[list[load.Request], list[str]]:
+    provinces = sorted(sample.tokens)
+    index = {p: n for n, p in enumerate(provinces)}
+    requests = [load.Request(f"/api/v1/eligibility?worker_id={c.worker_id}&route_id="
+                             f"{c.route_id}", index[c.province]) for c in sample.checks]
+    return requests, [sample.tokens[p] for p in provinces]
+
+
+def _batch(client: httpx.Client, sample: Sample, worker_ids: list[str]) -> float:
+    """One batch call; milliseconds. Every answer must be there and eligible."""
+    began = time.perf_counter()
+    response = client.post("/api/v1/eligibility/batch", json={
+        "route_id": sample.batch_route, "worker_ids": worker_ids}, headers={
+        "Authorization": f"Bearer {sample.tokens[sample.batch_province]}"})
+    elapsed = (time.perf_counter() - began) * 1000
+    if response.status_code != 200:
+        raise RuntimeError(f"batch answered {response.status_code}: {response.text[:500]}")
+    results = response.json()["results"]
+    if len(results) != len(worker_ids) or not all(r["eligible"] for r in results):
+        raise RuntimeError("batch: some seeded workers came back missing or not eligible")
+    return elapsed
+
+
+def _prepare_server(client: httpx.Client, sample: Sample) -> None:
+    """A sanity check (the seeded worker must be eligible) and one batch call per province over
+    the sampled workers, so the signature cache holds them as it would in steady use."""
+    first = sample.checks[0]
+    response = client.get("/api/v1/eligibility", params={
+        "worker_id": first.worker_id, "route_id": first.route_id},
+        headers={"Authorization": f"Bearer {sample.tokens[first.province]}"})
+    if response.status_code != 200 or not response.json().get("eligible"):
+        raise RuntimeError(f"sanity check failed: {response.status_code} {response.text[:500]}")
+    by_province: dict[str, list[tuple[str, str]]] = {}
+    for check in sample.checks:
+        by_province.setdefault(check.province, []).append((check.worker_id, check.route_id))
+    for province, pairs in by_province.items():
+        for start in range(0, len(pairs), 1000):
+            chunk = pairs[start:start + 1000]
+            client.post("/api/v1/eligibility/batch", json={
+                "route_id": chunk[0][1], "worker_ids": [w for w, _ in chunk]},
+                headers={"Authorization": f"Bearer {sample.tokens[province]}"},
+            ).raise_for_status()
+
+
+def _record(result: load.LoadResult, what: str, figures: Figures) -> dict[str, float]:
+    log(f"  {what}: {result.rps:,.0f} req/s, p50 {result.p50_ms:.2f} ms, "
+        f"p99 {result.p99_ms:.2f} ms ({result.requests:,} requests, {result.errors} errors, "
+        f"{result.non_2xx} non-2xx)")
+    if not result.clean:
+        figures.problems.append(f"{what}: {result.errors} errors, {result.non_2xx} non-2xx "
+                                "responses: the figure is not trustworthy")
+    return {"rps": result.rps, "p50_ms": result.p50_ms, "p99_ms": result.p99_ms,
+            "requests": result.requests, "errors": result.errors, "non_2xx": result.non_2xx}
+
+
+def _measure(db: seed.BenchDb, args: argparse.Namespace, figures: Figures, *,
+             full: bool) -> None:
+    """One server on one database; `full` runs everything, otherwise only the latency probe
+    of the scale comparison."""
+    keys_dir, work = args.dir / "keys", args.dir / "run"
+    name = seed.database_name(db.url)
+    log(f"\nserver on {name} ({db.label}): {server.kt1vet()} serve")
+    running = server.start(db.url, keys_dir, args.dir / f"server-{name}.log")
+    try:
+        sample = asyncio.run(draw(db.url, keys_dir, checks=args.checks,
+                                  batch_sets=4 if full else 0, batch_size=1000))
+        requests, tokens = _check_requests(sample)
+        health = [load.Request("/health")]
+        # the bearer check alone (no handler query): splits the eligibility cost in two
+        me = [load.Request("/api/v1/auth/me", n) for n in range(len(tokens))]
+        with httpx.Client(base_url=running.base_url, timeout=60) as client:
+            _prepare_server(client, sample)
+            warm = min(3.0, args.duration)
+            if full:
+                log(f"  warm-up {warm:.0f} s each, then {args.duration:.0f} s at "
+                    f"{args.connections} connections")
+                for what in (health, requests):
+                    load.run(running.base_url, what, tokens, connections=args.connections,
+                             seconds=warm, workdir=work, threads=args.threads)
+                figures.health = _record(load.run(
+                    running.base_url, health, [], connections=args.connections,
+                    seconds=args.duration, workdir=work, threads=args.threads),
+                    "GET /health", figures)
+                figures.auth_only = _record(load.run(
+                    running.base_url, me, tokens, connections=args.connections,
+                    seconds=args.duration, workdir=work, threads=args.threads),
+                    "GET /api/v1/auth/me", figures)
+                figures.eligibility = _record(load.run(
+                    running.base_url, requests, tokens, connections=args.connections,
+                    seconds=args.duration, workdir=work, threads=args.threads),
+                    "GET /api/v1/eligibility", figures)
+            load.run(running.base_url, requests, tokens, connections=1, seconds=warm,
+                     workdir=work)
+            single = load.run(running.base_url, requests, tokens, connections=1,
+                              seconds=args.duration, workdir=work)
+            figures.single_p50_ms[name] = _record(single, "one connection, single check",
+                                                  figures)["p50_ms"]
+            if full:
+                figures.batch_size = len(sample.batch_sets[0])
+                figures.batch_cold_ms = [_batch(client, sample, ids)
+                                         for ids in sample.batch_sets]
+                log(f"  batch of {figures.batch_size:,}, first call on never-checked "
+                    "workers: " + ", ".join(f"{ms:.0f}" for ms in figures.batch_cold_ms) + " ms")
+                _batch(client, sample, sample.batch_sets[0])
+                figures.batch_ms = [_batch(client, sample, sample.batch_sets[0])
+                                    for _ in range(args.batch_calls)]
+                log(f"  batch of {figures.batch_size:,}, {args.batch_calls} calls: median "
+                    f"{statistics.median(figures.batch_ms):.1f} ms, min "
+                    f"{min(figures.batch_ms):.1f}, max {max(figures.batch_ms):.1f}")
+        figures.rss_kib[name] = running.peak_rss()
+    finally:
+        running.stop()
+
+
+def _row(label: str, value: str, target: str = "", ok: bool | None = None) -> str:
+    verdict = "" if ok is None else ("PASS" if ok else "MISS")
+    return f"{label:<46} {value:>22}  {target:<10} {verdict}"
+
+
+def _table(figures: Figures, big: seed.BenchDb, small: seed.BenchDb) -> list[str]:
+    big_name, small_name = seed.database_name(big.url), seed.database_name(small.url)
+    ratio = (figures.eligibility["rps"] / figures.health["rps"]) if figures.health.get(
+        "rps") else 0.0
+    batch = statistics.median(figures.batch_ms)
+    cold = statistics.median(figures.batch_cold_ms)
+    p50_big, p50_small = figures.single_p50_ms[big_name], figures.single_p50_ms[small_name]
+    scale = p50_big / p50_small if p50_small else 0.0
+    rss = sum(figures.rss_kib[big_name].values()) / 1024
+    per_process = " + ".join(f"{kib / 1024:.0f}" for kib in figures.rss_kib[big_name].values())
+    c = figures.connections
+    lines = [
+        _row("figure", "value", "target", None).rstrip(), "-" * 88,
+        _row(f"single eligibility, req/s ({c} conn)", f"{figures.eligibility['rps']:,.0f}"),
+        _row(f"single eligibility, p50 / p99 ({c} conn)",
+             f"{figures.eligibility['p50_ms']:.1f} / {figures.eligibility['p99_ms']:.1f} ms"),
+        _row(f"GET /health, req/s ({c} conn)", f"{figures.health['rps']:,.0f}"),
+        _row(f"GET /health, p50 / p99 ({c} conn)",
+             f"{figures.health['p50_ms']:.1f} / {figures.health['p99_ms']:.1f} ms"),
+        _row(f"GET /api/v1/auth/me (bearer check only), req/s ({c} conn)",
+             f"{figures.auth_only['rps']:,.0f}"),
+        _row("eligibility / health throughput ratio", f"{ratio:.3f}", f">= {TARGET_RATIO}",
+             ratio >= TARGET_RATIO),
+        _row(f"batch of {figures.batch_size:,}, median of {len(figures.batch_ms)}",
+             f"{batch:.1f} ms", f"<= {TARGET_BATCH_MS:.0f} ms", batch <= TARGET_BATCH_MS),
+        _row("  (first call on never-checked workers)", f"{cold:.1f} ms",
+             f"<= {TARGET_BATCH_MS:.0f} ms", cold <= TARGET_BATCH_MS),
+        _row(f"single check p50, 1 conn, {small.workers:,} workers", f"{p50_small:.2f} ms"),
+        _row(f"single check p50, 1 conn, {big.workers:,} workers", f"{p50_big:.2f} ms"),
+        _row(f"scale ratio {big.workers // 1000}k / {small.workers // 1000}k", f"{scale:.2f}",
+             f"<= {TARGET_SCALE}", scale <= TARGET_SCALE),
+        _row("server peak RSS (VmHWM, all processes)", f"{rss:.0f} MB ({per_process})",
+             f"<= {TARGET_RSS_MB:.0f} MB", rss <= TARGET_RSS_MB),
+    ]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
+    args.dir.mkdir(parents=True, exist_ok=True)
+    big, small = _databases(args)
+    figures = Figures(workers=args.workers, small_workers=args.small,
+                      tool="wrk" if load.have_wrk() else "bench.client",
+                      connections=args.connections, duration_s=args.duration,
+                      load_average=os.getloadavg())
+    log(f"KT1 bench: {args.workers:,} workers (scale comparison at {args.small:,}), "
+        f"{os.cpu_count()} CPUs, load average {figures.load_average[0]:.2f}")
+    if figures.load_average[0] > 0.5:
+        log("note: the machine is busy; other processes compete with the server for the CPU")
+    _seed_all(big, small, args.dir / "keys", figures)
+    if args.seed_only:
+        return 0
+    if not load.have_wrk():
+        log(f"\n*** {load.WRK_MISSING}\n")
+    _measure(big, args, figures, full=True)
+    _measure(small, args, figures, full=False)
+    lines = _table(figures, big, small)
+    log(f"\nKT1 bench results ({figures.tool}, {datetime.now().astimezone():%Y-%m-%d %H:%M %Z})")
+    for line in lines:
+        log(line)
+    for problem in figures.problems:
+        log(f"WARNING: {problem}")
+    out = args.dir / f"results-{datetime.now():%Y%m%d-%H%M%S}.json"
+    out.write_text(json.dumps({**asdict(figures), "table": lines}, indent=2, default=str),
+                   encoding="utf-8")
+    log(f"(figures saved to {out})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Incidents on KT1 items and the review that follows them."""

@@ -1,0 +1,154 @@
+"""Reporting an incident suspends the involved workers' clearances (for the kinds policy
+names) in the same transaction; a police lead of the issuing unit concludes each review by
+reinstating or revoking."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, false, func, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from policies.access import INSPECTOR, POLICE, POST_HR, Scope, scope_for
+from policies.policy import Policy
+from policies.routing import police_unit_for
+from vetting.attestations import lifecycle
+from vetting.audit.entries import append
+from vetting.errors import Conflict, InvalidInput, NotFound
+from vetting.models import Clearance, Incident, IncidentWorker, Route, Unit, Worker
+from vetting.notifications.outbox import Audience, publish
+from vetting.personal_data import DataProtection
+from vetting.principal import Context
+from vetting.scoping import worker_condition
+
+RESOLUTIONS = {"reinstate": "reinstated", "revoke": "revoked"}
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentView:
+    incident: Incident
+    description: str
+    workers: list[IncidentWorker]
+
+
+def incident_condition(ctx: Context, action: str = "incidents.read") -> ColumnElement[bool]:
+    scope = scope_for(ctx.actor.role, action)
+    if scope is None:
+        return false()
+    if scope is Scope.ALL:
+        return true()
+    if ctx.actor.role == POST_HR:
+        return Incident.post_unit_code == ctx.actor.unit
+    if ctx.actor.role in POLICE or ctx.actor.role == INSPECTOR:
+        return Incident.province_code == ctx.actor.province
+    return false()
+
+
+async def report(session: AsyncSession, ctx: Context, policy: Policy,
+                 protection: DataProtection, *, kind: str, occurred_at: datetime,
+                 description: str, worker_ids: Sequence[str], route_id: str | None) -> Incident:
+    if occurred_at > ctx.now:
+        raise InvalidInput("cannot be in the future", field="occurred_at",
+                           code="DATE_IN_FUTURE")
+    unit = await session.get(Unit, ctx.actor.unit)
+    assert unit is not None
+    ids = list(dict.fromkeys(worker_ids))
+    found = set((await session.scalars(select(Worker.id).where(
+        Worker.id.in_(ids), worker_condition(ctx.actor, "incidents.report")))).all())
+    missing = [w for w in ids if w not in found]
+    if missing:
+        raise InvalidInput("unknown workers (or not of your unit)", field="worker_ids",
+                           code="UNKNOWN_WORKER", worker_ids=missing)
+    if route_id is not None and await session.scalar(select(Route.id).where(
+            Route.id == route_id, Route.province_code == unit.province_code)) is None:
+        raise InvalidInput("no such route in your province", field="route_id",
+                           code="UNKNOWN_ROUTE")
+    incident = Incident(kind=kind, occurred_at=occurred_at, post_unit_code=unit.code,
+                        province_code=unit.province_code, route_id=route_id,
+                        description_enc=b"", reported_by=ctx.actor.id, created_at=ctx.now)
+    session.add(incident)
+    await session.flush()
+    incident.description_enc = protection.seal(description, table="incident",
+                                               column="description", row_id=incident.id)
+    suspends = kind in policy.suspending_incident_kinds
+    suspended: list[str] = []
+    for worker_id in ids:
+        clearance_id = None
+        if suspends:
+            current = await session.scalar(select(Clearance).where(
+                Clearance.worker_id == worker_id, Clearance.state == "active",
+                Clearance.valid_until > ctx.now).with_for_update())
+            if current is not None:
+                await lifecycle.apply_change(session, ctx, current, "suspend",
+                                             f"incident {incident.id} pending review")
+                clearance_id = current.id
+                suspended.append(worker_id)
+        session.add(IncidentWorker(incident_id=incident.id, worker_id=worker_id,
+                                   clearance_id=clearance_id))
+    await session.flush()
+    await append(session, ctx, action="incident.report", object_type="incident",
+                 object_id=incident.id, body={"kind": kind, "workers": ids,
+                                              "suspended": suspended, "route": route_id,
+                                              "policy_version": policy.version})
+    await publish(session, ctx, kind="incident.reported", object_type="incident",
+                  object_id=incident.id, payload={"kind": kind, "suspended": len(suspended)},
+                  audiences=[Audience(POLICE, unit=police_unit_for(unit.province_code)),
+                             Audience((INSPECTOR,), province=unit.province_code),
+                             Audience((POST_HR,), unit=unit.code)])
+    return incident
+
+
+async def get(session: AsyncSession, ctx: Context, protection: DataProtection,
+              incident_id: str) -> IncidentView:
+    incident = await session.scalar(select(Incident).where(Incident.id == incident_id,
+                                                           incident_condition(ctx)))
+    if incident is None:
+        raise NotFound("no such incident")
+    workers = (await session.scalars(select(IncidentWorker).where(
+        IncidentWorker.incident_id == incident.id).order_by(IncidentWorker.worker_id))).all()
+    description = protection.unseal(incident.description_enc, table="incident",
+                                    column="description", row_id=incident.id)
+    return IncidentView(incident, description, list(workers))
+
+
+async def list_incidents(session: AsyncSession, ctx: Context, *, state: str | None, limit: int,
+                         offset: int) -> tuple[list[Incident], int]:
+    query = select(Incident).where(incident_condition(ctx))
+    if state is not None:
+        query = query.where(Incident.state == state)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(query.order_by(Incident.occurred_at.desc()).limit(limit)
+                                 .offset(offset))
+    return list(rows.all()), int(total)
+
+
+async def conclude(session: AsyncSession, ctx: Context, incident_id: str, *, worker_id: str,
+                   decision: str, reason: str) -> Incident:
+    """Reinstate or revoke one involved worker; the incident closes when all are concluded."""
+    incident = await session.scalar(select(Incident).where(
+        Incident.id == incident_id, incident_condition(ctx, "incidents.conclude"))
+        .with_for_update())
+    if incident is None:
+        raise NotFound("no such incident")
+    link = await session.scalar(select(IncidentWorker).where(
+        IncidentWorker.incident_id == incident.id, IncidentWorker.worker_id == worker_id))
+    if link is None or link.clearance_id is None:
+        raise NotFound("no suspension of this worker under this incident")
+    if link.resolution is not None:
+        raise Conflict(f"already concluded: {link.resolution}", code="ALREADY_CONCLUDED")
+    await lifecycle.change(session, ctx, worker_id, decision, reason=reason,
+                           expected_version=None)
+    link.resolution, link.resolved_at, link.resolved_by = (RESOLUTIONS[decision], ctx.now,
+                                                           ctx.actor.id)
+    pending = await session.scalar(select(func.count()).select_from(IncidentWorker).where(
+        IncidentWorker.incident_id == incident.id, IncidentWorker.clearance_id.is_not(None),
+        IncidentWorker.resolution.is_(None)))
+    if not pending:
+        incident.state = "concluded"
+    await session.flush()
+    await append(session, ctx, action="incident.conclude", object_type="incident",
+                 object_id=incident.id, body={"worker": worker_id, "decision": decision,
+                                              "closed": not pending})
+    return incident

@@ -1,0 +1,108 @@
+"""The transactional outbox: producers call `publish` inside their own transaction.
+
+In-app notifications are delivered at once to the users in scope at that moment; any
+other channel (a webhook, e-mail) is added later as a relay that reads `outbox_event`
+rows with `relayed_at IS NULL`, so no producer changes. Payloads hold identifiers only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vetting.errors import NotFound
+from vetting.models import Notification, OutboxEvent, UserAccount
+from vetting.principal import Context
+
+#: kind → (Vietnamese, English) text shown to users
+MESSAGES: dict[str, tuple[str, str]] = {
+    "request.routed": ("Có đề nghị thẩm tra mới chuyển đến đơn vị",
+                       "A vetting request was routed to your unit"),
+    "request.returned": ("Công an đề nghị bổ sung thông tin",
+                         "The police asked for more information"),
+    "request.decided": ("Đã có kết quả thẩm tra", "The vetting request was decided"),
+    "clearance.suspended": ("Kết quả thẩm tra bị tạm đình chỉ", "A clearance was suspended"),
+    "clearance.revoked": ("Kết quả thẩm tra bị thu hồi", "A clearance was revoked"),
+    "clearance.expiring": ("Kết quả thẩm tra sắp hết hiệu lực, cần thẩm tra lại",
+                           "A clearance expires soon: re-verification is due"),
+    "assignment.blocked": ("Phân công trên tuyến KT1 bị chặn",
+                           "A KT1 route assignment is blocked"),
+    "incident.reported": ("Có sự cố mới được báo cáo", "An incident was reported"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Users of these roles in this unit (or province)."""
+
+    roles: tuple[str, ...]
+    unit: str | None = None
+    province: str | None = None
+
+
+async def publish(session: AsyncSession, ctx: Context, *, kind: str, object_type: str,
+                  object_id: str, audiences: Sequence[Audience],
+                  payload: dict[str, Any] | None = None,
+                  dedupe_key: str | None = None) -> OutboxEvent | None:
+    """Record the event and deliver it in-app; a repeated `dedupe_key` is a no-op."""
+    if kind not in MESSAGES:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if dedupe_key and await session.scalar(select(OutboxEvent.id).where(
+            OutboxEvent.dedupe_key == dedupe_key)):
+        return None
+    event = OutboxEvent(kind=kind, object_type=object_type, object_id=object_id,
+                        payload=json.dumps(payload or {}, sort_keys=True),
+                        dedupe_key=dedupe_key, created_at=ctx.now)
+    session.add(event)
+    try:
+        await session.flush()
+    except IntegrityError:  # pragma: no cover - a concurrent producer deduplicated first
+        return None
+    conditions = [and_(UserAccount.role.in_(a.roles),
+                       UserAccount.unit_code == a.unit if a.unit else
+                       UserAccount.province_code == a.province)
+                  for a in audiences if a.unit or a.province]
+    if conditions:
+        recipients = (await session.scalars(select(UserAccount.id).where(
+            UserAccount.state == "active", or_(*conditions)))).all()
+        for user_id in recipients:
+            if user_id != ctx.actor.id:
+                session.add(Notification(user_id=user_id, event_id=event.id, created_at=ctx.now))
+    return event
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    notification: Notification
+    event: OutboxEvent
+
+
+async def inbox(session: AsyncSession, ctx: Context, *, unread: bool | None, limit: int,
+                offset: int) -> tuple[list[Delivered], int]:
+    query = select(Notification, OutboxEvent).join(
+        OutboxEvent, OutboxEvent.id == Notification.event_id).where(
+        Notification.user_id == ctx.actor.id)
+    if unread is True:
+        query = query.where(Notification.read_at.is_(None))
+    elif unread is False:
+        query = query.where(Notification.read_at.is_not(None))
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.execute(query.order_by(Notification.created_at.desc(),
+                                                Notification.id).limit(limit).offset(offset))
+    return [Delivered(n, e) for n, e in rows.all()], int(total)
+
+
+async def mark_read(session: AsyncSession, ctx: Context, notification_id: str) -> Notification:
+    found = await session.scalar(select(Notification).where(
+        Notification.id == notification_id, Notification.user_id == ctx.actor.id))
+    if found is None:
+        raise NotFound("no such notification")
+    if found.read_at is None:
+        found.read_at = ctx.now
+    return found

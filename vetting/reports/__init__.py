@@ -1,0 +1,1 @@
+"""Period reports for the provincial Department of Science and Technology."""

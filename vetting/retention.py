@@ -1,0 +1,36 @@
+"""Retention: records are kept at least `retention_years` (Circular 16/2017 art. 13: three
+years for electronic records) and nothing is hard-deleted through the registry at all; a
+deletion request is refused with the date until which the record must be kept."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from policies.policy import Policy
+from policies.validity import add_months
+from vetting.audit.entries import append
+from vetting.errors import Conflict, NotFound
+from vetting.models import AuditEntry, Worker
+from vetting.principal import Context
+
+
+async def refuse_worker_deletion(session: AsyncSession, ctx: Context, policy: Policy,
+                                 worker_id: str) -> None:
+    worker = await session.get(Worker, worker_id)
+    if worker is None:
+        raise NotFound("no such worker")
+    last = await session.scalar(select(func.max(AuditEntry.created_at)).where(
+        AuditEntry.object_id == worker.id)) or worker.updated_at
+    anchor = max(worker.left_on or ctx.now.date(), last.date())
+    keep_until: date = add_months(anchor, 12 * policy.retention_years)
+    await append(session, ctx, action="worker.delete_refused", object_type="worker",
+                 object_id=worker.id, outcome="denied", body={"keep_until": keep_until.isoformat()})
+    if ctx.now.date() <= keep_until:
+        raise Conflict(f"records are kept until {keep_until.isoformat()} "
+                       f"({policy.retention_years}-year retention)", code="RETENTION_PERIOD",
+                       keep_until=keep_until.isoformat())
+    raise Conflict("records past their retention period are archived, never deleted here",
+                   code="ARCHIVE_ONLY")
