@@ -58,3 +58,11 @@ async def test_oversized_body_is_refused(client: httpx.AsyncClient) -> None:
                                  headers={"content-type": "application/json"})
     assert response.status_code == 413
     assert response.json()["code"] == "PAYLOAD_TOO_LARGE"
+
+
+async def test_landing_page_in_both_languages(client: httpx.AsyncClient) -> None:
+    vi = await client.get("/")
+    assert vi.status_code == 200 and vi.headers["content-type"].startswith("text/html")
+    assert "Sổ đăng ký thẩm tra KT1" in vi.text and 'href="/schema"' in vi.text
+    en = await client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert "KT1 vetting registry" in en.text
