@@ -30,23 +30,33 @@ def _fail(message: str, code: int = 1) -> None:
 @click.option("--workers", default=1, show_default=True, help="server worker processes")
 def serve(workers: int) -> None:
     """Migrate, load reference data, then serve the API (what `make run` runs)."""
+    import multiprocessing
+
     from granian import Granian
     from granian.constants import Interfaces
 
-    from vetting.bootstrap import prepare
-
     settings = _settings()
-    report = asyncio.run(prepare(settings, create_admin=True))
-    if report.first_admin_password:
+    # Migrate and bootstrap in a child process: the parent then only supervises the server,
+    # without carrying Alembic, the models and a database pool for the rest of its life.
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        first_admin_password = pool.apply(_prepare_for_serving)
+    if first_admin_password:
         click.echo("=" * 72)
         click.echo("First administrator created. This password is shown once and must be")
         click.echo("changed at first login (Mật khẩu dùng một lần, phải đổi khi đăng nhập):")
-        click.echo(f"  username: admin\n  password: {report.first_admin_password}")
+        click.echo(f"  username: admin\n  password: {first_admin_password}")
         click.echo("=" * 72)
     click.echo(f"KT1 registry on http://{settings.host}:{settings.port} "
                f"(OpenAPI at /schema)")
     Granian("api.app:create_app", factory=True, address=settings.host, port=settings.port,
             interface=Interfaces.ASGI, workers=workers, log_access=False).serve()
+
+
+def _prepare_for_serving() -> str | None:
+    """Runs in a child process; returns the first admin's one-time password, if created."""
+    from vetting.bootstrap import prepare
+
+    return asyncio.run(prepare(get_settings(), create_admin=True)).first_admin_password
 
 
 @click.group("db")

@@ -29,6 +29,7 @@ TARGET_RATIO = 0.5
 TARGET_BATCH_MS = 100.0
 TARGET_SCALE = 1.5
 TARGET_RSS_MB = 300.0
+SCALE_ROUNDS = 5
 
 
 def log(message: str) -> None:
@@ -53,6 +54,8 @@ class Figures:
     batch_ms: list[float] = field(default_factory=list)
     batch_cold_ms: list[float] = field(default_factory=list)
     single_p50_ms: dict[str, float] = field(default_factory=dict)
+    scale_ratios: list[float] = field(default_factory=list)  # big / small, round by round
+    single_cpu_ms: dict[str, float] = field(default_factory=dict)
     rss_kib: dict[str, dict[int, int]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
@@ -76,7 +79,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
                         help="bench databases, keys, logs (default %(default)s)")
     parser.add_argument("--seed-only", action="store_true", help="seed, then stop")
     args = parser.parse_args(argv)
-    args.small = args.small or max(1000, args.workers // 10)
+    args.small = args.small or args.workers // 10
     if not 0 < args.small < args.workers:
         parser.error("need 0 < --small < --workers")
     return args
@@ -90,7 +93,7 @@ def _databases(args: argparse.Namespace) -> tuple[seed.BenchDb, seed.BenchDb]:
         name = seed.database_name(base)
         if "bench" not in name:
             raise SystemExit(f"KT1_DATABASE_URL names {name!r}: the bench fills its database "
-                             "with 100,000 workers, so it only uses one whose name contains "
+                             "with seeded workers, so it only uses one whose name contains "
                              "'bench' (e.g. postgresql+asyncpg://…/kt1_bench)")
     else:
         stem = "kt1-bench" if args.workers == DEFAULT_WORKERS else f"kt1-bench-{args.workers}w"
@@ -117,13 +120,16 @@ def _seed_all(big: seed.BenchDb, small: seed.BenchDb, keys_dir: Path, figures: F
         name = seed.database_name(db.url)
         if seed.is_complete(db):
             marker = seed.read_marker(db)
-            log(f"reusing {name} ({db.label}, seeded in {marker.get('seconds')} s, "
-                f"finished {marker.get('finished_at')})")
+            added = f"{marker['seeded']:,} workers" if isinstance(marker.get("seeded"), int) \
+                else "workers"
+            log(f"reusing {name} ({db.label}; its last seed added {added} in "
+                f"{marker.get('seconds')} s, finished {marker.get('finished_at')})")
             figures.seed_seconds[name] = float(str(marker.get("seconds", 0)))
             continue
-        asyncio.run(seed.start_from(db, smaller, log))
-        spent = asyncio.run(seed.seed(db, keys_dir, log))
-        log(f"seeded {name} ({db.label}) in {spent:.0f} s")
+        spent = asyncio.run(seed.seed(db, keys_dir, log, smaller))
+        marker = seed.read_marker(db)
+        log(f"seeded {name} ({db.label}): {marker.get('seeded')} workers added in {spent:.0f} s"
+            f" ({marker.get('workers_per_s')} workers/s)")
         figures.seed_seconds[name] = round(spent, 1)
 
 
@@ -171,79 +177,150 @@ def _prepare_server(client: httpx.Client, sample: Sample) -> None:
             ).raise_for_status()
 
 
-def _record(result: load.LoadResult, what: str, figures: Figures) -> dict[str, float]:
+def _record(result: load.LoadResult, what: str, figures: Figures,
+            cpu_s: float | None = None) -> dict[str, float]:
+    cpu_ms = cpu_s / result.requests * 1000 if cpu_s is not None and result.requests else 0.0
+    cpu = f", server CPU {cpu_ms:.2f} ms/request" if cpu_s is not None else ""
     log(f"  {what}: {result.rps:,.0f} req/s, p50 {result.p50_ms:.2f} ms, "
-        f"p99 {result.p99_ms:.2f} ms ({result.requests:,} requests, {result.errors} errors, "
-        f"{result.non_2xx} non-2xx)")
+        f"p99 {result.p99_ms:.2f} ms{cpu} ({result.requests:,} requests, {result.errors} "
+        f"errors, {result.non_2xx} non-2xx)")
     if not result.clean:
         figures.problems.append(f"{what}: {result.errors} errors, {result.non_2xx} non-2xx "
                                 "responses: the figure is not trustworthy")
     return {"rps": result.rps, "p50_ms": result.p50_ms, "p99_ms": result.p99_ms,
-            "requests": result.requests, "errors": result.errors, "non_2xx": result.non_2xx}
+            "cpu_ms": cpu_ms, "requests": result.requests, "errors": result.errors,
+            "non_2xx": result.non_2xx}
 
 
-def _measure(db: seed.BenchDb, args: argparse.Namespace, figures: Figures, *,
-             full: bool) -> None:
-    """One server on one database; `full` runs everything, otherwise only the latency probe
-    of the scale comparison."""
-    keys_dir, work = args.dir / "keys", args.dir / "run"
+@dataclass
+class Target:
+    """A started server, what it is asked, and the requests of its single-check load."""
+
+    db: seed.BenchDb
+    running: server.Server
+    sample: Sample
+    requests: list[load.Request]
+    tokens: list[str]
+
+    @property
+    def name(self) -> str:
+        return seed.database_name(self.db.url)
+
+
+def _start(db: seed.BenchDb, args: argparse.Namespace, *, batch_sets: int) -> Target:
+    keys_dir = args.dir / "keys"
     name = seed.database_name(db.url)
     log(f"\nserver on {name} ({db.label}): {server.kt1vet()} serve")
     running = server.start(db.url, keys_dir, args.dir / f"server-{name}.log")
     try:
-        sample = asyncio.run(draw(db.url, keys_dir, checks=args.checks,
-                                  batch_sets=4 if full else 0, batch_size=1000))
+        sample = asyncio.run(draw(db.url, keys_dir, checks=args.checks, batch_sets=batch_sets,
+                                  batch_size=1000))
         requests, tokens = _check_requests(sample)
-        health = [load.Request("/health")]
-        # the bearer check alone (no handler query): splits the eligibility cost in two
-        me = [load.Request("/api/v1/auth/me", n) for n in range(len(tokens))]
         with httpx.Client(base_url=running.base_url, timeout=60) as client:
             _prepare_server(client, sample)
-            warm = min(3.0, args.duration)
-            if full:
-                log(f"  warm-up {warm:.0f} s each, then {args.duration:.0f} s at "
-                    f"{args.connections} connections")
-                for what in (health, requests):
-                    load.run(running.base_url, what, tokens, connections=args.connections,
-                             seconds=warm, workdir=work, threads=args.threads)
-                figures.health = _record(load.run(
-                    running.base_url, health, [], connections=args.connections,
-                    seconds=args.duration, workdir=work, threads=args.threads),
-                    "GET /health", figures)
-                figures.auth_only = _record(load.run(
-                    running.base_url, me, tokens, connections=args.connections,
-                    seconds=args.duration, workdir=work, threads=args.threads),
-                    "GET /api/v1/auth/me", figures)
-                figures.eligibility = _record(load.run(
-                    running.base_url, requests, tokens, connections=args.connections,
-                    seconds=args.duration, workdir=work, threads=args.threads),
-                    "GET /api/v1/eligibility", figures)
-            load.run(running.base_url, requests, tokens, connections=1, seconds=warm,
-                     workdir=work)
-            single = load.run(running.base_url, requests, tokens, connections=1,
-                              seconds=args.duration, workdir=work)
-            figures.single_p50_ms[name] = _record(single, "one connection, single check",
-                                                  figures)["p50_ms"]
-            if full:
-                figures.batch_size = len(sample.batch_sets[0])
-                figures.batch_cold_ms = [_batch(client, sample, ids)
-                                         for ids in sample.batch_sets]
-                log(f"  batch of {figures.batch_size:,}, first call on never-checked "
-                    "workers: " + ", ".join(f"{ms:.0f}" for ms in figures.batch_cold_ms) + " ms")
-                _batch(client, sample, sample.batch_sets[0])
-                figures.batch_ms = [_batch(client, sample, sample.batch_sets[0])
-                                    for _ in range(args.batch_calls)]
-                log(f"  batch of {figures.batch_size:,}, {args.batch_calls} calls: median "
-                    f"{statistics.median(figures.batch_ms):.1f} ms, min "
-                    f"{min(figures.batch_ms):.1f}, max {max(figures.batch_ms):.1f}")
-        figures.rss_kib[name] = running.peak_rss()
-    finally:
+    except BaseException:
         running.stop()
+        raise
+    return Target(db, running, sample, requests, tokens)
+
+
+def _throughput(target: Target, args: argparse.Namespace, figures: Figures) -> None:
+    """/health, the bearer check alone and single eligibility, each at `--connections`."""
+    base, work, warm = target.running.base_url, args.dir / "run", min(3.0, args.duration)
+    health = [load.Request("/health")]
+    # the bearer check alone (no handler query): splits the eligibility cost in two
+    me = [load.Request("/api/v1/auth/me", n) for n in range(len(target.tokens))]
+    log(f"  warm-up {warm:.0f} s each, then {args.duration:.0f} s at {args.connections} "
+        "connections")
+    for what in (health, target.requests):
+        load.run(base, what, target.tokens, connections=args.connections, seconds=warm,
+                 workdir=work, threads=args.threads)
+    runs = (("GET /health", health), ("GET /api/v1/auth/me", me),
+            ("GET /api/v1/eligibility", target.requests))
+    results = []
+    for label, what in runs:
+        cpu_before = target.running.cpu_seconds()
+        result = load.run(base, what, target.tokens, connections=args.connections,
+                          seconds=args.duration, workdir=work, threads=args.threads)
+        results.append(_record(result, label, figures,
+                               target.running.cpu_seconds() - cpu_before))
+    figures.health, figures.auth_only, figures.eligibility = results
+
+
+def _batches(target: Target, args: argparse.Namespace, figures: Figures) -> None:
+    """First calls on never-checked workers (cold signature cache), then `--batch-calls`
+    calls on one set."""
+    sample = target.sample
+    with httpx.Client(base_url=target.running.base_url, timeout=60) as client:
+        figures.batch_size = len(sample.batch_sets[0])
+        figures.batch_cold_ms = [_batch(client, sample, ids) for ids in sample.batch_sets]
+        log(f"  batch of {figures.batch_size:,}, first call on never-checked workers: " +
+            ", ".join(f"{ms:.0f}" for ms in figures.batch_cold_ms) + " ms")
+        _batch(client, sample, sample.batch_sets[0])
+        figures.batch_ms = [_batch(client, sample, sample.batch_sets[0])
+                            for _ in range(args.batch_calls)]
+    log(f"  batch of {figures.batch_size:,}, {args.batch_calls} calls: median "
+        f"{statistics.median(figures.batch_ms):.1f} ms, min {min(figures.batch_ms):.1f}, "
+        f"max {max(figures.batch_ms):.1f}")
+
+
+def _scale(big: Target, small: Target, args: argparse.Namespace, figures: Figures) -> None:
+    """Single checks over one connection, alternating between the two servers in short
+    rounds, so a change in the machine's background load hits both alike."""
+    work, rounds = args.dir / "run", SCALE_ROUNDS
+    seconds = max(2.0, args.duration / 2)
+    log(f"\nscale: {rounds} alternating rounds of {seconds:.0f} s at one connection")
+    for target in (big, small):
+        load.run(target.running.base_url, target.requests, target.tokens, connections=1,
+                 seconds=min(3.0, args.duration), workdir=work)
+    p50s: dict[str, list[float]] = {big.name: [], small.name: []}
+    cpu: dict[str, list[float]] = {big.name: [], small.name: []}
+    for _ in range(rounds):
+        for target in (big, small):
+            cpu_before = target.running.cpu_seconds()
+            result = load.run(target.running.base_url, target.requests, target.tokens,
+                              connections=1, seconds=seconds, workdir=work)
+            cpu[target.name].append((target.running.cpu_seconds() - cpu_before) * 1000 /
+                                    max(1, result.requests))
+            if not result.clean:
+                figures.problems.append(f"scale probe on {target.name}: {result.errors} "
+                                        f"errors, {result.non_2xx} non-2xx")
+            p50s[target.name].append(result.p50_ms)
+    figures.scale_ratios = [b / s for b, s in zip(p50s[big.name], p50s[small.name],
+                                                  strict=True) if s]
+    for target in (big, small):
+        figures.single_p50_ms[target.name] = statistics.median(p50s[target.name])
+        figures.single_cpu_ms[target.name] = statistics.median(cpu[target.name])
+        log(f"  {target.name} ({target.db.label}): p50 per round " +
+            ", ".join(f"{ms:.2f}" for ms in p50s[target.name]) + " ms; server CPU per "
+            "check " + ", ".join(f"{ms:.2f}" for ms in cpu[target.name]) + " ms")
+
+
+def _measure(big_db: seed.BenchDb, small_db: seed.BenchDb, args: argparse.Namespace,
+             figures: Figures) -> None:
+    """Throughput and batch on the big database alone; then the small one's server joins for
+    the scale comparison. Peak memory is the big server's."""
+    big = _start(big_db, args, batch_sets=4)
+    try:
+        _throughput(big, args, figures)
+        _batches(big, args, figures)
+        small = _start(small_db, args, batch_sets=0)
+        try:
+            _scale(big, small, args, figures)
+        finally:
+            small.running.stop()
+        figures.rss_kib[big.name] = big.running.peak_rss()
+    finally:
+        big.running.stop()
+
+
+def _count(workers: int) -> str:
+    return f"{workers // 1000}k" if workers >= 1000 and workers % 1000 == 0 else f"{workers}"
 
 
 def _row(label: str, value: str, target: str = "", ok: bool | None = None) -> str:
     verdict = "" if ok is None else ("PASS" if ok else "MISS")
-    return f"{label:<46} {value:>22}  {target:<10} {verdict}"
+    return f"{label:<50} {value:>22}  {target:<10} {verdict}".rstrip()
 
 
 def _table(figures: Figures, big: seed.BenchDb, small: seed.BenchDb) -> list[str]:
@@ -253,20 +330,23 @@ def _table(figures: Figures, big: seed.BenchDb, small: seed.BenchDb) -> list[str
     batch = statistics.median(figures.batch_ms)
     cold = statistics.median(figures.batch_cold_ms)
     p50_big, p50_small = figures.single_p50_ms[big_name], figures.single_p50_ms[small_name]
-    scale = p50_big / p50_small if p50_small else 0.0
+    scale = statistics.median(figures.scale_ratios) if figures.scale_ratios else 0.0
     rss = sum(figures.rss_kib[big_name].values()) / 1024
     per_process = " + ".join(f"{kib / 1024:.0f}" for kib in figures.rss_kib[big_name].values())
     c = figures.connections
     lines = [
-        _row("figure", "value", "target", None).rstrip(), "-" * 88,
+        _row("figure", "value", "target", None).rstrip(), "-" * 92,
         _row(f"single eligibility, req/s ({c} conn)", f"{figures.eligibility['rps']:,.0f}"),
         _row(f"single eligibility, p50 / p99 ({c} conn)",
              f"{figures.eligibility['p50_ms']:.1f} / {figures.eligibility['p99_ms']:.1f} ms"),
         _row(f"GET /health, req/s ({c} conn)", f"{figures.health['rps']:,.0f}"),
         _row(f"GET /health, p50 / p99 ({c} conn)",
              f"{figures.health['p50_ms']:.1f} / {figures.health['p99_ms']:.1f} ms"),
-        _row(f"GET /api/v1/auth/me (bearer check only), req/s ({c} conn)",
+        _row(f"GET /api/v1/auth/me (bearer only), req/s ({c} conn)",
              f"{figures.auth_only['rps']:,.0f}"),
+        _row("server CPU per request: health / auth/me / elig.",
+             " / ".join(f"{r['cpu_ms']:.2f}" for r in (
+                 figures.health, figures.auth_only, figures.eligibility)) + " ms"),
         _row("eligibility / health throughput ratio", f"{ratio:.3f}", f">= {TARGET_RATIO}",
              ratio >= TARGET_RATIO),
         _row(f"batch of {figures.batch_size:,}, median of {len(figures.batch_ms)}",
@@ -275,7 +355,12 @@ def _table(figures: Figures, big: seed.BenchDb, small: seed.BenchDb) -> list[str
              f"<= {TARGET_BATCH_MS:.0f} ms", cold <= TARGET_BATCH_MS),
         _row(f"single check p50, 1 conn, {small.workers:,} workers", f"{p50_small:.2f} ms"),
         _row(f"single check p50, 1 conn, {big.workers:,} workers", f"{p50_big:.2f} ms"),
-        _row(f"scale ratio {big.workers // 1000}k / {small.workers // 1000}k", f"{scale:.2f}",
+        _row("  server CPU per check, small / big", f"{figures.single_cpu_ms[small_name]:.2f} / "
+             f"{figures.single_cpu_ms[big_name]:.2f} ms"),
+        _row(f"  (medians of {SCALE_ROUNDS} alternating rounds; the ratio is the median", ""),
+        _row("   of the round-by-round ratios)", ""),
+        _row(f"scale ratio, {_count(big.workers)} / {_count(small.workers)} workers",
+             f"{scale:.2f}",
              f"<= {TARGET_SCALE}", scale <= TARGET_SCALE),
         _row("server peak RSS (VmHWM, all processes)", f"{rss:.0f} MB ({per_process})",
              f"<= {TARGET_RSS_MB:.0f} MB", rss <= TARGET_RSS_MB),
@@ -300,8 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not load.have_wrk():
         log(f"\n*** {load.WRK_MISSING}\n")
-    _measure(big, args, figures, full=True)
-    _measure(small, args, figures, full=False)
+    _measure(big, small, args, figures)
     lines = _table(figures, big, small)
     log(f"\nKT1 bench results ({figures.tool}, {datetime.now().astimezone():%Y-%m-%d %H:%M %Z})")
     for line in lines:

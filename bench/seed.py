@@ -10,12 +10,15 @@ resumes where it stopped, and a finished one is reused until its marker says oth
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import secrets
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -247,19 +250,44 @@ async def start_from(db: BenchDb, smaller: BenchDb | None, log: Log) -> None:
         if not path.exists():
             log(f"starting {path} as a copy of {small_path} ({smaller.label})")
             _copy_sqlite(small_path, path)
-    elif path is None and small_path is None:
-        if await _ensure_postgres_database(db.url, template=database_name(smaller.url)):
-            log(f"created {database_name(db.url)} from template {database_name(smaller.url)}")
-    else:
-        return
+    elif path is None and small_path is None and await _ensure_postgres_database(
+            db.url, template=database_name(smaller.url)):
+        log(f"created {database_name(db.url)} from template {database_name(smaller.url)}")
 
 
-async def seed(db: BenchDb, keys_dir: Path, log: Log) -> float:
-    """Bring `db` to `db.workers` workers (resuming), then mark it complete; seconds spent."""
+@contextlib.contextmanager
+def _only_seeder(db: BenchDb) -> Iterator[None]:
+    """Two seeders of one database would both create worker i and the second would fail on
+    the duplicate: the second one is refused instead."""
+    lock = db.marker.with_suffix(".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            raise SystemExit(f"{database_name(db.url)} is being seeded by another process "
+                             f"(pid {handle.read().strip() or '?'}): wait for it") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+
+
+async def seed(db: BenchDb, keys_dir: Path, log: Log, smaller: BenchDb | None = None) -> float:
+    """Bring `db` to `db.workers` workers (resuming, or starting from a copy of the finished
+    `smaller`), then mark it complete; seconds spent."""
     if db.workers > MAX_WORKERS:
         raise ValueError(f"at most {MAX_WORKERS} workers")
-    if is_complete(db):
-        return 0.0
+    with _only_seeder(db):
+        if is_complete(db):
+            return 0.0
+        await start_from(db, smaller, log)
+        return await _seed(db, keys_dir, log)
+
+
+async def _seed(db: BenchDb, keys_dir: Path, log: Log) -> float:
     if sqlite_path(db.url) is None:
         await _ensure_postgres_database(db.url)
     settings = settings_for(db.url, keys_dir)
@@ -278,6 +306,7 @@ async def seed(db: BenchDb, keys_dir: Path, log: Log) -> float:
         log(f"seeding {database_name(db.url)}: {done:,} of {db.workers:,} workers present, "
             f"{sum(map(len, routes.values())):,} routes")
         batch_start, first = time.perf_counter(), done
+        rate = 0.0
         while done < db.workers:
             upto = min(done + BATCH, db.workers)
             async with database.transaction() as session:
@@ -296,7 +325,8 @@ async def seed(db: BenchDb, keys_dir: Path, log: Log) -> float:
     db.marker.parent.mkdir(parents=True, exist_ok=True)
     db.marker.write_text(json.dumps({
         "complete": True, "workers": db.workers, "routes": ROUTES, "attestations": db.workers,
-        "assignments": 2 * db.workers, "seconds": round(spent, 1),
+        "assignments": 2 * db.workers, "seeded": db.workers - first, "seconds": round(spent, 1),
+        "workers_per_s": round(rate, 2),
         "finished_at": datetime.now().astimezone().isoformat(timespec="seconds")}, indent=2),
         encoding="utf-8")
     return spent

@@ -64,6 +64,15 @@ def peak_rss_kib(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time one process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Server:
     process: subprocess.Popen[bytes]
@@ -77,6 +86,11 @@ class Server:
     def peak_rss(self) -> dict[int, int]:
         """VmHWM per process of the server (KiB); read while it still runs."""
         return {pid: peak_rss_kib(pid) for pid in process_tree(self.process.pid)}
+
+    def cpu_seconds(self) -> float:
+        """CPU time of every server process: per request, it does not depend on how busy the
+        machine is, unlike req/s."""
+        return sum(cpu_seconds(pid) for pid in process_tree(self.process.pid))
 
     def log_tail(self, lines: int = 20) -> str:
         try:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crypto import jose_es256, status_list
+from vetting.errors import Conflict
 from vetting.keys import RegistryKeys
 from vetting.models import Attestation, StatusList
 from vetting.principal import Context
@@ -33,7 +34,9 @@ async def allocate_index(session: AsyncSession) -> int:
             Attestation.status_index == candidate))
         if taken is None:
             return candidate
-    raise RuntimeError("the status list is nearly full: add a new list")
+    # 64 misses in a row means the list is over ~90% full: refuse loudly rather than loop.
+    raise Conflict("the status list is full: an operator must add a new list",
+                   code="STATUS_LIST_FULL")
 
 
 async def set_status(session: AsyncSession, ctx: Context, *, purpose: str, index: int,

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.eligibility import ClearanceFact, Decision, Facts, TrainingFact, evaluate
@@ -28,11 +28,23 @@ from vetting.models import (
 from vetting.principal import Context
 from vetting.scoping import route_condition, worker_condition
 
+COMMITMENT = "commitment"  # a row kind in the union below, never a training kind
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerBrief:
+    """What an eligibility answer may show of a worker: no dossier data."""
+
+    id: str
+    full_name: str
+    employee_no: str
+    left_on: date | None
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:
     worker_id: str
-    worker: Worker | None
+    worker: WorkerBrief | None
     decision: Decision
 
 
@@ -45,24 +57,29 @@ async def get_route(session: AsyncSession, ctx: Context, route_id: str,
     return route
 
 
-async def _clearances(session: AsyncSession, ids: Sequence[str], at: datetime
-                      ) -> dict[str, ClearanceFact]:
+async def _clearances(session: AsyncSession, ids: Sequence[str], at: datetime, *,
+                      historical: bool) -> dict[str, ClearanceFact]:
     rows = (await session.execute(
-        select(Clearance, Attestation.jws).join(Attestation,
-                                                Attestation.id == Clearance.attestation_id)
+        select(Clearance.id, Clearance.worker_id, Clearance.valid_from, Clearance.valid_until,
+               Clearance.state, Attestation.jws)
+        .join(Attestation, Attestation.id == Clearance.attestation_id)
         .where(Clearance.worker_id.in_(ids), Clearance.valid_from <= at)
         .order_by(Clearance.valid_from))).all()
-    latest = {clearance.worker_id: (clearance, jws) for clearance, jws in rows}
+    latest = {row.worker_id: row for row in rows}
     if not latest:
         return {}
-    states: dict[str, str] = {}
-    for event in (await session.scalars(select(ClearanceEvent).where(
-            ClearanceEvent.clearance_id.in_([c.id for c, _ in latest.values()]),
-            ClearanceEvent.at <= at).order_by(ClearanceEvent.at))).all():
-        states[event.clearance_id] = event.to_state
+    # Now, the state column is the answer; in the past, the last event before `at` is.
+    states: dict[str, str] = {row.id: row.state for row in latest.values()}
+    if historical:
+        states = {}
+        for clearance_id, to_state in (await session.execute(
+                select(ClearanceEvent.clearance_id, ClearanceEvent.to_state).where(
+                    ClearanceEvent.clearance_id.in_([r.id for r in latest.values()]),
+                    ClearanceEvent.at <= at).order_by(ClearanceEvent.at))).all():
+            states[clearance_id] = to_state
     facts: dict[str, ClearanceFact] = {}
-    for worker_id, (clearance, jws) in latest.items():
-        signed = await checker.facts(session, jws)
+    for worker_id, clearance in latest.items():
+        signed = await checker.facts(session, clearance.jws)
         valid = (signed is not None and signed.subject == worker_urn(worker_id)
                  and signed.outcome == "meets_standard")
         facts[worker_id] = ClearanceFact(
@@ -96,22 +113,27 @@ async def answer(session: AsyncSession, ctx: Context, route: Route, worker_ids: 
                  policy_version: str, action: str = "eligibility.read") -> list[Answer]:
     """One answer per requested id, in order; an id outside the caller's scope is unknown."""
     ids = list(dict.fromkeys(worker_ids))
-    workers = {w.id: w for w in (await session.scalars(select(Worker).where(
-        Worker.id.in_(ids), worker_condition(ctx.actor, action)))).all()}
+    workers = {row.id: WorkerBrief(row.id, row.full_name, row.employee_no, row.left_on)
+               for row in (await session.execute(select(
+                   Worker.id, Worker.full_name, Worker.employee_no, Worker.left_on).where(
+                   Worker.id.in_(ids), worker_condition(ctx.actor, action)))).all()}
     known = list(workers)
-    clearances = await _clearances(session, known, at) if known else {}
+    clearances = await _clearances(session, known, at, historical=at < ctx.now) if known \
+        else {}
     open_requests, outcomes = await _requests(session, known, at) if known else (set(), {})
     trainings: dict[str, list[TrainingFact]] = defaultdict(list)
-    commitments: dict[str, list] = defaultdict(list)
-    if known:
-        for t in (await session.execute(select(Training.worker_id, Training.kind,
-                                               Training.completed_on, Training.valid_until)
-                                        .where(Training.worker_id.in_(known)))).all():
-            trainings[t[0]].append(TrainingFact(t[1], t[2], t[3]))
-        for worker_id, signed_on in (await session.execute(select(
-                Commitment.worker_id, Commitment.signed_on).where(
-                Commitment.worker_id.in_(known)))).all():
-            commitments[worker_id].append(signed_on)
+    commitments: dict[str, list[date]] = defaultdict(list)
+    if known:  # trainings and commitments in one round trip
+        records = union_all(
+            select(Training.worker_id, Training.kind, Training.completed_on,
+                   Training.valid_until).where(Training.worker_id.in_(known)),
+            select(Commitment.worker_id, literal(COMMITMENT), Commitment.signed_on,
+                   Commitment.signed_on).where(Commitment.worker_id.in_(known)))
+        for worker_id, kind, start, until in (await session.execute(records)).all():
+            if kind == COMMITMENT:
+                commitments[worker_id].append(start)
+            else:
+                trainings[worker_id].append(TrainingFact(kind, start, until))
     answers = []
     for worker_id in worker_ids:
         worker = workers.get(worker_id)

@@ -14,7 +14,7 @@ from policies.access import DISPATCHER
 from policies.eligibility import Decision
 from policies.policy import Policy
 from vetting.audit.entries import append
-from vetting.eligibility.service import answer, get_route
+from vetting.eligibility.service import WorkerBrief, answer, get_route
 from vetting.errors import Conflict, DomainError, InvalidInput, NotFound
 from vetting.models import Assignment, Clearance, Route, Worker
 from vetting.notifications.outbox import Audience, publish
@@ -33,7 +33,7 @@ class NotEligible(DomainError):
 @dataclass(frozen=True, slots=True)
 class RosterLine:
     assignment: Assignment
-    worker: Worker | None
+    worker: WorkerBrief | None
     decision: Decision
 
 
