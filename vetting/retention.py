@@ -16,6 +16,9 @@ from vetting.errors import Conflict, NotFound
 from vetting.models import AuditEntry, Worker
 from vetting.principal import Context
 
+#: Entries that record someone looking, not the record changing: they do not restart retention.
+PASSIVE_ACTIONS = ("worker.delete_refused", "worker.dossier_read")
+
 
 async def refuse_worker_deletion(session: AsyncSession, ctx: Context, policy: Policy,
                                  worker_id: str) -> None:
@@ -23,7 +26,8 @@ async def refuse_worker_deletion(session: AsyncSession, ctx: Context, policy: Po
     if worker is None:
         raise NotFound("no such worker")
     last = await session.scalar(select(func.max(AuditEntry.created_at)).where(
-        AuditEntry.object_id == worker.id)) or worker.updated_at
+        AuditEntry.object_id == worker.id,
+        AuditEntry.action.not_in(PASSIVE_ACTIONS))) or worker.updated_at
     anchor = max(worker.left_on or ctx.now.date(), last.date())
     keep_until: date = add_months(anchor, 12 * policy.retention_years)
     await append(session, ctx, action="worker.delete_refused", object_type="worker",

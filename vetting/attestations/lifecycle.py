@@ -52,7 +52,8 @@ async def open_clearance(session: AsyncSession, ctx: Context, attestation: Attes
             Clearance.worker_id == attestation.worker_id,
             Clearance.state.in_(("active", "suspended"))).with_for_update())).all():
         await apply_change(session, ctx, previous, "revoke",
-                           f"superseded by attestation {attestation.id}", announce=False)
+                           f"superseded by attestation {attestation.id}", announce=False,
+                           recorded_as="supersede")
     clearance = Clearance(worker_id=attestation.worker_id, attestation_id=attestation.id,
                           police_unit_code=attestation.police_unit_code,
                           # full precision (the signed validFrom has whole seconds), so the
@@ -101,7 +102,10 @@ async def view(session: AsyncSession, ctx: Context, worker_id: str) -> Clearance
 
 
 async def apply_change(session: AsyncSession, ctx: Context, clearance: Clearance, action: str,
-                       reason: str | None, *, announce: bool = True) -> Clearance:
+                       reason: str | None, *, announce: bool = True,
+                       recorded_as: str | None = None) -> Clearance:
+    """`recorded_as` names the event differently (a renewal's `supersede` is a revocation in
+    effect, but reports must not count it as one)."""
     sources, target = CHANGES[action]
     current = effective_state(clearance, ctx.now)
     if clearance.state not in sources or (action == "reinstate" and current == "expired"):
@@ -116,10 +120,12 @@ async def apply_change(session: AsyncSession, ctx: Context, clearance: Clearance
         await status.set_status(session, ctx, purpose="suspension",
                                 index=attestation.status_index, value=action == "suspend")
     clearance.state, clearance.reason, clearance.updated_at = target, reason, ctx.now
-    session.add(ClearanceEvent(clearance_id=clearance.id, at=ctx.now, action=action,
-                               to_state=target, reason=reason, actor_id=ctx.actor.id))
+    session.add(ClearanceEvent(clearance_id=clearance.id, at=ctx.now,
+                               action=recorded_as or action, to_state=target, reason=reason,
+                               actor_id=ctx.actor.id))
     await session.flush()
-    await append(session, ctx, action=f"clearance.{action}", object_type="clearance",
+    await append(session, ctx, action=f"clearance.{recorded_as or action}",
+                 object_type="clearance",
                  object_id=clearance.id,
                  body={"worker": clearance.worker_id, "attestation": attestation.id,
                        "status_index": attestation.status_index})

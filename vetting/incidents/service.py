@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, false, func, select, true
+from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.access import INSPECTOR, POLICE, POST_HR, Scope, scope_for
@@ -41,7 +41,12 @@ def incident_condition(ctx: Context, action: str = "incidents.read") -> ColumnEl
         return true()
     if ctx.actor.role == POST_HR:
         return Incident.post_unit_code == ctx.actor.unit
-    if ctx.actor.role in POLICE or ctx.actor.role == INSPECTOR:
+    if ctx.actor.role in POLICE:  # their province's incidents, and those they must review
+        reviewing = select(IncidentWorker.incident_id).join(
+            Clearance, Clearance.id == IncidentWorker.clearance_id).where(
+            Clearance.police_unit_code == ctx.actor.unit)
+        return or_(Incident.province_code == ctx.actor.province, Incident.id.in_(reviewing))
+    if ctx.actor.role == INSPECTOR:
         return Incident.province_code == ctx.actor.province
     return false()
 
@@ -76,13 +81,14 @@ async def report(session: AsyncSession, ctx: Context, policy: Policy,
     suspended: list[str] = []
     for worker_id in ids:
         clearance_id = None
-        if suspends:
+        if suspends:  # an already suspended clearance is held by this review too
             current = await session.scalar(select(Clearance).where(
-                Clearance.worker_id == worker_id, Clearance.state == "active",
+                Clearance.worker_id == worker_id, Clearance.state.in_(("active", "suspended")),
                 Clearance.valid_until > ctx.now).with_for_update())
             if current is not None:
-                await lifecycle.apply_change(session, ctx, current, "suspend",
-                                             f"incident {incident.id} pending review")
+                if current.state == "active":
+                    await lifecycle.apply_change(session, ctx, current, "suspend",
+                                                 f"incident {incident.id} pending review")
                 clearance_id = current.id
                 suspended.append(worker_id)
         session.add(IncidentWorker(incident_id=incident.id, worker_id=worker_id,
@@ -126,20 +132,29 @@ async def list_incidents(session: AsyncSession, ctx: Context, *, state: str | No
 
 async def conclude(session: AsyncSession, ctx: Context, incident_id: str, *, worker_id: str,
                    decision: str, reason: str) -> Incident:
-    """Reinstate or revoke one involved worker; the incident closes when all are concluded."""
-    incident = await session.scalar(select(Incident).where(
-        Incident.id == incident_id, incident_condition(ctx, "incidents.conclude"))
+    """Reinstate or revoke one involved worker, by a lead of the unit that issued the
+    clearance (wherever the incident happened). A clearance held by several open reviews is
+    reinstated only when the last of them concludes; the incident closes when all are done."""
+    found = await session.execute(
+        select(Incident, IncidentWorker, Clearance)
+        .join(IncidentWorker, IncidentWorker.incident_id == Incident.id)
+        .join(Clearance, Clearance.id == IncidentWorker.clearance_id)
+        .where(Incident.id == incident_id, IncidentWorker.worker_id == worker_id,
+               Clearance.police_unit_code == ctx.actor.unit)
         .with_for_update())
-    if incident is None:
-        raise NotFound("no such incident")
-    link = await session.scalar(select(IncidentWorker).where(
-        IncidentWorker.incident_id == incident.id, IncidentWorker.worker_id == worker_id))
-    if link is None or link.clearance_id is None:
-        raise NotFound("no suspension of this worker under this incident")
+    row = found.first()
+    if row is None:
+        raise NotFound("no suspension of this worker under this incident for your unit")
+    incident, link, clearance = row
     if link.resolution is not None:
         raise Conflict(f"already concluded: {link.resolution}", code="ALREADY_CONCLUDED")
-    await lifecycle.change(session, ctx, worker_id, decision, reason=reason,
-                           expected_version=None)
+    other_reviews = await session.scalar(select(func.count()).select_from(IncidentWorker).where(
+        IncidentWorker.clearance_id == clearance.id, IncidentWorker.incident_id != incident.id,
+        IncidentWorker.resolution.is_(None)))
+    if decision == "revoke" and clearance.state != "revoked":
+        await lifecycle.apply_change(session, ctx, clearance, "revoke", reason)
+    elif decision == "reinstate" and not other_reviews and clearance.state == "suspended":
+        await lifecycle.apply_change(session, ctx, clearance, "reinstate", reason)
     link.resolution, link.resolved_at, link.resolved_by = (RESOLUTIONS[decision], ctx.now,
                                                            ctx.actor.id)
     pending = await session.scalar(select(func.count()).select_from(IncidentWorker).where(
