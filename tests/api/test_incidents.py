@@ -4,6 +4,7 @@ who sees an incident; the policy file; and the refusal to delete a worker (reten
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -89,10 +90,19 @@ async def audit_of(database: Database, **where: str) -> list[AuditEntry]:
 
 
 async def database_text(backend: str, settings: Settings, database: Database) -> bytes:
-    """Everything the database holds: the SQLite files, or every PostgreSQL row as text."""
+    """Everything the database holds: the SQLite files, or every PostgreSQL row as text.
+
+    The SQLite files are read by a child process: opening and closing them here would drop
+    every POSIX lock this process holds on them (fcntl locks are per process), pulling the
+    floor from under the open connections (later "disk I/O error" elsewhere in the suite)."""
     if backend == "sqlite":
         path = Path(settings.database_url.split("///", 1)[1])
-        return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+        files = sorted(str(p) for p in path.parent.glob(path.name + "*"))
+        child = await asyncio.create_subprocess_exec("cat", *files,
+                                                     stdout=asyncio.subprocess.PIPE)
+        raw, _ = await child.communicate()
+        assert child.returncode == 0 and raw
+        return raw
     parts: list[bytes] = []
     async with database.engine.connect() as connection:
         for table in Base.metadata.sorted_tables:
@@ -249,14 +259,10 @@ async def test_conclusion_reinstates_or_revokes_and_closes_the_incident(
     assert {e.actor_id for e in entries} == {desk.p["lead"].id}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "product bug: incidents.conclude is scoped by the incident's province "
-    "(vetting/incidents/service.py incident_condition) but lifecycle.change only lets the "
-    "issuing police unit act, so a clearance issued by another province's police (after a "
-    "transfer, or under routing_rule=residence) can never be concluded: 404 for both leads"))
 async def test_the_issuing_unit_concludes_after_a_transfer(desk: Desk) -> None:
     """The request went to POLICE-12 (transfer), so POLICE-12 issued the clearance and is
-    the unit whose lead must conclude the review of its suspension."""
+    the unit whose lead must conclude the review of its suspension. (Regression: both leads
+    used to get 404, so the suspension could never be concluded.)"""
     worker_id = await desk.worker()
     rid = await desk.request(worker_id, until="submitted")
     base = f"/api/v1/vetting-requests/{rid}"
@@ -271,25 +277,29 @@ async def test_the_issuing_unit_concludes_after_a_transfer(desk: Desk) -> None:
     # the lead of the province's own police did not issue the clearance
     assert (await conclude(desk, "lead", incident["id"], worker_id, "reinstate")
             ).status_code in (403, 404)
+    # the issuing unit sees the incident it must review, though it happened elsewhere
+    seen = await desk.client.get(f"{INCIDENTS}/{incident['id']}",
+                                 headers=desk.p["lead12"].headers)
+    assert seen.status_code == 200, seen.text
     issuing = await conclude(desk, "lead12", incident["id"], worker_id, "reinstate")
     assert issuing.status_code == 200, issuing.text
     assert issuing.json()["state"] == "concluded"
     assert await clearance_state(desk, worker_id) == "active"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "product bug: vetting/incidents/service.py report() links a clearance only when it is "
-    "active, so a second suspending incident naming an already suspended worker holds no "
-    "review; concluding the first one reinstates the worker although the second is "
-    "unresolved, and the second incident can never be concluded (404)"))
 async def test_a_second_incident_keeps_the_worker_suspended_until_its_own_review(
         desk: Desk) -> None:
+    """The clearance is held by both reviews: reinstated only when the last one concludes.
+    (Regression: the second incident used to hold nothing, so concluding the first put the
+    worker back on routes and the second could never be concluded.)"""
     route_id, worker_id = await desk.route(), await desk.cleared_worker()
     first = await reported(desk, "loss", [worker_id])
     second = await reported(desk, "suspected_leak", [worker_id])
+    assert second["workers"][0]["suspended"] is True  # held by this review too
     assert await clearance_state(desk, worker_id) == "suspended"
     done = await conclude(desk, "lead", first["id"], worker_id, "reinstate")
     assert done.status_code == 200, done.text
+    assert done.json()["state"] == "concluded"
     # the suspected leak is still under review: the worker must not be back on a route
     assert await clearance_state(desk, worker_id) == "suspended"
     assert codes(await desk.check(worker_id, route_id)) == ["CLEARANCE_SUSPENDED"]
@@ -449,14 +459,11 @@ async def test_deleting_a_worker_is_refused_for_the_retention_period(
     assert json.loads(entry.body)["keep_until"] == problem["keep_until"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "product bug: vetting/retention.py anchors keep_until on the newest audit entry of the "
-    "worker, and its own 'worker.delete_refused' entry is one, so every refusal pushes the "
-    "retention period three years past the last refusal"))
 async def test_a_refusal_does_not_extend_the_retention_period(
         fresh_settings: Settings) -> None:
     """A worker who left in January and whose record has been quiet since: the records are
-    kept three years from then, however often someone asks to delete them."""
+    kept three years from then, however often someone asks to delete them. (Regression: the
+    refusal's own audit entry used to restart the three years.)"""
     async with isolated_registry(fresh_settings) as registry:
         hr = await registry.people.make("post_hr", unit="POST-51")
         admin = await registry.people.make("admin")

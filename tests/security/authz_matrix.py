@@ -24,6 +24,12 @@ To extend the matrix for a new endpoint, add a `Rule` (built with `everyone`, `o
 `TARGETS` (whose builder lives in the driver). A body that must name a target object (a
 worker to nominate, an attestation to verify) lists it in `BODY_TARGETS`; the driver builds
 it in the row's scope and hands its id to the body factory as `Call.targets[field]`.
+A path target may bring related ids the body needs (the worker whose clearance a
+suspending incident holds): `RELATED_TARGETS` names them, and the driver adds them to
+`Call.targets` too. A few targets belong to the caller rather than to a province (the
+caller's own notification): `CALLER_TARGETS` lists those kinds. Kinds in `SHARED_KINDS`
+are built once per province and reused, because no row changes them (a cleared, trained
+worker who only ever gets new assignments on fresh routes).
 `test_matrix_covers_every_route` fails until every protected route outside
 `PENDING_PREFIXES` has a row. Public routes may have rows too (`no_token` = their status).
 
@@ -39,7 +45,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from tests.factories import worker_body
@@ -79,26 +85,49 @@ TARGETS: Mapping[str, str] = {
     "awaiting_approval_request": "awaiting_approval_request",  # proposed by the helper officer
     # the attestation POLICE-<p> issued for a cleared worker of POST-<p>
     "attestation": "attestation",
+    # a KT1 route of province <p>, made by a dispatcher of POST-<p>
+    "route": "route",
+    # an assignment of an eligible worker of POST-<p> on a fresh route of <p>
+    "assignment": "assignment",
+    # incidents reported by HR of POST-<p>: a delay (nothing suspended), and a loss that
+    # suspended a cleared worker's clearance (issued by POLICE-<p>), still under review
+    "incident": "incident",
+    "suspending_incident": "suspending_incident",
+    # a notification delivered to a police officer of POLICE-<p> (someone else's)
+    "notification": "notification",
+    # a notification delivered to the caller (see CALLER_TARGETS)
+    "own_notification": "caller_notification",
+    # the province code itself, for query parameters (`?province=`)
+    "province": "province",
+}
+
+#: Target kinds that belong to the caller, not to a province: built for the caller (or,
+#: without a token, for helper staff of HOME_PROVINCE).
+CALLER_TARGETS = frozenset({"caller_notification"})
+
+#: Target kinds no row changes: built once per (kind, province), then reused.
+SHARED_KINDS = frozenset({"eligible_worker"})
+
+#: Path target kind -> the related ids its builder records for the body (`Call.targets`).
+RELATED_TARGETS: Mapping[str, tuple[str, ...]] = {
+    "suspending_incident": ("worker_id",),  # the worker whose review is pending
 }
 
 #: Body factory name -> {key in `Call.targets`: target kind} the driver builds first.
 BODY_TARGETS: Mapping[str, Mapping[str, str]] = {
     "new_request": {"worker_id": "worker"},
     "verify_attestation": {"jws": "attestation_jws"},
+    "eligibility_batch": {"route_id": "route", "worker_id": "worker"},
+    # cleared, trained and committed, so an allowed, in-scope call succeeds (201)
+    "assignment": {"route_id": "route", "worker_id": "eligible_worker"},
+    "incident": {"worker_id": "worker"},
 }
 
 #: Route prefixes of the contract's endpoints that are being built by other issues and
 #: have no rows yet (a to-do list for this matrix). Their routes are still held to deny by
 #: default by test_route_rules.py. Remove a prefix when its rows are added; from then on
 #: test_matrix_covers_every_route holds the matrix to every route under it.
-PENDING_PREFIXES: tuple[str, ...] = (
-    "/api/v1/notifications",  # not in the contract; being added with incidents
-    "/api/v1/routes",
-    "/api/v1/assignments",
-    "/api/v1/eligibility",
-    "/api/v1/incidents",
-    "/api/v1/reports",
-)
+PENDING_PREFIXES: tuple[str, ...] = ()
 
 Expect = Mapping[str, Mapping[str, int]]
 
@@ -161,6 +190,11 @@ def _days_ago(days: int) -> str:
     return (date.today() - timedelta(days=days)).isoformat()
 
 
+def _hours_from_now(hours: float) -> str:
+    """An RFC 3339 instant with its UTC offset (negative: in the past)."""
+    return (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
+
+
 #: A passphrase every password rule accepts (long, not common, no context words).
 GOOD_PASSWORD = "amber quartz lantern meadow"
 
@@ -187,6 +221,23 @@ BODIES: Mapping[str, Callable[[Call], dict[str, Any]]] = {
     # clearances and attestations
     "clearance_reason": lambda c: {"reason": f"xác minh sự cố {c.unique}"},
     "verify_attestation": lambda c: {"jws": c.targets["jws"]},
+    # routes: a new route of the scope's province
+    "new_route": lambda c: {"code": f"R-{c.unique}", "name": "Tuyến KT1 liên huyện",
+                            "province": c.province, "stage": "transport",
+                            "service_classes": ["standard", "express"], "max_secrecy": "B"},
+    "route_change": lambda c: {"name": f"Tuyến KT1 {c.unique}"},
+    "eligibility_batch": lambda c: {"route_id": c.targets["route_id"],
+                                    "worker_ids": [c.targets["worker_id"]]},
+    "assignment": lambda c: {"worker_id": c.targets["worker_id"],
+                             "route_id": c.targets["route_id"],
+                             "starts_at": _hours_from_now(1),
+                             "ends_at": _hours_from_now(24 * 7)},
+    # incidents: a loss naming a worker of the scope's post unit
+    "incident": lambda c: {"kind": "loss", "occurred_at": _hours_from_now(-2),
+                           "description": f"Thất lạc túi KT1 {c.unique}",
+                           "worker_ids": [c.targets["worker_id"]]},
+    "conclusion": lambda c: {"worker_id": c.targets["worker_id"], "decision": "reinstate",
+                             "reason": f"Kết luận xác minh {c.unique}"},
 }
 
 
@@ -198,6 +249,18 @@ POLICE = (POLICE_OFFICER, POLICE_LEAD)
 WORKER_READERS = (POST_HR, DISPATCHER, POLICE_OFFICER, POLICE_LEAD, INSPECTOR)
 #: Who may read vetting requests (`requests.read`): not dispatchers, not admins.
 REQUEST_READERS = (POST_HR, POLICE_OFFICER, POLICE_LEAD, INSPECTOR)
+#: Who reads routes and rosters (`routes.read`); who manages routes (`routes.manage`).
+ROUTE_READERS = (ADMIN, DISPATCHER, INSPECTOR)
+ROUTE_MANAGERS = (ADMIN, DISPATCHER)
+#: Who reads incidents (`incidents.read`): not dispatchers.
+INCIDENT_READERS = (ADMIN, POST_HR, POLICE_OFFICER, POLICE_LEAD, INSPECTOR)
+REPORT_READERS = {ADMIN: 200, INSPECTOR: 200}
+
+
+def admin_everywhere(status: int, *roles: str) -> Expect:
+    """Like `in_scope`, with admins (Scope.ALL) answered `status` in every province."""
+    return scoped({ADMIN: status, **dict.fromkeys(roles, status)},
+                  {ADMIN: status, **dict.fromkeys(roles, 404)})
 
 MATRIX: list[Rule] = [
     # the caller's own session and account
@@ -283,4 +346,47 @@ MATRIX: list[Rule] = [
     Rule("GET", "/api/v1/status-lists/revocation", None, everyone(200), no_token=200),
     Rule("GET", "/api/v1/status-lists/suspension", None, everyone(200), no_token=200),
     Rule("GET", "/api/v1/status-lists/expiry", None, everyone(404), no_token=404),
+    # KT1 routes belong to a province: its dispatchers manage them and its inspector reads
+    # them; admins do both everywhere. A new route of another province is invalid input
+    # for a dispatcher (422 OUT_OF_SCOPE on `province`, as for workers).
+    Rule("POST", "/api/v1/routes", "new_route",
+         scoped(dict.fromkeys(ROUTE_MANAGERS, 201), {ADMIN: 201, DISPATCHER: 422})),
+    Rule("GET", "/api/v1/routes", None, only(dict.fromkeys(ROUTE_READERS, 200))),
+    Rule("GET", "/api/v1/routes?active=true&limit=5", None,
+         only(dict.fromkeys(ROUTE_READERS, 200))),
+    Rule("GET", "/api/v1/routes/{route}", None, admin_everywhere(200, DISPATCHER, INSPECTOR)),
+    Rule("PATCH", "/api/v1/routes/{route}", "route_change", admin_everywhere(200, DISPATCHER)),
+    Rule("GET", "/api/v1/routes/{route}/roster", None,
+         admin_everywhere(200, DISPATCHER, INSPECTOR)),
+    # eligibility and assignments: dispatchers only, on their province's routes (another
+    # province's route is not found, whatever the worker)
+    Rule("GET", "/api/v1/eligibility?worker_id={worker}&route_id={route}", None,
+         in_scope(200, DISPATCHER)),
+    Rule("POST", "/api/v1/eligibility/batch", "eligibility_batch", in_scope(200, DISPATCHER)),
+    Rule("POST", "/api/v1/assignments", "assignment", in_scope(201, DISPATCHER)),
+    Rule("POST", "/api/v1/assignments/{assignment}/end", None, in_scope(200, DISPATCHER)),
+    # incidents. Reporting: HR of the workers' post unit; naming another unit's worker is
+    # invalid input (422 naming `worker_ids`, the same answer as for an unknown id).
+    Rule("POST", "/api/v1/incidents", "incident", scoped({POST_HR: 201}, {POST_HR: 422})),
+    # reading: HR of the unit, the province's police and inspector, admins everywhere
+    Rule("GET", "/api/v1/incidents", None, only(dict.fromkeys(INCIDENT_READERS, 200))),
+    Rule("GET", "/api/v1/incidents?state=open&limit=5", None,
+         only(dict.fromkeys(INCIDENT_READERS, 200))),
+    Rule("GET", "/api/v1/incidents/{incident}", None,
+         admin_everywhere(200, POST_HR, POLICE_OFFICER, POLICE_LEAD, INSPECTOR)),
+    # concluding a review: a police lead of the issuing unit (of the province)
+    Rule("POST", "/api/v1/incidents/{suspending_incident}/conclude", "conclusion",
+         in_scope(200, POLICE_LEAD)),
+    # notifications are their owner's alone: everyone reads their own inbox and marks their
+    # own notifications read; anyone else's is not found (own == other: no province)
+    Rule("GET", "/api/v1/notifications", None, everyone(200)),
+    Rule("GET", "/api/v1/notifications?unread=true&limit=5", None, everyone(200)),
+    Rule("POST", "/api/v1/notifications/{own_notification}/read", None, everyone(200)),
+    Rule("POST", "/api/v1/notifications/{notification}/read", None, everyone(404)),
+    # the period report: admins for any province, an inspector for their own only (another
+    # province is refused as invalid input, 422 on `province`)
+    Rule("GET", "/api/v1/reports/summary?period=Y-2026&province={province}", None,
+         scoped(REPORT_READERS, {ADMIN: 200, INSPECTOR: 422})),
+    Rule("GET", "/api/v1/reports/summary?period=H2-2026&format=csv", None,
+         only(REPORT_READERS)),
 ]

@@ -12,6 +12,7 @@ import json
 import re
 import warnings
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -24,19 +25,23 @@ from tests.factories import worker_body
 from tests.security.authz_matrix import (
     BODIES,
     BODY_TARGETS,
+    CALLER_TARGETS,
     CALLERS,
     HOME_PROVINCE,
     MATRIX,
     OTHER_PROVINCE,
     PENDING_PREFIXES,
+    RELATED_TARGETS,
     ROLES,
     SCOPES,
+    SHARED_KINDS,
     TARGETS,
     Call,
     Rule,
 )
 from vetting.db import Database
-from vetting.models import Attestation, AuditEntry
+from vetting.models import Attestation, AuditEntry, Notification, OutboxEvent
+from vetting.models.base import new_id
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _ANY_PARAM = re.compile(r"\{[^}]*\}")
@@ -58,16 +63,19 @@ def _template(path: str) -> str:
 
 class Builder:
     """Builds fresh targets through the API, acting as helper staff of the target's province
-    (created once per backend, never the caller): HR of POST-<p>, an officer and a lead of
-    POLICE-<p>. Each builder asserts every step, so a broken set-up fails loudly."""
+    (created once per backend, never the caller): HR and a dispatcher of POST-<p>, an officer
+    and a lead of POLICE-<p>. Each builder asserts every step, so a broken set-up fails
+    loudly. `related` keeps, per built id, the related ids of `RELATED_TARGETS`."""
 
     def __init__(self, client: httpx.AsyncClient, people: People) -> None:
         self.client, self.people = client, people
         self._staff: dict[tuple[str, str], Person] = {}
+        self._shared: dict[tuple[str, str], str] = {}
+        self.related: dict[str, dict[str, str]] = {}
 
     async def staff(self, role: str, province: str) -> Person:
         if (role, province) not in self._staff:
-            kind = "POST" if role == "post_hr" else "POLICE"
+            kind = "POLICE" if role.startswith("police") else "POST"
             self._staff[role, province] = await self.people.make(role,
                                                                  unit=f"{kind}-{province}")
         return self._staff[role, province]
@@ -138,10 +146,90 @@ class Builder:
     async def user_account(self, p: str) -> str:
         return (await self.people.make("post_hr", unit=f"POST-{p}")).id
 
-    async def build(self, kind: str, p: str) -> str:
-        """A fresh target of `kind` (a `TARGETS` or `BODY_TARGETS` kind) in province `p`."""
+    # routes, eligibility, assignments
+    async def route(self, p: str) -> str:
+        route = await self.call("dispatcher", p, "POST", "/api/v1/routes", 201, {
+            "code": unique("MR-"), "name": "Tuyến KT1 nội tỉnh", "province": p,
+            "stage": "transport", "service_classes": ["standard"], "max_secrecy": "A"})
+        return str(route["id"])
+
+    async def eligible_worker(self, p: str) -> str:
+        """Cleared by POLICE-<p>, trained and committed: eligible for any route of <p>."""
+        worker_id = str((await self.cleared(p))["worker_id"])
+        for kind in ("postal_operations", "kt1_security"):
+            await self.call("post_hr", p, "POST", f"/api/v1/workers/{worker_id}/trainings", 201,
+                            {"kind": kind, "completed_on": "2026-06-01"})
+        await self.call("post_hr", p, "POST", f"/api/v1/workers/{worker_id}/commitments", 201,
+                        {"signed_on": "2026-06-02", "document_sha256": "c" * 64})
+        return worker_id
+
+    async def assignment(self, p: str) -> str:
+        """A current assignment (by the helper dispatcher) on a fresh route of <p>."""
+        starts = datetime.now(UTC) - timedelta(minutes=5)
+        assignment = await self.call("dispatcher", p, "POST", "/api/v1/assignments", 201, {
+            "worker_id": await self.build("eligible_worker", p),
+            "route_id": await self.route(p), "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(days=7)).isoformat()})
+        return str(assignment["id"])
+
+    # incidents and notifications
+    async def _incident(self, p: str, kind: str, worker_id: str) -> dict[str, Any]:
+        return await self.call("post_hr", p, "POST", "/api/v1/incidents", 201, {
+            "kind": kind, "occurred_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+            "description": "Sự cố trên tuyến KT1", "worker_ids": [worker_id]})
+
+    async def incident(self, p: str) -> str:
+        return str((await self._incident(p, "delay", await self.worker(p)))["id"])
+
+    async def suspending_incident(self, p: str) -> str:
+        worker_id = str((await self.cleared(p))["worker_id"])
+        incident = await self._incident(p, "loss", worker_id)
+        assert incident["workers"] == [{"worker_id": worker_id, "suspended": True,
+                                        "resolution": None}], incident
+        self.related[str(incident["id"])] = {"worker_id": worker_id}
+        return str(incident["id"])
+
+    async def notification(self, p: str) -> str:
+        """The notice a fresh submission gave the helper officer of POLICE-<p>."""
+        request = await self.submitted(p)
+        inbox = await self.call("police_officer", p, "GET", "/api/v1/notifications?limit=1",
+                                200)
+        [latest] = inbox["items"]
+        assert latest["object_id"] == request["id"], latest
+        return str(latest["id"])
+
+    async def caller_notification(self, owner: Person) -> str:
+        """A notification delivered to `owner`, written straight to the outbox tables: no
+        event reaches every role (admins are never notified), so this is the one way to
+        give each caller one."""
+        async with self.people.database.transaction() as session:
+            event = OutboxEvent(kind="incident.reported", object_type="incident",
+                                object_id=new_id(), payload="{}")
+            session.add(event)
+            await session.flush()
+            notification = Notification(user_id=owner.id, event_id=event.id)
+            session.add(notification)
+            await session.flush()
+            return notification.id
+
+    async def province(self, p: str) -> str:
+        return p
+
+    async def build(self, kind: str, p: str, caller: Person | None = None) -> str:
+        """A target of `kind` (a `TARGETS` or `BODY_TARGETS` kind) in province `p`: fresh,
+        or the one built before for a `SHARED_KINDS` kind; a `CALLER_TARGETS` kind belongs
+        to the caller (without one, to helper HR of `p`)."""
+        if kind in CALLER_TARGETS:
+            return await self.caller_notification(caller or await self.staff("post_hr", p))
         assert kind in BUILDERS, f"no builder for target kind {kind!r}: add one to BUILDERS"
-        return str(await BUILDERS[kind](self, p))
+        if kind in SHARED_KINDS:
+            if (kind, p) not in self._shared:
+                self._shared[kind, p] = str(await BUILDERS[kind](self, p))
+            return self._shared[kind, p]
+        built = str(await BUILDERS[kind](self, p))
+        for name in RELATED_TARGETS.get(kind, ()):
+            assert name in self.related.get(built, {}), f"{kind} did not record {name}"
+        return built
 
 
 async def _pick(made: Awaitable[dict[str, Any]], name: str) -> str:
@@ -161,6 +249,13 @@ BUILDERS: dict[str, Callable[[Builder, str], Awaitable[str]]] = {
     "awaiting_approval_request": lambda b, p: _pick(b.awaiting_approval(p), "id"),
     "attestation": lambda b, p: _pick(b.attestation(p), "id"),
     "attestation_jws": lambda b, p: _pick(b.attestation(p), "jws"),
+    "route": Builder.route,
+    "eligible_worker": Builder.eligible_worker,
+    "assignment": Builder.assignment,
+    "incident": Builder.incident,
+    "suspending_incident": Builder.suspending_incident,
+    "notification": Builder.notification,
+    "province": Builder.province,
 }
 
 
@@ -172,13 +267,16 @@ def builder(client: httpx.AsyncClient, people: People) -> Builder:
 async def _request(client: httpx.AsyncClient, builder: Builder, rule: Rule,
                    caller: Person | None, province: str) -> httpx.Response:
     path = rule.path
+    related: dict[str, str] = {}
     for name in _PLACEHOLDER.findall(rule.path):
         assert name in TARGETS, f"{rule.id}: placeholder {name} has no target kind"
-        path = path.replace(f"{{{name}}}", await builder.build(TARGETS[name], province))
+        target = await builder.build(TARGETS[name], province, caller)
+        related.update(builder.related.get(target, {}))
+        path = path.replace(f"{{{name}}}", target)
     kwargs: dict[str, Any] = {}
     if rule.body is not None:
-        targets = {key: await builder.build(kind, province)
-                   for key, kind in BODY_TARGETS.get(rule.body, {}).items()}
+        targets = {**related, **{key: await builder.build(kind, province, caller)
+                                 for key, kind in BODY_TARGETS.get(rule.body, {}).items()}}
         call = Call(caller_username=caller.username if caller else "nobody",
                     caller_password=caller.password if caller else "nothing",
                     province=province, unique=unique("m").lower(), targets=targets)
@@ -213,7 +311,9 @@ def test_matrix_is_complete() -> None:
     assert len({rule.id for rule in MATRIX}) == len(MATRIX), "duplicate rows"
     assert set(BODY_TARGETS) <= set(BODIES)
     kinds = {*TARGETS.values(), *(k for f in BODY_TARGETS.values() for k in f.values())}
-    assert kinds <= set(BUILDERS), f"target kinds without a builder: {kinds - set(BUILDERS)}"
+    buildable = set(BUILDERS) | CALLER_TARGETS
+    assert kinds <= buildable, f"target kinds without a builder: {kinds - buildable}"
+    assert set(RELATED_TARGETS) <= set(TARGETS.values())
 
 
 def test_matrix_covers_every_route(app: Litestar) -> None:
