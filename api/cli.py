@@ -1,4 +1,4 @@
-"""The `kt1vet` command line; the same commands hang under `litestar kt1vet` via the plugin."""
+"""The `kt1vet` command line; the core plugin registers the same commands on `litestar`."""
 
 from __future__ import annotations
 
