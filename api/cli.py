@@ -26,6 +26,16 @@ def _fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
+def _run_reporting_refusals(work: Callable[..., Any]) -> Any:
+    """Run `work` in the database; a domain refusal becomes one line and exit code 2."""
+    from vetting.errors import DomainError
+
+    try:
+        return _run_with_db(work)
+    except DomainError as exc:
+        _fail(f"{exc.extra.get('field', exc.code)}: {exc.detail}", 2)
+
+
 @click.command("serve")
 @click.option("--workers", default=1, show_default=True, help="server worker processes")
 def serve(workers: int) -> None:
@@ -109,7 +119,6 @@ def users_create(username: str, role: str, province: str | None, unit: str | Non
                  password_stdin: bool) -> None:
     """Create an account and print its id."""
     from vetting.accounts.users import create_user
-    from vetting.errors import DomainError
     from vetting.principal import Actor, Context
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
@@ -123,10 +132,7 @@ def users_create(username: str, role: str, province: str | None, unit: str | Non
             click.echo(f"one-time password: {created.one_time_password}", err=True)
         return created.user.id
 
-    try:
-        click.echo(_run_with_db(work))
-    except DomainError as exc:
-        _fail(f"{exc.extra.get('field', exc.code)}: {exc.detail}", 2)
+    click.echo(_run_reporting_refusals(work))
 
 
 @click.group("audit")
@@ -195,17 +201,13 @@ def keys_rotate_data() -> None:
 def keys_rotate(unit: str) -> None:
     """A new signing key for a police unit; old keys stay published as retired."""
     from vetting.attestations.unit_keys import rotate
-    from vetting.errors import DomainError
     from vetting.principal import Actor, Context
 
     async def work(session: Any, keys: Any, _settings: Settings) -> str:
         ctx = Context(actor=Actor(id=None, role="system", username="cli"))
         return await rotate(session, ctx, keys.store, unit)
 
-    try:
-        click.echo(f"{unit}: new key {_run_with_db(work)}")
-    except DomainError as exc:
-        _fail(f"{exc.extra.get('field', exc.code)}: {exc.detail}", 2)
+    click.echo(f"{unit}: new key {_run_reporting_refusals(work)}")
 
 
 def _read_source(source: str) -> str:

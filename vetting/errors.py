@@ -46,3 +46,10 @@ class Unauthenticated(DomainError):
 
 class Forbidden(DomainError):
     code = "FORBIDDEN"
+
+
+def require_version(current: int, expected: int | None, *, what: str) -> None:
+    """Optimistic locking: a client that read an older version gets a 409, never an overwrite."""
+    if expected is not None and expected != current:
+        raise Conflict(f"the {what} changed meanwhile (version {current})",
+                       code="STALE_VERSION", current_version=current)

@@ -14,7 +14,7 @@ from policies.policy import Policy
 from vetting.accounts.passwords import hash_password, require_acceptable
 from vetting.accounts.scope import resolve_placement
 from vetting.audit.entries import append
-from vetting.errors import Conflict, InvalidInput, NotFound
+from vetting.errors import Conflict, InvalidInput, NotFound, require_version
 from vetting.models import Province, UserAccount
 from vetting.principal import Context
 
@@ -94,9 +94,7 @@ async def update_user(
 ) -> CreatedUser:
     """Apply an admin's change; any change of role, scope, state or password ends sessions."""
     user = await get_user(session, user_id)
-    if expected_version is not None and expected_version != user.version:
-        raise Conflict(f"the account changed meanwhile (version {user.version})",
-                       code="STALE_VERSION", current_version=user.version)
+    require_version(user.version, expected_version, what="account")
     if ctx.actor.id == user.id and (changes.state == "disabled" or changes.role not in (
             None, user.role)):
         raise InvalidInput("an admin cannot disable or demote their own account", field="state",

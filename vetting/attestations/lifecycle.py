@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.access import DISPATCHER, POST_HR
 from vetting.attestations import status
 from vetting.audit.entries import append
-from vetting.errors import Conflict, NotFound
+from vetting.errors import Conflict, NotFound, require_version
 from vetting.models import Attestation, Clearance, ClearanceEvent, VettingRequest, Worker
 from vetting.models.workers import OPEN_STATES
 from vetting.notifications.outbox import Audience, publish
@@ -148,9 +148,7 @@ async def change(session: AsyncSession, ctx: Context, worker_id: str, action: st
         .order_by(Clearance.valid_from.desc()).limit(1).with_for_update())
     if clearance is None:
         raise NotFound("no clearance issued by your unit for this worker")
-    if expected_version is not None and expected_version != clearance.version:
-        raise Conflict(f"the clearance changed meanwhile (version {clearance.version})",
-                       code="STALE_VERSION", current_version=clearance.version)
+    require_version(clearance.version, expected_version, what="clearance")
     return await apply_change(session, ctx, clearance, action, reason)
 
 

@@ -17,7 +17,7 @@ from policies.vetting_states import TRANSITIONS, may_approve, next_state
 from vetting.attestations.credentials import issue_for_decision
 from vetting.attestations.lifecycle import clearance_until
 from vetting.audit.entries import append
-from vetting.errors import Conflict, Forbidden, InvalidInput, NotFound
+from vetting.errors import Conflict, Forbidden, InvalidInput, NotFound, require_version
 from vetting.keys import RegistryKeys
 from vetting.models import Unit, VettingEvent, VettingRequest, Worker
 from vetting.models.workers import OPEN_STATES
@@ -139,9 +139,7 @@ async def _transition(session: AsyncSession, ctx: Context, request_id: str, acti
     request = await get_request(session, ctx, request_id, action=scope_action, for_update=True)
     if ctx.actor.role not in roles:
         raise Forbidden(f"a {ctx.actor.role} cannot {action} a request", code="FORBIDDEN")
-    if expected_version is not None and expected_version != request.version:
-        raise Conflict(f"the request changed meanwhile (version {request.version})",
-                       code="STALE_VERSION", current_version=request.version)
+    require_version(request.version, expected_version, what="request")
     target = next_state(action, request.state, outcome=request.proposed_outcome)
     if target is None:
         raise Conflict(f"cannot {action} a request in state {request.state}",

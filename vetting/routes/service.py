@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.access import ADMIN
 from vetting.audit.entries import append
 from vetting.eligibility.service import get_route
-from vetting.errors import Conflict, InvalidInput
+from vetting.errors import Conflict, InvalidInput, require_version
 from vetting.models import Province, Route
 from vetting.principal import Context
 from vetting.scoping import route_condition
@@ -61,9 +61,7 @@ async def update_route(session: AsyncSession, ctx: Context, route_id: str, *,
                        name: str | None, active: bool | None, service_classes: tuple[str, ...]
                        | None, max_secrecy: str | None, expected_version: int | None) -> Route:
     route = await get_route(session, ctx, route_id, "routes.manage")
-    if expected_version is not None and expected_version != route.version:
-        raise Conflict(f"the route changed meanwhile (version {route.version})",
-                       code="STALE_VERSION", current_version=route.version)
+    require_version(route.version, expected_version, what="route")
     changes: dict[str, object] = {}
     if name is not None:
         route.name = changes["name"] = name
