@@ -4,6 +4,10 @@ The append runs in the same transaction as the action it records, so both
 commit or neither does. Appends are serialised (SQLite: `BEGIN IMMEDIATE`;
 PostgreSQL: a row lock on `audit_head`), so sequence numbers have no gaps, and
 each costs O(log n): only the tree's right edge is read and extended.
+
+The first append of a transaction locks the head and reads the right edge; the
+lock holds until the transaction ends, so later appends of the same transaction
+reuse that edge from memory instead of reading it again.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -21,6 +26,7 @@ from vetting.models import AuditEntry, AuditHead, AuditNode
 from vetting.principal import Context
 
 OUTCOMES = ("success", "failure", "denied")
+_TAIL = "kt1.audit.tail"
 
 
 def canonical_json(value: Any) -> str:
@@ -74,6 +80,32 @@ async def lock_head(session: AsyncSession) -> AuditHead:
     return head
 
 
+@dataclass(slots=True)
+class _Tail:
+    """The locked head and the right edge of the tree, valid for one transaction."""
+
+    transaction: object
+    head: AuditHead
+    frontier: merkle.Frontier
+
+
+async def _tail(session: AsyncSession) -> _Tail:
+    """This transaction's tail: read (and locked) at its first append, then kept in memory.
+
+    Keyed by the transaction object, so a commit or rollback starts over from the database.
+    """
+    transaction = session.sync_session.get_transaction()
+    cached = session.info.get(_TAIL)
+    if cached is not None and cached.transaction is transaction and cached.head in session:
+        return cached
+    head = await lock_head(session)
+    coords = merkle.root_coords(head.size)
+    nodes = await fetch_nodes(session, coords)
+    tail = _Tail(transaction, head, merkle.Frontier(head.size, [nodes[c] for c in coords]))
+    session.info[_TAIL] = tail
+    return tail
+
+
 async def append(
     session: AsyncSession,
     ctx: Context,
@@ -87,12 +119,8 @@ async def append(
     """Record one action. `body` must hold identifiers only, never personal data."""
     if outcome not in OUTCOMES:
         raise ValueError(f"audit outcome must be one of {OUTCOMES}")
-    await session.flush()
-    head = await lock_head(session)
-    size = head.size
-    coords = merkle.root_coords(size)
-    nodes = await fetch_nodes(session, coords)
-    frontier = merkle.Frontier(size, [nodes[c] for c in coords])
+    tail = await _tail(session)
+    size = tail.head.size
     entry = AuditEntry(
         seq=size,
         created_at=ctx.now,
@@ -107,8 +135,7 @@ async def append(
     )
     entry.leaf_hash = merkle.leaf_hash(entry_bytes(entry))
     session.add(entry)
-    for (level, idx), digest in frontier.append(entry.leaf_hash):
+    for (level, idx), digest in tail.frontier.append(entry.leaf_hash):
         session.add(AuditNode(level=level, idx=idx, hash=digest))
-    head.size = size + 1
-    await session.flush()
+    tail.head.size = size + 1
     return entry
