@@ -294,7 +294,7 @@ async def _seed(db: BenchDb, keys_dir: Path, log: Log) -> float:
     started = time.perf_counter()
     await prepare(settings, create_admin=False)
     keys = RegistryKeys.open(keys_dir)
-    database = Database(db.url)
+    database = Database(db.url, inline=True)  # the seed is the database's only user
     try:
         async with database.transaction() as session:
             crew_by_province = await crews(session, create=True)
