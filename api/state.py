@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Request
@@ -11,7 +11,9 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vetting.accounts.sessions import AccountCache
 from vetting.db import Database
+from vetting.eligibility.service import EligibilityCache
 from vetting.keys import RegistryKeys
 from vetting.principal import SYSTEM, Actor, Context
 from vetting.settings import Settings
@@ -19,9 +21,18 @@ from vetting.settings import Settings
 
 @dataclass(slots=True)
 class Registry:
+    """Settings, database and keys, and the read caches that live as long as the app."""
+
     settings: Settings
     db: Database
     keys: RegistryKeys
+    accounts: AccountCache = field(init=False)
+    eligibility: EligibilityCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        limit = self.settings.read_cache_entries
+        self.accounts = AccountCache(self.db.data_version, min(limit, 10_000))
+        self.eligibility = EligibilityCache(self.db.data_version, limit)
 
 
 def registry_of(state: State) -> Registry:
@@ -33,24 +44,32 @@ def request_id_of(request: Request[Any, Any, Any]) -> str | None:
     return request.scope.get("state", {}).get("request_id")
 
 
-async def provide_session(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
-    """One transaction per request, committed after the handler returns (a failed commit is 500).
-
-    Handlers marked `read_only` get a reader transaction that never takes the write lock.
-    """
-    read_only = bool(request.route_handler.opt.get("read_only", False))
-    async with registry_of(request.app.state).db.transaction(read_only=read_only) as session:
-        yield session
-
+# The three dependencies form a chain (registry -> ctx -> db) on purpose: Litestar resolves
+# dependencies of equal depth in an anyio task group, about 0.2 ms per request, and one after
+# another when each depends on the previous.
 
 def provide_registry(request: Request[Any, Any, Any]) -> Registry:
     return registry_of(request.app.state)
 
 
-def provide_context(request: Request[Any, Any, Any]) -> Context:
+def provide_context(request: Request[Any, Any, Any], registry: Registry) -> Context:
+    """The acting principal; `registry` is taken only to order the dependencies (see above)."""
+    del registry
     user = request.scope.get("user")
     actor = user if isinstance(user, Actor) else SYSTEM
     return Context(actor=actor, request_id=request_id_of(request))
+
+
+async def provide_session(request: Request[Any, Any, Any], registry: Registry, ctx: Context
+                          ) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, committed after the handler returns (a failed commit is 500).
+
+    Handlers marked `read_only` get a reader transaction that never takes the write lock.
+    """
+    del ctx  # ordering only (see above)
+    read_only = bool(request.route_handler.opt.get("read_only", False))
+    async with registry.db.transaction(read_only=read_only) as session:
+        yield session
 
 
 #: Handler parameter types: resolved by name from the plugin's dependencies.

@@ -11,6 +11,7 @@ import hashlib
 import json
 import tomllib
 from dataclasses import asdict, dataclass, fields
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -43,8 +44,13 @@ class Policy:
     @property
     def version(self) -> str:
         """A short digest of the effective values: equal values, equal version."""
-        canonical = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
-        return "p-" + hashlib.sha256(canonical.encode()).hexdigest()[:12]
+        return _version(self)
+
+
+@lru_cache(maxsize=16)
+def _version(policy: Policy) -> str:
+    canonical = json.dumps(asdict(policy), sort_keys=True, separators=(",", ":"))
+    return "p-" + hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
 _INT_RANGES: dict[str, tuple[int, int]] = {

@@ -20,7 +20,10 @@ from policies.policy import Policy, PolicyError, load_policy
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/kt1.db"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 ENV_VARS = ("KT1_DATABASE_URL", "KT1_HOST", "KT1_PORT", "KT1_KEYS_DIR", "KT1_POLICY_FILE",
-            "KT1_PUBLIC_URL")
+            "KT1_PUBLIC_URL", "KT1_READ_CACHE_ENTRIES")
+#: Workers' eligibility records kept in memory between commits (about 2 KB each); 0 turns the
+#: read caches off.
+DEFAULT_READ_CACHE_ENTRIES = 50_000
 
 
 class SettingsError(Exception):
@@ -40,6 +43,7 @@ class Settings:
     policy_file: Path | None
     policy: Policy
     public_url: str  # where third parties fetch status lists and keys
+    read_cache_entries: int = DEFAULT_READ_CACHE_ENTRIES
 
     @property
     def is_sqlite(self) -> bool:
@@ -94,6 +98,12 @@ def _policy(raw: str | None) -> tuple[Path | None, Policy]:
         raise SettingsError("KT1_POLICY_FILE", message) from exc
 
 
+def _read_cache_entries(raw: str) -> int:
+    if not raw.isdigit() or int(raw) > 10_000_000:
+        raise SettingsError("KT1_READ_CACHE_ENTRIES", "must be a whole number from 0 to 10000000")
+    return int(raw)
+
+
 def _public_url(raw: str | None, host: str, port: int) -> str:
     if raw is None:
         return f"http://{host}:{port}"
@@ -114,6 +124,8 @@ def read_settings(env: Mapping[str, str] = os.environ) -> Settings:
         policy_file=policy_file,
         policy=policy,
         public_url=_public_url(env.get("KT1_PUBLIC_URL"), host, port),
+        read_cache_entries=_read_cache_entries(
+            env.get("KT1_READ_CACHE_ENTRIES", str(DEFAULT_READ_CACHE_ENTRIES))),
     )
 
 

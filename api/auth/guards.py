@@ -27,7 +27,7 @@ def route_rule(handler: BaseRouteHandler) -> str | None:
 async def authorize(connection: ASGIConnection[Any, Any, Any, Any],
                     handler: BaseRouteHandler) -> None:
     rule = route_rule(handler)
-    if rule == "public" or connection.url.path.startswith("/schema") or \
+    if rule == "public" or connection.scope["path"].startswith("/schema") or \
             connection.scope.get("method") == "OPTIONS":
         return  # CORS preflight and the OpenAPI document carry no data
     user = connection.scope.get("user")

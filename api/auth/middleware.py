@@ -30,9 +30,8 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("a bearer access token is required", code="TOKEN_REQUIRED")
         registry = registry_of(connection.app.state)
-        async with registry.db.transaction(read_only=True) as session:
-            actor = await authenticate(session, registry.keys, registry.settings.policy,
-                                       token.strip())
+        actor = await authenticate(registry.db, registry.keys, registry.settings.policy,
+                                   token.strip(), registry.accounts)
         return AuthenticationResult(user=actor, auth=None)
 
 

@@ -15,7 +15,7 @@ from api.problems import PROBLEM_JSON, documented
 from api.schemas import Limit, Offset, Page, Strict
 from api.state import Ctx, Db, Reg
 from policies.eligibility import Decision
-from vetting.eligibility.service import Answer, answer, get_route
+from vetting.eligibility.service import Answer, answer, get_route, route_brief
 from vetting.models import Assignment, Route
 from vetting.routes import assignments
 from vetting.routes.service import RouteInput, create_route, list_routes, update_route
@@ -208,9 +208,10 @@ class EligibilityController(Controller):
                      at: FromQuery[datetime | None] = None) -> EligibilityOut:
         """`at` may be in the past: the answer is what was true then."""
         require_offset(at, "at")
-        route = await get_route(db, ctx, route_id)
+        route = await route_brief(db, ctx, route_id, registry.eligibility)
         [result] = await answer(db, ctx, route, [worker_id], at=at or ctx.now,
-                                policy_version=registry.settings.policy.version)
+                                policy_version=registry.settings.policy.version,
+                                cache=registry.eligibility)
         return _eligibility(result, language(request))
 
     @post("/batch", opt={"action": "eligibility.read", "read_only": True}, status_code=200,
@@ -218,10 +219,11 @@ class EligibilityController(Controller):
     async def batch(self, request: Request[Any, Any, Any], data: JSONBody[BatchIn], db: Db,
                     ctx: Ctx, registry: Reg) -> BatchOut:
         require_offset(data.at, "at")
-        route = await get_route(db, ctx, data.route_id)
+        route = await route_brief(db, ctx, data.route_id, registry.eligibility)
         at = data.at or ctx.now
         results = await answer(db, ctx, route, data.worker_ids, at=at,
-                               policy_version=registry.settings.policy.version)
+                               policy_version=registry.settings.policy.version,
+                               cache=registry.eligibility)
         lang = language(request)
         return BatchOut(route_id=route.id, at=at, results=[_eligibility(r, lang)
                                                            for r in results])

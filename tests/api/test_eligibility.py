@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import select, update
 
 from tests.conftest import People, Person, unique
@@ -74,19 +73,20 @@ class Desk:
         return response.json()
 
 
-@pytest.fixture
-async def desk(client: httpx.AsyncClient, people: People) -> Desk:
-    return Desk(client, {
-        "hr": await people.make("post_hr", unit="POST-51"),
-        "officer": await people.make("police_officer", unit="POLICE-51"),
-        "lead": await people.make("police_lead", unit="POLICE-51"),
-        "dispatcher": await people.make("dispatcher", unit="POST-51"),
-        "other_dispatcher": await people.make("dispatcher", unit="POST-12"),
-    })
-
-
 def codes(answer: dict[str, Any]) -> list[str]:
     return [r["code"] for r in answer["reasons"]]
+
+
+async def forge_signature(database: Database, worker_id: str) -> None:
+    """Change one character of the signature of the worker's attestation, in the database."""
+    async with database.transaction() as session:
+        jws = await session.scalar(select(Attestation.jws).where(
+            Attestation.worker_id == worker_id))
+        assert jws is not None
+        head, payload, signature = jws.split(".")
+        forged = ".".join((head, payload, ("A" if signature[0] != "A" else "B") + signature[1:]))
+        await session.execute(update(Attestation).where(Attestation.worker_id == worker_id)
+                              .values(jws=forged))
 
 
 async def test_a_cleared_trained_committed_worker_is_eligible(desk: Desk) -> None:
@@ -149,14 +149,7 @@ async def test_inactive_route_and_english_messages(desk: Desk) -> None:
 async def test_a_tampered_attestation_makes_the_worker_ineligible(desk: Desk,
                                                                   database: Database) -> None:
     worker_id, route_id = await desk.cleared_worker(), await desk.route()
-    async with database.transaction() as session:
-        jws = await session.scalar(select(Attestation.jws).where(
-            Attestation.worker_id == worker_id))
-        assert jws is not None
-        head, payload, signature = jws.split(".")
-        forged = ".".join((head, payload, ("A" if signature[0] != "A" else "B") + signature[1:]))
-        await session.execute(update(Attestation).where(Attestation.worker_id == worker_id)
-                              .values(jws=forged))
+    await forge_signature(database, worker_id)
     assert codes(await desk.check(worker_id, route_id)) == ["ATTESTATION_INVALID"]
 
 

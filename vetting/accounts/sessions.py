@@ -26,11 +26,13 @@ from vetting.accounts.tokens import (
     refresh_digest,
 )
 from vetting.audit.entries import append
+from vetting.db import Database
 from vetting.errors import Conflict, InvalidInput, Unauthenticated
 from vetting.keys import RegistryKeys
 from vetting.models import RefreshToken, UserAccount
 from vetting.models.base import new_id
 from vetting.principal import Actor, Context
+from vetting.read_cache import MISSING, ReadCache
 
 THROTTLE_AFTER = 3          # failures before each attempt must wait
 THROTTLE_MAX = timedelta(seconds=60)
@@ -238,16 +240,47 @@ async def confirm_totp(session: AsyncSession, ctx: Context, keys: RegistryKeys, 
     return True
 
 
-async def authenticate(session: AsyncSession, keys: RegistryKeys, policy: Policy,
-                       token: str) -> Actor:
-    """The principal behind a bearer token, checked against the account's current state."""
+@dataclass(frozen=True, slots=True)
+class AccountState:
+    """What the bearer check needs of an account, as a `ReadCache` keeps it."""
+
+    active: bool
+    token_version: int
+    actor: Actor
+
+
+#: Account states by user id (None: no such account), valid until the next commit.
+AccountCache = ReadCache[str, AccountState | None]
+
+
+async def _account(database: Database, policy: Policy, user_id: str,
+                   cache: AccountCache | None) -> AccountState | None:
+    version = cache.snapshot() if cache is not None else None
+    found = cache.get(user_id) if cache is not None else MISSING
+    if isinstance(found, AccountState) or found is None:
+        return found
+    async with database.transaction(read_only=True) as session:
+        user = await session.get(UserAccount, user_id)
+        state = None if user is None else AccountState(
+            active=user.state == "active", token_version=user.token_version,
+            actor=_actor(user, policy))
+    if cache is not None:
+        cache.put(version, user_id, state)
+    return state
+
+
+async def authenticate(database: Database, keys: RegistryKeys, policy: Policy, token: str,
+                       cache: AccountCache | None = None) -> Actor:
+    """The principal behind a bearer token, checked against the account's current state
+    (from `cache` while nothing has been committed since it was read: a logout, a password
+    change or a suspension is a commit, so it takes effect on the very next request)."""
     try:
         claims = read_access_token(token, keys)
     except TokenError as exc:
         raise Unauthenticated("invalid or expired token", code="INVALID_TOKEN",
                               reason=exc.reason) from exc
-    user = await session.get(UserAccount, claims["sub"])
-    if user is None or user.state != "active" or user.token_version != claims["ver"]:
+    account = await _account(database, policy, str(claims["sub"]), cache)
+    if account is None or not account.active or account.token_version != claims["ver"]:
         raise Unauthenticated("invalid or expired token", code="INVALID_TOKEN", reason="ended")
-    return _actor(user, policy)
+    return account.actor
 

@@ -1,5 +1,12 @@
-"""Eligibility answers, one worker or a thousand: facts are fetched in a fixed number of
-queries (not one per worker) as of the time asked, then judged by the pure policy."""
+"""Eligibility answers, one worker or a thousand.
+
+Each worker's records (clearances with their checked signatures, requests, trainings,
+commitments) are fetched in a fixed number of queries, not one per worker, and judged at the
+time asked by the pure policy. Answers about now may use an `EligibilityCache`: it holds the
+same records as last read and is emptied by any commit to the database, so the judgement, made
+afresh on every call, is the one the database would give (expiry included: it is a matter of
+`at`, not of the records).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 
 from sqlalchemy import literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +33,8 @@ from vetting.models import (
     VettingRequest,
     Worker,
 )
-from vetting.principal import Context
+from vetting.principal import Actor, Context
+from vetting.read_cache import MISSING, ReadCache
 from vetting.scoping import route_condition, worker_condition
 
 COMMITMENT = "commitment"  # a row kind in the union below, never a training kind
@@ -42,10 +51,67 @@ class WorkerBrief:
 
 
 @dataclass(frozen=True, slots=True)
+class ClearanceRecord:
+    """A clearance as stored, with what its attestation's signature vouches for."""
+
+    id: str
+    valid_from: datetime
+    valid_until: datetime  # the signed date when the signature holds: rows cannot extend it
+    state: str
+    attestation_valid: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    state: str
+    submitted_at: datetime
+    decided_at: datetime | None
+    outcome: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Records:
+    """Everything eligibility looks at about one worker, whatever the time asked."""
+
+    worker: WorkerBrief
+    clearances: tuple[ClearanceRecord, ...]  # oldest first
+    requests: tuple[RequestRecord, ...]
+    trainings: tuple[TrainingFact, ...]
+    commitments: tuple[date, ...]
+
+
+class RouteLike(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def active(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RouteBrief:
+    id: str
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     worker_id: str
     worker: WorkerBrief | None
     decision: Decision
+
+
+#: Who may see what is decided by these, so cached rows are kept per scope.
+ScopeKey = tuple[str, str | None, str | None, str]
+
+
+def scope_key(actor: Actor, action: str) -> ScopeKey:
+    return (actor.role, actor.unit, actor.province, action)
+
+
+#: Records and routes as a caller's scope last read them (None: not visible to that scope).
+EligibilityCache = ReadCache[tuple[ScopeKey, str], Records | RouteBrief | None]
 
 
 async def get_route(session: AsyncSession, ctx: Context, route_id: str,
@@ -57,91 +123,159 @@ async def get_route(session: AsyncSession, ctx: Context, route_id: str,
     return route
 
 
-async def _clearances(session: AsyncSession, ids: Sequence[str], at: datetime, *,
-                      historical: bool) -> dict[str, ClearanceFact]:
-    rows = (await session.execute(
-        select(Clearance.id, Clearance.worker_id, Clearance.valid_from, Clearance.valid_until,
-               Clearance.state, Attestation.jws)
-        .join(Attestation, Attestation.id == Clearance.attestation_id)
-        .where(Clearance.worker_id.in_(ids), Clearance.valid_from <= at)
-        .order_by(Clearance.valid_from))).all()
-    latest = {row.worker_id: row for row in rows}
-    if not latest:
-        return {}
-    # Now, the state column is the answer; in the past, the last event before `at` is.
-    states: dict[str, str] = {row.id: row.state for row in latest.values()}
-    if historical:
-        states = {}
-        for clearance_id, to_state in (await session.execute(
-                select(ClearanceEvent.clearance_id, ClearanceEvent.to_state).where(
-                    ClearanceEvent.clearance_id.in_([r.id for r in latest.values()]),
-                    ClearanceEvent.at <= at).order_by(ClearanceEvent.at))).all():
-            states[clearance_id] = to_state
-    facts: dict[str, ClearanceFact] = {}
-    for worker_id, clearance in latest.items():
-        signed = await checker.facts(session, clearance.jws)
-        valid = (signed is not None and signed.subject == worker_urn(worker_id)
-                 and signed.outcome == "meets_standard")
-        facts[worker_id] = ClearanceFact(
-            state=states.get(clearance.id, "active"), valid_from=clearance.valid_from,
-            # the signed date is authoritative: editing the row cannot extend a clearance
-            valid_until=signed.valid_until if signed else clearance.valid_until,
-            attestation_valid=valid and signed is not None
-            and signed.valid_until == clearance.valid_until)
-    return facts
+async def route_brief(session: AsyncSession, ctx: Context, route_id: str,
+                      cache: EligibilityCache | None = None,
+                      action: str = "routes.read") -> RouteBrief:
+    """`get_route` for eligibility checks, answered from `cache` while the database is unchanged."""
+    if cache is None:
+        route = await get_route(session, ctx, route_id, action)
+        return RouteBrief(route.id, route.active)
+    key = (scope_key(ctx.actor, action), "route:" + route_id)
+    version = cache.snapshot()
+    found = cache.get(key)
+    if found is MISSING:
+        try:
+            route = await get_route(session, ctx, route_id, action)
+            found = RouteBrief(route.id, route.active)
+        except NotFound:
+            found = None
+        cache.put(version, key, found)
+    if not isinstance(found, RouteBrief):
+        raise NotFound("no such route")
+    return found
 
 
-async def _requests(session: AsyncSession, ids: Sequence[str], at: datetime
-                    ) -> tuple[set[str], dict[str, str]]:
-    open_at: set[str] = set()
-    last_outcome: dict[str, tuple[datetime, str]] = {}
-    rows = await session.execute(select(
-        VettingRequest.worker_id, VettingRequest.state, VettingRequest.submitted_at,
-        VettingRequest.decided_at, VettingRequest.outcome, VettingRequest.updated_at)
-        .where(VettingRequest.worker_id.in_(ids), VettingRequest.submitted_at <= at))
-    for worker_id, state, _submitted, decided, outcome, updated in rows.all():
-        if decided is not None and decided <= at:
-            if worker_id not in last_outcome or decided > last_outcome[worker_id][0]:
-                last_outcome[worker_id] = (decided, str(outcome))
-        elif not (state == "withdrawn" and updated <= at):
-            open_at.add(worker_id)
-    return open_at, {w: o for w, (_, o) in last_outcome.items()}
-
-
-async def answer(session: AsyncSession, ctx: Context, route: Route, worker_ids: Sequence[str],
-                 *, at: datetime, window_end: datetime | None = None,
-                 policy_version: str, action: str = "eligibility.read") -> list[Answer]:
-    """One answer per requested id, in order; an id outside the caller's scope is unknown."""
-    ids = list(dict.fromkeys(worker_ids))
+async def _load(session: AsyncSession, actor: Actor, ids: Sequence[str], action: str
+                ) -> dict[str, Records]:
+    """The records of the workers among `ids` that `actor` may see, in four queries."""
     workers = {row.id: WorkerBrief(row.id, row.full_name, row.employee_no, row.left_on)
                for row in (await session.execute(select(
                    Worker.id, Worker.full_name, Worker.employee_no, Worker.left_on).where(
-                   Worker.id.in_(ids), worker_condition(ctx.actor, action)))).all()}
+                   Worker.id.in_(ids), worker_condition(actor, action)))).all()}
+    if not workers:
+        return {}
     known = list(workers)
-    clearances = await _clearances(session, known, at, historical=at < ctx.now) if known \
-        else {}
-    open_requests, outcomes = await _requests(session, known, at) if known else (set(), {})
+    clearances: dict[str, list[ClearanceRecord]] = defaultdict(list)
+    for row in (await session.execute(
+            select(Clearance.id, Clearance.worker_id, Clearance.valid_from,
+                   Clearance.valid_until, Clearance.state, Attestation.jws)
+            .join(Attestation, Attestation.id == Clearance.attestation_id)
+            .where(Clearance.worker_id.in_(known)).order_by(Clearance.valid_from))).all():
+        signed = await checker.facts(session, row.jws)
+        valid = (signed is not None and signed.subject == worker_urn(row.worker_id)
+                 and signed.outcome == "meets_standard"
+                 and signed.valid_until == row.valid_until)
+        clearances[row.worker_id].append(ClearanceRecord(
+            row.id, row.valid_from, signed.valid_until if signed else row.valid_until,
+            row.state, valid))
+    requests: dict[str, list[RequestRecord]] = defaultdict(list)
+    for row in (await session.execute(select(
+            VettingRequest.worker_id, VettingRequest.state, VettingRequest.submitted_at,
+            VettingRequest.decided_at, VettingRequest.outcome, VettingRequest.updated_at)
+            .where(VettingRequest.worker_id.in_(known)))).all():
+        requests[row.worker_id].append(RequestRecord(
+            row.state, row.submitted_at, row.decided_at, row.outcome, row.updated_at))
     trainings: dict[str, list[TrainingFact]] = defaultdict(list)
     commitments: dict[str, list[date]] = defaultdict(list)
-    if known:  # trainings and commitments in one round trip
-        records = union_all(
-            select(Training.worker_id, Training.kind, Training.completed_on,
-                   Training.valid_until).where(Training.worker_id.in_(known)),
-            select(Commitment.worker_id, literal(COMMITMENT), Commitment.signed_on,
-                   Commitment.signed_on).where(Commitment.worker_id.in_(known)))
-        for worker_id, kind, start, until in (await session.execute(records)).all():
-            if kind == COMMITMENT:
-                commitments[worker_id].append(start)
-            else:
-                trainings[worker_id].append(TrainingFact(kind, start, until))
+    records = union_all(  # trainings and commitments in one round trip
+        select(Training.worker_id, Training.kind, Training.completed_on,
+               Training.valid_until).where(Training.worker_id.in_(known)),
+        select(Commitment.worker_id, literal(COMMITMENT), Commitment.signed_on,
+               Commitment.signed_on).where(Commitment.worker_id.in_(known)))
+    for worker_id, kind, start, until in (await session.execute(records)).all():
+        if kind == COMMITMENT:
+            commitments[worker_id].append(start)
+        else:
+            trainings[worker_id].append(TrainingFact(kind, start, until))
+    return {w: Records(brief, tuple(clearances[w]), tuple(requests[w]), tuple(trainings[w]),
+                       tuple(commitments[w])) for w, brief in workers.items()}
+
+
+async def _records(session: AsyncSession, ctx: Context, ids: list[str], action: str,
+                   cache: EligibilityCache | None) -> dict[str, Records]:
+    if cache is None:
+        return await _load(session, ctx.actor, ids, action)
+    scope = scope_key(ctx.actor, action)
+    version = cache.snapshot()
+    found: dict[str, Records] = {}
+    missing: list[str] = []
+    for worker_id in ids:
+        entry = cache.get((scope, worker_id))
+        if entry is MISSING:
+            missing.append(worker_id)
+        elif isinstance(entry, Records):
+            found[worker_id] = entry
+    if missing:
+        loaded = await _load(session, ctx.actor, missing, action)
+        for worker_id in missing:
+            cache.put(version, (scope, worker_id), loaded.get(worker_id))
+        found.update(loaded)
+    return found
+
+
+async def _states_at(session: AsyncSession, clearance_ids: list[str], at: datetime
+                     ) -> dict[str, str]:
+    """Each clearance's state at a past moment: the last event before it."""
+    states: dict[str, str] = {}
+    for clearance_id, to_state in (await session.execute(
+            select(ClearanceEvent.clearance_id, ClearanceEvent.to_state).where(
+                ClearanceEvent.clearance_id.in_(clearance_ids), ClearanceEvent.at <= at)
+            .order_by(ClearanceEvent.at))).all():
+        states[clearance_id] = to_state
+    return states
+
+
+def _latest(records: Records, at: datetime) -> ClearanceRecord | None:
+    started = [c for c in records.clearances if c.valid_from <= at]
+    return started[-1] if started else None
+
+
+def facts_at(records: Records, at: datetime, route: RouteLike,
+             past_states: dict[str, str] | None = None) -> Facts:
+    """The facts as they stood at `at`. `past_states` (for a past `at`) replaces the state
+    columns, which only say what is true now."""
+    clearance = None
+    latest = _latest(records, at)
+    if latest is not None:
+        state = latest.state if past_states is None else past_states.get(latest.id, "active")
+        clearance = ClearanceFact(state=state, valid_from=latest.valid_from,
+                                  valid_until=latest.valid_until,
+                                  attestation_valid=latest.attestation_valid)
+    request_open, last_outcome, last_decided = False, None, None
+    for request in records.requests:
+        if request.submitted_at > at:
+            continue
+        if request.decided_at is not None and request.decided_at <= at:
+            if last_decided is None or request.decided_at > last_decided:
+                last_decided, last_outcome = request.decided_at, request.outcome
+        elif not (request.state == "withdrawn" and request.updated_at <= at):
+            request_open = True
+    return Facts(worker_known=True, left_on=records.worker.left_on, clearance=clearance,
+                 request_open=request_open, last_outcome=last_outcome,
+                 trainings=records.trainings, commitment_dates=records.commitments,
+                 route_active=route.active)
+
+
+async def answer(session: AsyncSession, ctx: Context, route: RouteLike, worker_ids: Sequence[str],
+                 *, at: datetime, window_end: datetime | None = None,
+                 policy_version: str, action: str = "eligibility.read",
+                 cache: EligibilityCache | None = None) -> list[Answer]:
+    """One answer per requested id, in order; an id outside the caller's scope is unknown.
+
+    `cache` serves answers about now (or later) only: the past is read from the history.
+    """
+    historical = at < ctx.now
+    records = await _records(session, ctx, list(dict.fromkeys(worker_ids)), action,
+                             None if historical else cache)
+    past_states: dict[str, str] | None = None
+    if historical and records:
+        latest = [c.id for r in records.values() if (c := _latest(r, at)) is not None]
+        past_states = await _states_at(session, latest, at) if latest else {}
     answers = []
     for worker_id in worker_ids:
-        worker = workers.get(worker_id)
-        facts = Facts(worker_known=False) if worker is None else Facts(
-            worker_known=True, left_on=worker.left_on, clearance=clearances.get(worker_id),
-            request_open=worker_id in open_requests, last_outcome=outcomes.get(worker_id),
-            trainings=trainings[worker_id], commitment_dates=commitments[worker_id],
-            route_active=route.active)
-        answers.append(Answer(worker_id, worker, evaluate(
+        found = records.get(worker_id)
+        facts = Facts(worker_known=False) if found is None else facts_at(
+            found, at, route, past_states)
+        answers.append(Answer(worker_id, found.worker if found else None, evaluate(
             facts, at=at, window_end=window_end, policy_version=policy_version)))
     return answers
