@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -18,6 +19,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from api.state import request_id_of
 from vetting.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 
 PROBLEM_JSON = "application/problem+json"
@@ -125,13 +127,30 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
                    "The registry could not complete the request.")
 
 
+Handler = Callable[[Request[Any, Any, Any], Any], Response[Any]]
+
+
+def _with_request_id(handler: Handler) -> Handler:
+    """Errors raised before the request-id middleware sees the answer (a refused token or
+    role, raised in the bearer middleware) still carry the request's id, as every answer does."""
+    def stamped(request: Request[Any, Any, Any], exc: Any) -> Response[Any]:
+        response = handler(request, exc)
+        request_id = request_id_of(request.scope)
+        if request_id is not None:
+            response.headers.setdefault("X-Request-ID", request_id)
+        return response
+    return stamped
+
+
 EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
-    ValidationException: _validation,
-    HTTPException: _http,
-    DomainError: _domain,
-    StaleDataError: _stale,
-    IntegrityError: _integrity,
-    Exception: _unexpected,
+    kind: _with_request_id(handler) for kind, handler in (
+        (ValidationException, _validation),
+        (HTTPException, _http),
+        (DomainError, _domain),
+        (StaleDataError, _stale),
+        (IntegrityError, _integrity),
+        (Exception, _unexpected),
+    )
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-import uuid
+import secrets
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,7 +21,8 @@ class RequestIdMiddleware:
             return
         offered = next((v.decode("latin-1") for k, v in scope["headers"]
                         if k == b"x-request-id"), "")
-        request_id = offered if _VALID.match(offered) else uuid.uuid4().hex
+        # 128 random bits as 32 hex digits (uuid4().hex costs three times as much)
+        request_id = offered if _VALID.match(offered) else secrets.token_hex(16)
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message: Message) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.types import Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vetting.accounts.sessions import AccountCache
@@ -40,8 +41,14 @@ def registry_of(state: State) -> Registry:
     return registry
 
 
-def request_id_of(request: Request[Any, Any, Any]) -> str | None:
-    return request.scope.get("state", {}).get("request_id")
+def request_id_of(scope: Scope) -> str | None:
+    return scope.get("state", {}).get("request_id")
+
+
+#: Handler parameter types: resolved by name from the plugin's dependencies.
+Db = NamedDependency[AsyncSession]
+Ctx = NamedDependency[Context]
+Reg = NamedDependency[Registry]
 
 
 # The three dependencies form a chain (registry -> ctx -> db) on purpose: Litestar resolves
@@ -52,15 +59,15 @@ def provide_registry(request: Request[Any, Any, Any]) -> Registry:
     return registry_of(request.app.state)
 
 
-def provide_context(request: Request[Any, Any, Any], registry: Registry) -> Context:
+def provide_context(request: Request[Any, Any, Any], registry: Reg) -> Context:
     """The acting principal; `registry` is taken only to order the dependencies (see above)."""
     del registry
     user = request.scope.get("user")
     actor = user if isinstance(user, Actor) else SYSTEM
-    return Context(actor=actor, request_id=request_id_of(request))
+    return Context(actor=actor, request_id=request_id_of(request.scope))
 
 
-async def provide_session(request: Request[Any, Any, Any], registry: Registry, ctx: Context
+async def provide_session(request: Request[Any, Any, Any], registry: Reg, ctx: Ctx
                           ) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed after the handler returns (a failed commit is 500).
 
@@ -71,8 +78,3 @@ async def provide_session(request: Request[Any, Any, Any], registry: Registry, c
     async with registry.db.transaction(read_only=read_only) as session:
         yield session
 
-
-#: Handler parameter types: resolved by name from the plugin's dependencies.
-Db = NamedDependency[AsyncSession]
-Ctx = NamedDependency[Context]
-Reg = NamedDependency[Registry]

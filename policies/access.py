@@ -1,6 +1,6 @@
 """Who may do what: one declarative table of role × action → scope rule.
 
-Guards consult `scope_for`; services apply the returned scope inside their
+The access check consults `scope_for`; services apply the returned scope inside their
 queries, so an object outside it is simply not found. An action missing from
 the table is denied to everyone (deny by default).
 """

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar, Token
 from functools import partial
 from typing import Any
 
@@ -113,6 +114,24 @@ class _SqliteVersion:
             self._connection = None
 
 
+class _Pin:
+    """The version one request sees: read at its first use, again after it commits."""
+
+    __slots__ = ("database", "version")
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.version: int | _Unread | None = UNREAD
+
+
+class _Unread:
+    pass
+
+
+UNREAD = _Unread()
+_PIN: ContextVar[_Pin | None] = ContextVar("kt1_data_version", default=None)
+
+
 class Database:
     """One engine and its two session factories: writers and readers."""
 
@@ -140,14 +159,40 @@ class Database:
             yield session
             if session.in_transaction():
                 await session.commit()
+                self._forget_pinned_version()
         finally:
             if session.in_transaction() or session.identity_map:
                 await session.close()  # rolls back whatever was not committed
 
     def data_version(self) -> int | None:
         """A number that changes whenever anyone commits to this database; None when there is
-        no cheap way to know (PostgreSQL, in-memory SQLite), so nothing may be cached."""
-        return self._sqlite_version() if self._sqlite_version is not None else None
+        no cheap way to know (PostgreSQL, in-memory SQLite), so nothing may be cached.
+
+        Inside `pin_version` it is read once and then repeated: one request asks once, and all
+        it reads from the caches belongs to one moment.
+        """
+        if self._sqlite_version is None:
+            return None
+        pin = _PIN.get()
+        if pin is None or pin.database is not self:
+            return self._sqlite_version()
+        if isinstance(pin.version, _Unread):
+            pin.version = self._sqlite_version()
+        return pin.version
+
+    def pin_version(self) -> Token[_Pin | None]:
+        """Start a stretch (a request) that sees one data version; end it with `unpin`."""
+        return _PIN.set(_Pin(self))
+
+    @staticmethod
+    def unpin(token: Token[_Pin | None]) -> None:
+        _PIN.reset(token)
+
+    def _forget_pinned_version(self) -> None:
+        """After a commit the stretch's own change must be seen: read the version again."""
+        pin = _PIN.get()
+        if pin is not None and pin.database is self:
+            pin.version = UNREAD
 
     async def dispose(self) -> None:
         if self._sqlite_version is not None:

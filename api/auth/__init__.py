@@ -1,1 +1,1 @@
-"""Authentication middleware, the access guard and the OpenAPI security scheme."""
+"""Authentication middleware, the access check and the OpenAPI security scheme."""

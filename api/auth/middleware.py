@@ -1,4 +1,5 @@
-"""Bearer-token authentication; which routes skip it is decided in one place (`public`)."""
+"""Bearer-token authentication and the access check; which routes skip both is decided in one
+place (`public`)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
 from litestar.security.base import AbstractSecurityConfig
+from litestar.types import Receive, Scope, Send
 
-from api.auth.guards import authorize
+from api.auth.access import authorize
 from api.state import registry_of
 from vetting.accounts.sessions import authenticate
 from vetting.errors import Unauthenticated
@@ -23,16 +25,43 @@ PUBLIC_PATHS = ["^/schema"]
 SCHEME = "BearerToken"
 
 
+def _bearer_token(scope: Scope) -> str:
+    """The token of the `Authorization: Bearer` header, read straight from the ASGI scope."""
+    for name, value in scope["headers"]:
+        if name.lower() == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+            break
+    raise Unauthenticated("a bearer access token is required", code="TOKEN_REQUIRED")
+
+
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
+    """Who is calling (401 otherwise), then whether the route lets them (403 otherwise).
+
+    The request sees one database version from here on (`Database.pin_version`): the account
+    and everything the handler reads from the caches belong to one moment, for one read.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        database = registry_of(scope["app"].state).db
+        pinned = database.pin_version()
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            database.unpin(pinned)
+
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]
                                    ) -> AuthenticationResult:
-        scheme, _, token = connection.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("a bearer access token is required", code="TOKEN_REQUIRED")
-        registry = registry_of(connection.app.state)
-        actor = await authenticate(registry.db, registry.keys, registry.settings.policy,
-                                   token.strip(), registry.accounts)
+        actor = await self._actor(connection.scope)
+        await authorize(connection.scope, actor)
         return AuthenticationResult(user=actor, auth=None)
+
+    @staticmethod
+    async def _actor(scope: Scope) -> Actor:
+        registry = registry_of(scope["app"].state)
+        return await authenticate(registry.db, registry.keys, registry.settings.policy,
+                                  _bearer_token(scope), registry.accounts)
 
 
 async def _unused_retrieve_user(_auth: Any, _connection: ASGIConnection[Any, Any, Any, Any]
@@ -42,10 +71,10 @@ async def _unused_retrieve_user(_auth: Any, _connection: ASGIConnection[Any, Any
 
 @dataclass
 class BearerSecurity(AbstractSecurityConfig[Actor, None]):
-    """Registers the middleware and the access guard, and documents the bearer scheme."""
+    """Registers the middleware and documents the bearer scheme."""
 
     authentication_middleware_class: type[AbstractAuthenticationMiddleware] = BearerAuthMiddleware
-    guards: Any = field(default_factory=lambda: [authorize])
+    guards: Any = None
     exclude: str | list[str] | None = field(default_factory=lambda: list(PUBLIC_PATHS))
     exclude_opt_key: str = PUBLIC_OPT
     exclude_http_methods: Any = field(default_factory=lambda: ["OPTIONS"])

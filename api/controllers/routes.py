@@ -15,7 +15,7 @@ from api.problems import PROBLEM_JSON, documented
 from api.schemas import Limit, Offset, Page, Strict
 from api.state import Ctx, Db, Reg
 from policies.eligibility import Decision
-from vetting.eligibility.service import Answer, answer, get_route, route_brief
+from vetting.eligibility.service import Answer, check, get_route
 from vetting.models import Assignment, Route
 from vetting.routes import assignments
 from vetting.routes.service import RouteInput, create_route, list_routes, update_route
@@ -119,9 +119,12 @@ class RosterOut(msgspec.Struct, kw_only=True):
 
 
 def language(request: Request[Any, Any, Any]) -> str:
-    """Vietnamese by default; English when the client prefers it."""
-    accepted = request.headers.get("accept-language", "").lower()
-    return "en" if accepted.startswith("en") else "vi"
+    """Vietnamese by default; English when the client prefers it. (Read from the ASGI scope:
+    `request.headers` would parse every header for this one.)"""
+    for name, value in request.scope["headers"]:
+        if name.lower() == b"accept-language":
+            return "en" if value.lower().startswith(b"en") else "vi"
+    return "vi"
 
 
 def _route(r: Route) -> RouteOut:
@@ -200,30 +203,29 @@ class EligibilityController(Controller):
     path = "/api/v1/eligibility"
     tags = ["eligibility"]  # noqa: RUF012
 
-    @get("/", opt={"action": "eligibility.read", "read_only": True},
+    # No `db` dependency: `check` opens a reader transaction only when its cache lacks something.
+    @get("/", opt={"action": "eligibility.read"},
          responses=documented(400, 401, 403, 404))
-    async def single(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx, registry: Reg,
+    async def single(self, request: Request[Any, Any, Any], ctx: Ctx, registry: Reg,
                      worker_id: Annotated[str, QueryParameter(min_length=1, max_length=64)],
                      route_id: Annotated[str, QueryParameter(min_length=1, max_length=64)],
                      at: FromQuery[datetime | None] = None) -> EligibilityOut:
         """`at` may be in the past: the answer is what was true then."""
         require_offset(at, "at")
-        route = await route_brief(db, ctx, route_id, registry.eligibility)
-        [result] = await answer(db, ctx, route, [worker_id], at=at or ctx.now,
-                                policy_version=registry.settings.policy.version,
-                                cache=registry.eligibility)
+        _, [result] = await check(registry.db, ctx, route_id, [worker_id], at=at or ctx.now,
+                                  policy_version=registry.settings.policy.version,
+                                  cache=registry.eligibility)
         return _eligibility(result, language(request))
 
-    @post("/batch", opt={"action": "eligibility.read", "read_only": True}, status_code=200,
+    @post("/batch", opt={"action": "eligibility.read"}, status_code=200,
           responses=documented(400, 401, 403, 404))
-    async def batch(self, request: Request[Any, Any, Any], data: JSONBody[BatchIn], db: Db,
-                    ctx: Ctx, registry: Reg) -> BatchOut:
+    async def batch(self, request: Request[Any, Any, Any], data: JSONBody[BatchIn], ctx: Ctx,
+                    registry: Reg) -> BatchOut:
         require_offset(data.at, "at")
-        route = await route_brief(db, ctx, data.route_id, registry.eligibility)
         at = data.at or ctx.now
-        results = await answer(db, ctx, route, data.worker_ids, at=at,
-                               policy_version=registry.settings.policy.version,
-                               cache=registry.eligibility)
+        route, results = await check(registry.db, ctx, data.route_id, data.worker_ids, at=at,
+                                     policy_version=registry.settings.policy.version,
+                                     cache=registry.eligibility)
         lang = language(request)
         return BatchOut(route_id=route.id, at=at, results=[_eligibility(r, lang)
                                                            for r in results])

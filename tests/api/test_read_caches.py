@@ -42,17 +42,33 @@ def statements(database: Database) -> Iterator[list[str]]:
         event.remove(database.engine.sync_engine, "before_cursor_execute", record)
 
 
-async def test_a_repeated_check_is_answered_without_a_query(desk: Desk, database: Database,
-                                                            backend: str) -> None:
+async def test_a_repeated_check_is_answered_without_a_query(
+        desk: Desk, database: Database, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
     worker_id, route_id = await desk.cleared_worker(), await desk.route()
     first = await desk.check(worker_id, route_id)
+    sessions, counter_reads = 0, 0
+    open_transaction, read_counter = database.transaction, database._sqlite_version
+
+    def counting_transaction(*args: Any, **kwargs: Any) -> Any:
+        nonlocal sessions
+        sessions += 1
+        return open_transaction(*args, **kwargs)
+
+    def counting_reads() -> int | None:
+        nonlocal counter_reads
+        counter_reads += 1
+        return read_counter() if read_counter is not None else None
+
+    monkeypatch.setattr(database, "transaction", counting_transaction)
+    monkeypatch.setattr(database, "_sqlite_version", counting_reads if read_counter else None)
     with statements(database) as seen:
         again = await desk.check(worker_id, route_id)
     assert again == first and again["eligible"] is True
     if backend == "sqlite":
-        assert seen == []
+        assert seen == [] and sessions == 0, "a warm check opens no session"
+        assert counter_reads == 1, "one request reads the change counter once"
     else:  # no cheap change counter on PostgreSQL: every check reads the database
-        assert seen
+        assert seen and sessions == 2, "the bearer check's account, then the check"
 
 
 async def test_a_commit_elsewhere_reaches_the_next_check(desk: Desk, elsewhere: Database

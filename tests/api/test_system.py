@@ -4,12 +4,29 @@ from __future__ import annotations
 
 import httpx
 
+from tests.conftest import People
+from vetting.models.base import new_id
+
 
 async def test_health_is_public(client: httpx.AsyncClient) -> None:
     response = await client.get("/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
     assert response.headers["x-request-id"]
+
+
+async def test_refusals_from_the_bearer_middleware_carry_the_request_id(
+        client: httpx.AsyncClient, people: People) -> None:
+    """401 and 403 are decided before the handler; their answers still name the request."""
+    inspector = await people.make("inspector", province="51")
+    for headers, status in (({}, 401), ({"Authorization": "Bearer not-a-token"}, 401),
+                            (inspector.headers, 403)):
+        offered = new_id()
+        response = await client.get("/api/v1/users", headers={**headers, "X-Request-ID": offered})
+        assert response.status_code == status
+        assert response.headers["x-request-id"] == offered
+        anonymous = await client.get("/api/v1/users", headers=headers)
+        assert len(anonymous.headers["x-request-id"]) == 32
 
 
 async def test_ready_reports_the_head_revision(client: httpx.AsyncClient) -> None:

@@ -13,14 +13,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-from litestar import Litestar
+from litestar import Litestar, get
 from litestar.handlers.http_handlers import HTTPRouteHandler
 from sqlalchemy import func, select
 
-from api.auth.guards import authorize
+from api.app import create_app
+from api.state import Registry
 from policies.access import ACCESS
+from tests.conftest import People
 from vetting.db import Database
+from vetting.keys import RegistryKeys
 from vetting.models import AuditEntry
+from vetting.settings import Settings
 
 #: Every route that may be served without a token: (method, path with `{}` for parameters).
 PUBLIC_ROUTES = frozenset({
@@ -92,8 +96,27 @@ def test_public_routes_are_exactly_the_listed_ones(app: Litestar) -> None:
     assert planned_present <= public, "the contract makes the status lists public"
 
 
-def test_the_access_guard_is_installed_app_wide(app: Litestar) -> None:
-    assert authorize in app.guards
+async def test_a_route_without_a_rule_is_refused_even_to_an_admin(
+        settings: Settings, database: Database, people: People) -> None:
+    """Deny by default is enforced where every request passes (the bearer middleware), not by
+    each route remembering to: a route added without a rule answers 403 and is audited."""
+    @get("/api/v1/unruled", sync_to_thread=False)
+    def unruled() -> dict[str, str]:
+        return {"leak": "yes"}
+
+    application = create_app(settings, database)
+    application.register(unruled)
+    application.state.registry = Registry(settings=settings, db=database,
+                                          keys=RegistryKeys.open(settings.keys_dir))
+    admin = await people.make("admin")
+    before = await _audit_size(database)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application),
+                                 base_url="http://kt1.test") as client:
+        response = await client.get("/api/v1/unruled", headers=admin.headers)
+    assert response.status_code == 403
+    assert response.json()["code"] == "FORBIDDEN"
+    assert "leak" not in response.text
+    assert await _audit_size(database) == before + 1
 
 
 async def test_every_protected_route_needs_a_token(app: Litestar,

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.eligibility import ClearanceFact, Decision, Facts, TrainingFact, evaluate
 from vetting.attestations.urns import worker_urn
+from vetting.db import Database
 from vetting.eligibility.signatures import checker
 from vetting.errors import NotFound
 from vetting.models import (
@@ -38,6 +39,8 @@ from vetting.read_cache import MISSING, ReadCache
 from vetting.scoping import route_condition, worker_condition
 
 COMMITMENT = "commitment"  # a row kind in the union below, never a training kind
+ROUTE_ACTION = "routes.read"
+CHECK_ACTION = "eligibility.read"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +118,7 @@ EligibilityCache = ReadCache[tuple[ScopeKey, str], Records | RouteBrief | None]
 
 
 async def get_route(session: AsyncSession, ctx: Context, route_id: str,
-                    action: str = "routes.read") -> Route:
+                    action: str = ROUTE_ACTION) -> Route:
     route = await session.scalar(select(Route).where(Route.id == route_id,
                                                      route_condition(ctx.actor, action)))
     if route is None:
@@ -123,14 +126,18 @@ async def get_route(session: AsyncSession, ctx: Context, route_id: str,
     return route
 
 
+def _route_key(ctx: Context, route_id: str, action: str) -> tuple[ScopeKey, str]:
+    return (scope_key(ctx.actor, action), "route:" + route_id)
+
+
 async def route_brief(session: AsyncSession, ctx: Context, route_id: str,
                       cache: EligibilityCache | None = None,
-                      action: str = "routes.read") -> RouteBrief:
+                      action: str = ROUTE_ACTION) -> RouteBrief:
     """`get_route` for eligibility checks, answered from `cache` while the database is unchanged."""
     if cache is None:
         route = await get_route(session, ctx, route_id, action)
         return RouteBrief(route.id, route.active)
-    key = (scope_key(ctx.actor, action), "route:" + route_id)
+    key = _route_key(ctx, route_id, action)
     version = cache.snapshot()
     found = cache.get(key)
     if found is MISSING:
@@ -191,12 +198,10 @@ async def _load(session: AsyncSession, actor: Actor, ids: Sequence[str], action:
                        tuple(commitments[w])) for w, brief in workers.items()}
 
 
-async def _records(session: AsyncSession, ctx: Context, ids: list[str], action: str,
-                   cache: EligibilityCache | None) -> dict[str, Records]:
-    if cache is None:
-        return await _load(session, ctx.actor, ids, action)
-    scope = scope_key(ctx.actor, action)
-    version = cache.snapshot()
+def _cached_records(cache: EligibilityCache, scope: ScopeKey, ids: list[str]
+                    ) -> tuple[dict[str, Records], list[str]]:
+    """The records `cache` holds for `ids` (the workers it knows are invisible are left out),
+    and the ids it knows nothing about."""
     found: dict[str, Records] = {}
     missing: list[str] = []
     for worker_id in ids:
@@ -205,6 +210,16 @@ async def _records(session: AsyncSession, ctx: Context, ids: list[str], action: 
             missing.append(worker_id)
         elif isinstance(entry, Records):
             found[worker_id] = entry
+    return found, missing
+
+
+async def _records(session: AsyncSession, ctx: Context, ids: list[str], action: str,
+                   cache: EligibilityCache | None) -> dict[str, Records]:
+    if cache is None:
+        return await _load(session, ctx.actor, ids, action)
+    scope = scope_key(ctx.actor, action)
+    version = cache.snapshot()
+    found, missing = _cached_records(cache, scope, ids)
     if missing:
         loaded = await _load(session, ctx.actor, missing, action)
         for worker_id in missing:
@@ -256,21 +271,9 @@ def facts_at(records: Records, at: datetime, route: RouteLike,
                  route_active=route.active)
 
 
-async def answer(session: AsyncSession, ctx: Context, route: RouteLike, worker_ids: Sequence[str],
-                 *, at: datetime, window_end: datetime | None = None,
-                 policy_version: str, action: str = "eligibility.read",
-                 cache: EligibilityCache | None = None) -> list[Answer]:
-    """One answer per requested id, in order; an id outside the caller's scope is unknown.
-
-    `cache` serves answers about now (or later) only: the past is read from the history.
-    """
-    historical = at < ctx.now
-    records = await _records(session, ctx, list(dict.fromkeys(worker_ids)), action,
-                             None if historical else cache)
-    past_states: dict[str, str] | None = None
-    if historical and records:
-        latest = [c.id for r in records.values() if (c := _latest(r, at)) is not None]
-        past_states = await _states_at(session, latest, at) if latest else {}
+def _judge(worker_ids: Sequence[str], records: dict[str, Records], route: RouteLike, *,
+           at: datetime, window_end: datetime | None, policy_version: str,
+           past_states: dict[str, str] | None = None) -> list[Answer]:
     answers = []
     for worker_id in worker_ids:
         found = records.get(worker_id)
@@ -279,3 +282,61 @@ async def answer(session: AsyncSession, ctx: Context, route: RouteLike, worker_i
         answers.append(Answer(worker_id, found.worker if found else None, evaluate(
             facts, at=at, window_end=window_end, policy_version=policy_version)))
     return answers
+
+
+def _is_past(ctx: Context, at: datetime) -> bool:
+    """A past `at` is answered from the recorded history, never from a cache."""
+    return at < ctx.now
+
+
+async def answer(session: AsyncSession, ctx: Context, route: RouteLike, worker_ids: Sequence[str],
+                 *, at: datetime, window_end: datetime | None = None,
+                 policy_version: str, action: str = CHECK_ACTION,
+                 cache: EligibilityCache | None = None) -> list[Answer]:
+    """One answer per requested id, in order; an id outside the caller's scope is unknown.
+
+    `cache` serves answers about now (or later) only: the past is read from the history.
+    """
+    historical = _is_past(ctx, at)
+    records = await _records(session, ctx, list(dict.fromkeys(worker_ids)), action,
+                             None if historical else cache)
+    past_states: dict[str, str] | None = None
+    if historical and records:
+        latest = [c.id for r in records.values() if (c := _latest(r, at)) is not None]
+        past_states = await _states_at(session, latest, at) if latest else {}
+    return _judge(worker_ids, records, route, at=at, window_end=window_end,
+                  policy_version=policy_version, past_states=past_states)
+
+
+def _answer_from_cache(ctx: Context, route_id: str, worker_ids: Sequence[str], *, at: datetime,
+                       policy_version: str, cache: EligibilityCache
+                       ) -> tuple[RouteBrief, list[Answer]] | None:
+    """The answers when `cache` holds the route and every worker's records; None otherwise."""
+    if cache.snapshot() is None or _is_past(ctx, at):
+        return None
+    route = cache.get(_route_key(ctx, route_id, ROUTE_ACTION))
+    if not isinstance(route, RouteBrief):
+        return None  # unknown, or known to be invisible: the reader path says which
+    records, missing = _cached_records(cache, scope_key(ctx.actor, CHECK_ACTION),
+                                       list(dict.fromkeys(worker_ids)))
+    if missing:
+        return None
+    return route, _judge(worker_ids, records, route, at=at, window_end=None,
+                         policy_version=policy_version)
+
+
+async def check(database: Database, ctx: Context, route_id: str, worker_ids: Sequence[str], *,
+                at: datetime, policy_version: str, cache: EligibilityCache | None = None
+                ) -> tuple[RouteBrief, list[Answer]]:
+    """The eligibility API's question. A warm cache answers without opening a database session
+    at all (most of the cost of a check otherwise); anything missing is read in one reader
+    transaction, through the same `route_brief` and `answer` every other caller uses."""
+    if cache is not None:
+        cached = _answer_from_cache(ctx, route_id, worker_ids, at=at,
+                                    policy_version=policy_version, cache=cache)
+        if cached is not None:
+            return cached
+    async with database.transaction(read_only=True) as session:
+        route = await route_brief(session, ctx, route_id, cache)
+        return route, await answer(session, ctx, route, worker_ids, at=at,
+                                   policy_version=policy_version, cache=cache)
