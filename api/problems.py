@@ -7,7 +7,6 @@ field and the rule; unexpected errors say nothing about their internals.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +18,8 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from api.i18n import DEFAULT, field_label, language_of, message, rule
+from api.i18n.validation import Broken, classify
 from api.state import request_id_of
 from vetting.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 
@@ -46,24 +47,15 @@ _TITLES = {
 }
 
 
-def problem(status: int, code: str, detail: str, *, headers: dict[str, str] | None = None,
+def problem(status: int, code: str, detail: str | None = None, *, language: str = DEFAULT,
+            headers: dict[str, str] | None = None, params: dict[str, Any] | None = None,
             **extra: Any) -> Response[dict[str, Any]]:
+    """A problem answer whose `detail` is the catalogue's text for `code` in `language`
+    (`detail` is only the fallback for a code the catalogue lacks)."""
+    text = message(language, code, {**extra, **(params or {})}, fallback=detail)
     body = {"type": "about:blank", "title": _TITLES.get(status, "Error"), "status": status,
-            "code": code, "detail": detail, **extra}
+            "code": code, "detail": text, **extra}
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
-
-
-_NAMED = (re.compile(r"at `\$\.([^`]+)`"), re.compile(r"unknown field `([^`]+)`"),
-          re.compile(r"Missing required \w+ parameter '([^']+)'"))
-
-
-def _field_of(key: str | None, message: str) -> str:
-    """The offending field: msgspec names it inside the message, Litestar only says 'data'."""
-    for pattern in _NAMED:
-        found = pattern.search(message)
-        if found:
-            return found.group(1)
-    return key if key and key != "data" else "body"
 
 
 def _public_name(request: Request[Any, Any, Any], name: str) -> str:
@@ -76,55 +68,96 @@ def _public_name(request: Request[Any, Any, Any], name: str) -> str:
     return getattr(kwarg, "name", None) or name
 
 
+def invalid_param(language: str, broken: Broken, location: str) -> dict[str, str]:
+    """One entry of `invalid_params`: the field, where it was, the rule and the rule in words."""
+    params = {"limit": broken.limit} if broken.limit is not None else {}
+    return {"name": broken.field, "in": location, "rule": broken.rule,
+            "reason": rule(language, broken.rule, broken.field, **params)}
+
+
+def validation_problem(language: str, broken: list[Broken], location: str = "body",
+                       **extra: Any) -> Response[Any]:
+    invalid = [invalid_param(language, b, location) for b in broken]
+    return _validation_answer(language, invalid, **extra)
+
+
+def _validation_answer(language: str, invalid: list[dict[str, str]], **extra: Any
+                       ) -> Response[Any]:
+    fields = ", ".join(dict.fromkeys(field_label(language, p["name"]) for p in invalid))
+    return problem(400, "VALIDATION_FAILED", language=language, params={"fields": fields},
+                   invalid_params=invalid, **extra)
+
+
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    language = language_of(request.scope)
     items = exc.extra if isinstance(exc.extra, list) else []
-    if not items and exc.detail.startswith("Missing required"):
-        items = [{"message": exc.detail, "source": "query"}]
-    invalid = [
-        {"name": _public_name(request, _field_of(item.get("key"), str(item.get("message", "")))),
-         "reason": item.get("message", "invalid"),
-         "in": item.get("source", "body")}
-        for item in items
-        if isinstance(item, dict)
-    ]
+    if not items:
+        items = [{"message": exc.detail, "source": "query" if exc.detail.startswith(
+            "Missing required") else "body"}]
+    invalid = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        broken = classify(item.get("key"), str(item.get("message", "")))
+        broken = Broken(_public_name(request, broken.field), broken.rule, broken.limit)
+        invalid.append(invalid_param(language, broken, str(item.get("source") or "body")))
     if not invalid:
-        invalid = [{"name": "body", "reason": exc.detail, "in": "body"}]
-    names = ", ".join(p["name"] for p in invalid)
-    return problem(400, "VALIDATION_FAILED", f"invalid input: {names}", invalid_params=invalid)
+        invalid = [invalid_param(language, Broken("body", "format"), "body")]
+    return _validation_answer(language, invalid)
 
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
-    detail = exc.detail if status < 500 else _TITLES.get(status, "Error")
+    language = language_of(request.scope)
+    if status == 400 and "JSON is malformed" in str(exc.detail):
+        return validation_problem(language, [Broken("body", "json")])
     headers = dict(exc.headers or {})
     if status == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="kt1"')
-    return problem(status, _HTTP_CODES.get(status, "ERROR"), detail, headers=headers or None)
+    extra = exc.extra if isinstance(exc.extra, dict) else {}
+    code = str(extra.get("code") or _HTTP_CODES.get(status, "ERROR"))
+    fallback = exc.detail if status < 500 else _TITLES.get(status, "Error")
+    params = {"retry_after": headers.get("Retry-After", "")}
+    return problem(status, code, fallback, language=language, headers=headers or None,
+                   params=params)
+
+
+def domain_problem(language: str, exc: DomainError) -> Response[Any]:
+    """The answer to a domain error: status by its class, text by its code."""
+    status = next((s for cls, s in _DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
+    extra = {k: v for k, v in exc.extra.items() if k not in {"reason", "location"}}
+    params = dict(exc.extra)
+    if isinstance(exc, InvalidInput):
+        extra["invalid_params"] = [{
+            "name": exc.field, "in": exc.extra.get("location", "body"), "rule": exc.code,
+            "reason": message(language, exc.code, params, fallback=exc.detail)}]
+        extra.pop("location", None)
+    headers = {"WWW-Authenticate": 'Bearer realm="kt1"'} if status == 401 else None
+    return problem(status, exc.code, exc.detail, language=language, headers=headers,
+                   params=params, **extra)
 
 
 def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    status = next((s for cls, s in _DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
-    extra = {k: v for k, v in exc.extra.items() if k not in {"reason"}}
-    if isinstance(exc, InvalidInput):
-        extra["invalid_params"] = [{"name": exc.field, "reason": exc.code, "in": "body"}]
-    headers = {"WWW-Authenticate": 'Bearer realm="kt1"'} if status == 401 else None
-    return problem(status, exc.code, exc.detail, headers=headers, **extra)
+    return domain_problem(language_of(request.scope), exc)
 
 
 def _stale(request: Request[Any, Any, Any], exc: StaleDataError) -> Response[Any]:
     """Two writers raced on a versioned row: the loser is told, never silently overwritten."""
-    return problem(409, "STALE_VERSION", "the record changed meanwhile; read it and retry")
+    return problem(409, "VERSION_MISMATCH", "the record changed meanwhile; read it and retry",
+                   language=language_of(request.scope))
 
 
 def _integrity(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
     """A uniqueness or reference rule of the database refused the write (no SQL shown)."""
-    return problem(409, "CONFLICT", "the request conflicts with existing data")
+    return problem(409, "CONFLICT", "the request conflicts with existing data",
+                   language=language_of(request.scope))
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, "INTERNAL_ERROR",
-                   "The registry could not complete the request.")
+                   "The registry could not complete the request.",
+                   language=language_of(request.scope))
 
 
 Handler = Callable[[Request[Any, Any, Any], Any], Response[Any]]
@@ -163,6 +196,7 @@ class ProblemBody(msgspec.Struct, kw_only=True):
     code: str
     detail: str
     invalid_params: list[dict[str, str]] | None = None
+    """Each bad value: `name`, `in` (body, query, header, path), `rule`, `reason` in words."""
 
 
 def documented(*statuses: int) -> dict[int, ResponseSpec]:

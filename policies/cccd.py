@@ -14,9 +14,9 @@ from datetime import date
 
 @dataclass(frozen=True, slots=True)
 class CccdProblem:
+    """One way a number breaks the rules (its words live in the message catalogue)."""
+
     code: str
-    message_vi: str
-    message_en: str
 
 
 def century_digit(sex: str, birth_year: int) -> int:
@@ -27,20 +27,15 @@ def check_cccd(number: str, *, date_of_birth: date, sex: str,
                legacy_codes: Collection[str]) -> list[CccdProblem]:
     """Every way `number` disagrees with the rules or with the stated birth date and sex."""
     if len(number) != 12 or not number.isascii() or not number.isdigit():
-        return [CccdProblem("CCCD_FORMAT", "Số CCCD phải gồm đúng 12 chữ số",
-                            "The CCCD number must be exactly 12 digits")]
+        return [CccdProblem("CCCD_FORMAT")]
     problems = []
     if number[:3] not in legacy_codes:
-        problems.append(CccdProblem("CCCD_PROVINCE", "Ba chữ số đầu không phải mã tỉnh hợp lệ",
-                                    "The first three digits are not a province code"))
+        problems.append(CccdProblem("CCCD_PROVINCE"))
     year = date_of_birth.year
     if year < 1900 or int(number[3]) != century_digit(sex, year):
-        problems.append(CccdProblem(
-            "CCCD_SEX_CENTURY", "Chữ số thứ 4 không khớp với giới tính và thế kỷ sinh",
-            "The fourth digit does not match the sex and century of birth"))
+        problems.append(CccdProblem("CCCD_SEX_CENTURY"))
     if number[4:6] != f"{year % 100:02d}":
-        problems.append(CccdProblem("CCCD_BIRTH_YEAR", "Chữ số 5–6 không khớp với năm sinh",
-                                    "Digits 5–6 do not match the year of birth"))
+        problems.append(CccdProblem("CCCD_BIRTH_YEAR"))
     return problems
 
 

@@ -3,7 +3,7 @@
 Eligibility is the police clearance **and** current training **and** a signed commitment
 **and** active employment (Decision 55/2016 art. 6.4, predecessor rules), on an active
 route, for a window that lies inside the clearance. Every failing reason is returned,
-each with a Vietnamese and an English message.
+by code.
 """
 
 from __future__ import annotations
@@ -14,45 +14,25 @@ from datetime import date, datetime
 
 REQUIRED_TRAININGS = ("postal_operations", "kt1_security")
 
-MESSAGES: dict[str, tuple[str, str]] = {
-    "UNKNOWN_WORKER": ("Không tìm thấy người lao động", "Unknown worker"),
-    "EMPLOYMENT_ENDED": ("Người lao động đã nghỉ việc", "The worker's employment has ended"),
-    "NO_CLEARANCE": ("Chưa có kết quả thẩm tra tiêu chuẩn chính trị",
-                     "No political-standard clearance"),
-    "CLEARANCE_PENDING": ("Đề nghị thẩm tra đang chờ công an xử lý",
-                          "A vetting request is still with the police"),
-    "NOT_CLEARED": ("Không đạt tiêu chuẩn chính trị",
-                    "Did not meet the political standard"),
-    "CLEARANCE_EXPIRED": ("Kết quả thẩm tra đã hết hiệu lực", "The clearance has expired"),
-    "CLEARANCE_SUSPENDED": ("Kết quả thẩm tra đang bị tạm đình chỉ",
-                            "The clearance is suspended"),
-    "CLEARANCE_REVOKED": ("Kết quả thẩm tra đã bị thu hồi", "The clearance has been revoked"),
-    "ATTESTATION_INVALID": ("Văn bản xác nhận (ký số) không hợp lệ",
-                            "The signed attestation does not verify"),
-    "TRAINING_MISSING": ("Chưa được đào tạo nghiệp vụ và an toàn an ninh KT1",
-                         "Required KT1 training is missing"),
-    "TRAINING_EXPIRED": ("Chứng nhận đào tạo đã hết hạn", "Required KT1 training has expired"),
-    "COMMITMENT_MISSING": ("Chưa ký cam kết bảo vệ bí mật nhà nước",
-                           "No signed commitment to protect state secrets"),
-    "WINDOW_EXCEEDS_CLEARANCE": ("Thời gian phân công vượt quá hiệu lực kết quả thẩm tra",
-                                 "The assignment window extends beyond the clearance"),
-    "ROUTE_INACTIVE": ("Tuyến KT1 không còn hoạt động", "The KT1 route is not active"),
-}
+#: Every reason a worker can be refused (the contract's codes; their Vietnamese and English
+#: words live in the message catalogue).
+REASON_CODES = (
+    "UNKNOWN_WORKER", "EMPLOYMENT_ENDED", "NO_CLEARANCE", "CLEARANCE_PENDING", "NOT_CLEARED",
+    "CLEARANCE_EXPIRED", "CLEARANCE_SUSPENDED", "CLEARANCE_REVOKED", "ATTESTATION_INVALID",
+    "TRAINING_MISSING", "TRAINING_EXPIRED", "COMMITMENT_MISSING", "WINDOW_EXCEEDS_CLEARANCE",
+    "ROUTE_INACTIVE",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Reason:
     code: str
-    message_vi: str
-    message_en: str
-
-    def message(self, language: str) -> str:
-        return self.message_en if language == "en" else self.message_vi
 
 
 def reason(code: str) -> Reason:
-    vi, en = MESSAGES[code]
-    return Reason(code, vi, en)
+    if code not in REASON_CODES:
+        raise ValueError(f"unknown reason code {code!r}")
+    return Reason(code)
 
 
 @dataclass(frozen=True, slots=True)

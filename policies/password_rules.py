@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -33,11 +33,11 @@ _SERVICE_WORDS = ("kt1", "buudien", "buu dien", "congan", "vnpost")
 
 @dataclass(frozen=True)
 class PasswordProblem:
-    """One reason a password is refused; Vietnamese text is the default UI message."""
+    """One reason a password is refused: a code and the numbers its message names (the words
+    live in the message catalogue, in Vietnamese and English)."""
 
     code: str
-    message_vi: str
-    message_en: str
+    params: Mapping[str, int] = field(default_factory=dict)
 
 
 @functools.cache
@@ -75,50 +75,20 @@ def check_password(
 
     minimum = MIN_LENGTH_MFA if mfa else MIN_LENGTH_SINGLE_FACTOR
     if len(normalised) < minimum:
-        problems.append(
-            PasswordProblem(
-                "PASSWORD_TOO_SHORT",
-                f"Mật khẩu phải có ít nhất {minimum} ký tự",
-                f"Password must be at least {minimum} characters long",
-            )
-        )
+        problems.append(PasswordProblem("PASSWORD_TOO_SHORT", {"minimum": minimum}))
     elif len(normalised) > MAX_LENGTH:
-        problems.append(
-            PasswordProblem(
-                "PASSWORD_TOO_LONG",
-                f"Mật khẩu không được dài quá {MAX_LENGTH} ký tự",
-                f"Password must be at most {MAX_LENGTH} characters long",
-            )
-        )
+        problems.append(PasswordProblem("PASSWORD_TOO_LONG", {"maximum": MAX_LENGTH}))
 
     blocked = _blocklist()
     lowered = normalised.lower()
     if lowered in blocked or _fold(lowered) in blocked:
-        problems.append(
-            PasswordProblem(
-                "PASSWORD_COMMON",
-                "Mật khẩu này quá phổ biến, dễ bị đoán; hãy chọn mật khẩu khác",
-                "This password is too common and easily guessed; choose another",
-            )
-        )
+        problems.append(PasswordProblem("PASSWORD_COMMON"))
 
     folded = _fold(normalised)
     words = {_fold(w) for w in (username, *_SERVICE_WORDS, *context_words)}
     if any(len(w) >= _MIN_CONTEXT_WORD and w in folded for w in words):
-        problems.append(
-            PasswordProblem(
-                "PASSWORD_CONTEXT",
-                "Mật khẩu không được chứa tên đăng nhập, tên dịch vụ hoặc từ liên quan",
-                "Password must not contain the username, the service name or related words",
-            )
-        )
+        problems.append(PasswordProblem("PASSWORD_CONTEXT"))
 
     if len(set(normalised)) == 1:
-        problems.append(
-            PasswordProblem(
-                "PASSWORD_REPETITIVE",
-                "Mật khẩu không được chỉ gồm một ký tự lặp lại",
-                "Password must not be a single repeated character",
-            )
-        )
+        problems.append(PasswordProblem("PASSWORD_REPETITIVE"))
     return problems

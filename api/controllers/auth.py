@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody
 
+from api.i18n import language_of, message
 from api.problems import documented, problem
 from api.schemas import Strict
 from api.state import Ctx, Db, Reg
@@ -68,8 +69,9 @@ def _tokens(pair: TokenPair, **flags: bool) -> TokenOut:
                     expires_in=pair.expires_in, **flags)
 
 
-def _unauthorized(code: str, detail: str) -> Response[Any]:
-    return problem(401, code, detail, headers={"WWW-Authenticate": 'Bearer realm="kt1"'})
+def _unauthorized(request: Request[Any, Any, Any], code: str, detail: str) -> Response[Any]:
+    return problem(401, code, detail, language=language_of(request.scope),
+                   headers={"WWW-Authenticate": 'Bearer realm="kt1"'})
 
 
 class AuthController(Controller):
@@ -77,24 +79,25 @@ class AuthController(Controller):
     tags = ["auth"]  # noqa: RUF012
 
     @post("/login", opt={"public": True}, status_code=200, responses=documented(400, 401))
-    async def login(self, data: JSONBody[LoginIn], db: Db, ctx: Ctx,
-                    registry: Reg) -> Response[Any]:
+    async def login(self, request: Request[Any, Any, Any], data: JSONBody[LoginIn], db: Db,
+                    ctx: Ctx, registry: Reg) -> Response[Any]:
         result = await sessions.login(db, ctx, registry.keys, registry.settings.policy,
                                       username=data.username, password=data.password,
                                       otp=data.otp)
         if result.tokens is None:
-            return _unauthorized(*LOGIN_FAILED)  # committed: the failure counts and is audited
+            # committed: the failure counts and is audited
+            return _unauthorized(request, *LOGIN_FAILED)
         return Response(_tokens(result.tokens,
                                 password_change_required=result.password_change_required,
                                 mfa_enrolment_required=result.mfa_enrolment_required),
                         headers={"Cache-Control": "no-store"})
 
     @post("/refresh", opt={"public": True}, status_code=200, responses=documented(400, 401))
-    async def refresh(self, data: JSONBody[RefreshIn], db: Db, ctx: Ctx,
-                      registry: Reg) -> Response[Any]:
+    async def refresh(self, request: Request[Any, Any, Any], data: JSONBody[RefreshIn],
+                      db: Db, ctx: Ctx, registry: Reg) -> Response[Any]:
         pair = await sessions.refresh(db, ctx, registry.keys, refresh_token=data.refresh_token)
         if pair is None:
-            return _unauthorized("INVALID_REFRESH_TOKEN", "the refresh token is not valid")
+            return _unauthorized(request, "INVALID_REFRESH_TOKEN", "the refresh token is not valid")
         return Response(_tokens(pair), headers={"Cache-Control": "no-store"})
 
     @post("/logout", opt={"action": "auth.session"}, status_code=204, responses=documented(401))
@@ -123,9 +126,12 @@ class AuthController(Controller):
 
     @post("/mfa/confirm", opt={"action": "auth.mfa"}, status_code=200,
           responses=documented(400, 401, 409, 422))
-    async def confirm(self, data: JSONBody[OtpIn], db: Db, ctx: Ctx,
+    async def confirm(self, request: Request[Any, Any, Any], data: JSONBody[OtpIn], db: Db,
+                      ctx: Ctx,
                       registry: Reg) -> Response[Any]:
         if not await sessions.confirm_totp(db, ctx, registry.keys, otp=data.otp):
-            return problem(422, "INVALID_OTP", "the one-time code is wrong",
-                           invalid_params=[{"name": "otp", "reason": "INVALID_OTP", "in": "body"}])
+            language = language_of(request.scope)
+            return problem(422, "INVALID_OTP", "the one-time code is wrong", language=language,
+                           invalid_params=[{"name": "otp", "in": "body", "rule": "INVALID_OTP",
+                                            "reason": message(language, "INVALID_OTP")}])
         return Response({"mfa": "enrolled"})

@@ -11,13 +11,14 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from api.controllers.routes import language, require_offset
+from api.controllers.routes import require_offset
+from api.i18n import language_of, notification
 from api.problems import documented
 from api.schemas import Limit, Offset, Page, Strict
 from api.state import Ctx, Db, Reg
 from vetting.incidents import service as incidents
 from vetting.models.incidents import INCIDENT_KINDS
-from vetting.notifications.outbox import MESSAGES, inbox, mark_read
+from vetting.notifications.outbox import inbox, mark_read
 from vetting.reports.summary import COUNTERS, Report, build, period_bounds
 
 Kind = Literal["loss", "damage", "delay", "suspected_leak", "other"]
@@ -128,10 +129,10 @@ class NotificationController(Controller):
                    unread: FromQuery[bool | None] = None, limit: Limit = 50,
                    offset: Offset = 0) -> Page[NotificationOut]:
         rows, total = await inbox(db, ctx, unread=unread, limit=limit, offset=offset)
-        english = language(request) == "en"
+        lang = language_of(request.scope)
         return Page(items=[NotificationOut(
             id=d.notification.id, kind=d.event.kind,
-            message=MESSAGES[d.event.kind][1 if english else 0],
+            message=notification(lang, d.event.kind),
             object_type=d.event.object_type, object_id=d.event.object_id,
             created_at=d.notification.created_at, read_at=d.notification.read_at)
             for d in rows], total=total)

@@ -11,7 +11,8 @@ from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.controllers.vetting_requests import expected_version
-from api.problems import PROBLEM_JSON, documented
+from api.i18n import language_of, message
+from api.problems import documented, problem
 from api.schemas import Limit, Offset, Page, Strict
 from api.state import Ctx, Db, Reg
 from policies.eligibility import Decision
@@ -118,15 +119,6 @@ class RosterOut(msgspec.Struct, kw_only=True):
     items: list[RosterLineOut]
 
 
-def language(request: Request[Any, Any, Any]) -> str:
-    """Vietnamese by default; English when the client prefers it. (Read from the ASGI scope:
-    `request.headers` would parse every header for this one.)"""
-    for name, value in request.scope["headers"]:
-        if name.lower() == b"accept-language":
-            return "en" if value.lower().startswith(b"en") else "vi"
-    return "vi"
-
-
 def _route(r: Route) -> RouteOut:
     return RouteOut(id=r.id, code=r.code, name=r.name, province=r.province_code, stage=r.stage,
                     service_classes=r.service_classes.split(","), max_secrecy=r.max_secrecy,
@@ -138,7 +130,7 @@ def _eligibility(result: Answer, lang: str) -> EligibilityOut:
     return EligibilityOut(
         worker_id=result.worker_id, full_name=result.worker.full_name if result.worker else None,
         employee_no=result.worker.employee_no if result.worker else None, eligible=d.eligible,
-        reasons=[ReasonOut(code=r.code, message=r.message(lang)) for r in d.reasons],
+        reasons=[ReasonOut(code=r.code, message=message(lang, r.code)) for r in d.reasons],
         valid_until=d.valid_until, policy_version=d.policy_version)
 
 
@@ -191,7 +183,7 @@ class RouteController(Controller):
     async def roster(self, request: Request[Any, Any, Any], route_id: FromPath[str], db: Db,
                      ctx: Ctx, registry: Reg) -> RosterOut:
         route, lines = await assignments.roster(db, ctx, registry.settings.policy, route_id)
-        lang = language(request)
+        lang = language_of(request.scope)
         return RosterOut(route=_route(route), items=[RosterLineOut(
             assignment=_assignment(line.assignment),
             status="ok" if line.decision.eligible else "blocked",
@@ -215,7 +207,7 @@ class EligibilityController(Controller):
         _, [result] = await check(registry.db, ctx, route_id, [worker_id], at=at or ctx.now,
                                   policy_version=registry.settings.policy.version,
                                   cache=registry.eligibility)
-        return _eligibility(result, language(request))
+        return _eligibility(result, language_of(request.scope))
 
     @post("/batch", opt={"action": "eligibility.read"}, status_code=200,
           responses=documented(400, 401, 403, 404))
@@ -226,7 +218,7 @@ class EligibilityController(Controller):
         route, results = await check(registry.db, ctx, data.route_id, data.worker_ids, at=at,
                                      policy_version=registry.settings.policy.version,
                                      cache=registry.eligibility)
-        lang = language(request)
+        lang = language_of(request.scope)
         return BatchOut(route_id=route.id, at=at, results=[_eligibility(r, lang)
                                                            for r in results])
 
@@ -246,14 +238,11 @@ class AssignmentController(Controller):
                 db, ctx, registry.settings.policy, worker_id=data.worker_id,
                 route_id=data.route_id, starts_at=data.starts_at, ends_at=data.ends_at)
         except assignments.NotEligible as refused:
-            lang = language(request)
+            lang = language_of(request.scope)
             # committed on purpose: the refusal itself is audited
-            return Response({
-                "type": "about:blank", "title": "Conflict", "status": 409,
-                "code": "NOT_ELIGIBLE", "detail": refused.detail, "eligible": False,
-                "reasons": [{"code": r.code, "message": r.message(lang)}
-                            for r in refused.decision.reasons]},
-                status_code=409, media_type=PROBLEM_JSON)
+            return problem(409, refused.code, refused.detail, language=lang, eligible=False,
+                           reasons=[{"code": r.code, "message": message(lang, r.code)}
+                                    for r in refused.decision.reasons])
         return Response(_assignment(created), status_code=201)
 
     @post("/{assignment_id:str}/end", opt={"action": "assignments.manage"}, status_code=200,

@@ -8,6 +8,7 @@ from litestar import Controller, MediaType, Request, Response, get
 from sqlalchemy import text
 
 from api.controllers.attestations import published_keys
+from api.i18n import language_of
 from api.problems import documented, problem
 from api.state import Db, Reg
 from vetting.migrate import current_revision, head_revision
@@ -48,8 +49,7 @@ class SystemController(Controller):
     @get("/", opt={"public": True}, media_type=MediaType.HTML, include_in_schema=False)
     async def home(self, request: Request[Any, Any, Any]) -> str:
         """A landing page for people: what this is and where to go (no data)."""
-        english = request.headers.get("accept-language", "").lower().startswith("en")
-        return HOME_EN if english else HOME_VI
+        return HOME_EN if language_of(request.scope) == "en" else HOME_VI
 
     @get("/health", opt={"public": True}, summary="Liveness")
     async def health(self) -> dict[str, str]:
@@ -57,17 +57,18 @@ class SystemController(Controller):
 
     @get("/ready", opt={"public": True}, summary="Readiness: database reachable, schema at head",
          responses=documented(503))
-    async def ready(self, registry: Reg) -> Response[Any]:
+    async def ready(self, request: Request[Any, Any, Any], registry: Reg) -> Response[Any]:
         try:
             async with registry.db.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
             revision = await current_revision(registry.db.engine)
         except Exception:  # the database is down or unreachable: say so, nothing more
-            return problem(503, "DATABASE_UNAVAILABLE", "the database is not reachable")
+            return problem(503, "DATABASE_UNAVAILABLE", "the database is not reachable",
+                           language=language_of(request.scope))
         head = head_revision()
         if revision != head:
             return problem(503, "MIGRATIONS_PENDING", "the schema is not at the latest migration",
-                           current=revision, head=head)
+                           language=language_of(request.scope), current=revision, head=head)
         return Response({"status": "ready", "revision": revision})
 
     @get("/.well-known/jwks.json", opt={"public": True, "read_only": True},

@@ -143,7 +143,7 @@ async def test_inactive_route_and_english_messages(desk: Desk) -> None:
     en = await desk.client.get("/api/v1/eligibility", headers={
         **desk.p["dispatcher"].headers, "Accept-Language": "en"},
         params={"worker_id": worker_id, "route_id": route_id})
-    assert en.json()["reasons"][0]["message"] == "The KT1 route is not active"
+    assert en.json()["reasons"][0]["message"] == "The KT1 route is not active."
 
 
 async def test_a_tampered_attestation_makes_the_worker_ineligible(desk: Desk,

@@ -31,18 +31,18 @@ POLICE = ("police_officer", "police_lead")
 
 #: kind -> (Vietnamese, English), as users are meant to read them
 TEXTS = {
-    "request.routed": ("Có đề nghị thẩm tra mới chuyển đến đơn vị",
-                       "A vetting request was routed to your unit"),
-    "request.returned": ("Công an đề nghị bổ sung thông tin",
-                         "The police asked for more information"),
-    "request.decided": ("Đã có kết quả thẩm tra", "The vetting request was decided"),
-    "clearance.suspended": ("Kết quả thẩm tra bị tạm đình chỉ", "A clearance was suspended"),
-    "clearance.revoked": ("Kết quả thẩm tra bị thu hồi", "A clearance was revoked"),
-    "clearance.expiring": ("Kết quả thẩm tra sắp hết hiệu lực, cần thẩm tra lại",
-                           "A clearance expires soon: re-verification is due"),
-    "assignment.blocked": ("Phân công trên tuyến KT1 bị chặn",
-                           "A KT1 route assignment is blocked"),
-    "incident.reported": ("Có sự cố mới được báo cáo", "An incident was reported"),
+    "request.routed": ("Có đề nghị thẩm tra mới chuyển đến đơn vị.",
+                       "A vetting request was routed to your unit."),
+    "request.returned": ("Công an đề nghị bổ sung thông tin.",
+                         "The police asked for more information."),
+    "request.decided": ("Đã có kết quả thẩm tra", "The vetting request was decided."),
+    "clearance.suspended": ("Kết quả thẩm tra bị tạm đình chỉ", "A clearance was suspended."),
+    "clearance.revoked": ("Kết quả thẩm tra bị thu hồi", "A clearance was revoked."),
+    "clearance.expiring": ("Kết quả thẩm tra sắp hết hiệu lực, cần thẩm tra lại.",
+                           "A clearance expires soon: re-verification is due."),
+    "assignment.blocked": ("Phân công trên tuyến KT1 bị chặn.",
+                           "A KT1 route assignment is blocked."),
+    "incident.reported": ("Có sự cố mới được báo cáo", "An incident was reported."),
 }
 
 

@@ -17,8 +17,8 @@ def require_acceptable(password: str, *, username: str, role: str, policy: Polic
                               mfa=role in policy.mfa_required_roles)
     if problems:
         first = problems[0]
-        raise InvalidInput(first.message_vi, field="password", code=first.code,
-                           message_en=first.message_en)
+        raise InvalidInput("the password breaks a rule", field="password", code=first.code,
+                           **first.params)
 
 
 async def hash_password(password: str) -> str:

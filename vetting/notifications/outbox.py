@@ -20,21 +20,11 @@ from vetting.errors import NotFound
 from vetting.models import Notification, OutboxEvent, UserAccount
 from vetting.principal import Context
 
-#: kind → (Vietnamese, English) text shown to users
-MESSAGES: dict[str, tuple[str, str]] = {
-    "request.routed": ("Có đề nghị thẩm tra mới chuyển đến đơn vị",
-                       "A vetting request was routed to your unit"),
-    "request.returned": ("Công an đề nghị bổ sung thông tin",
-                         "The police asked for more information"),
-    "request.decided": ("Đã có kết quả thẩm tra", "The vetting request was decided"),
-    "clearance.suspended": ("Kết quả thẩm tra bị tạm đình chỉ", "A clearance was suspended"),
-    "clearance.revoked": ("Kết quả thẩm tra bị thu hồi", "A clearance was revoked"),
-    "clearance.expiring": ("Kết quả thẩm tra sắp hết hiệu lực, cần thẩm tra lại",
-                           "A clearance expires soon: re-verification is due"),
-    "assignment.blocked": ("Phân công trên tuyến KT1 bị chặn",
-                           "A KT1 route assignment is blocked"),
-    "incident.reported": ("Có sự cố mới được báo cáo", "An incident was reported"),
-}
+#: The kinds of event users are told about (their words live in the message catalogue).
+KINDS = frozenset({
+    "request.routed", "request.returned", "request.decided", "clearance.suspended",
+    "clearance.revoked", "clearance.expiring", "assignment.blocked", "incident.reported",
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +41,7 @@ async def publish(session: AsyncSession, ctx: Context, *, kind: str, object_type
                   payload: dict[str, Any] | None = None,
                   dedupe_key: str | None = None) -> OutboxEvent | None:
     """Record the event and deliver it in-app; a repeated `dedupe_key` is a no-op."""
-    if kind not in MESSAGES:
+    if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     if dedupe_key and await session.scalar(select(OutboxEvent.id).where(
             OutboxEvent.dedupe_key == dedupe_key)):

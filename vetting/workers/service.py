@@ -74,14 +74,15 @@ async def _check_input(session: AsyncSession, ctx: Context, data: WorkerInput) -
     age = _years_between(data.date_of_birth, ctx.now.date())
     if not MIN_AGE <= age <= MAX_AGE:
         raise InvalidInput(f"a worker must be {MIN_AGE} to {MAX_AGE} years old",
-                           field="date_of_birth", code="AGE_OUT_OF_RANGE")
+                           field="date_of_birth", code="AGE_OUT_OF_RANGE", minimum=MIN_AGE,
+                           maximum=MAX_AGE)
     legacy = set((await session.scalars(select(LegacyProvince.code))).all())
     problems = check_cccd(data.national_id, date_of_birth=data.date_of_birth, sex=data.sex,
                           legacy_codes=legacy)
     if problems:
         first = problems[0]
-        raise InvalidInput(first.message_vi, field="national_id", code=first.code,
-                           message_en=first.message_en, problems=[p.code for p in problems])
+        raise InvalidInput("the CCCD number breaks a rule", field="national_id",
+                           code=first.code, problems=[p.code for p in problems])
     return canonical_stages(data.stages)
 
 
