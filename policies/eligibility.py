@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from policies.calendar import day_end, local_date
+
 REQUIRED_TRAININGS = ("postal_operations", "kt1_security")
 
 #: Every reason a worker can be refused (the contract's codes; their Vietnamese and English
@@ -109,7 +111,7 @@ def evaluate(facts: Facts, *, at: datetime, window_end: datetime | None = None,
     """Everything that stops the worker at `at` (and until `window_end`, when given)."""
     if not facts.worker_known:
         return Decision(False, [reason("UNKNOWN_WORKER")], None, policy_version)
-    day = at.date()
+    day = local_date(at)  # training, leave and commitment dates are Vietnam days
     codes: list[str] = []
     if facts.left_on is not None and facts.left_on <= day:
         codes.append("EMPLOYMENT_ENDED")
@@ -128,5 +130,5 @@ def evaluate(facts: Facts, *, at: datetime, window_end: datetime | None = None,
     assert clearance is not None
     until = clearance.valid_until
     if training_until is not None:
-        until = min(until, datetime.combine(training_until, until.timetz()))
+        until = min(until, day_end(training_until))
     return Decision(True, [], until, policy_version)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
+from policies.calendar import local_date
 from vetting.models.base import utcnow
 
 
@@ -28,3 +29,8 @@ class Context:
     actor: Actor
     request_id: str | None = None
     now: datetime = field(default_factory=utcnow)
+
+    @property
+    def today(self) -> date:
+        """The day it is in Vietnam: every calendar rule uses Vietnam's calendar."""
+        return local_date(self.now)

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from policies.calendar import local_date
 from policies.policy import Policy
 from policies.validity import add_months
 from vetting.audit.entries import append
@@ -28,11 +29,11 @@ async def refuse_worker_deletion(session: AsyncSession, ctx: Context, policy: Po
     last = await session.scalar(select(func.max(AuditEntry.created_at)).where(
         AuditEntry.object_id == worker.id,
         AuditEntry.action.not_in(PASSIVE_ACTIONS))) or worker.updated_at
-    anchor = max(worker.left_on or ctx.now.date(), last.date())
+    anchor = max(worker.left_on or ctx.today, local_date(last))
     keep_until: date = add_months(anchor, 12 * policy.retention_years)
     await append(session, ctx, action="worker.delete_refused", object_type="worker",
                  object_id=worker.id, outcome="denied", body={"keep_until": keep_until.isoformat()})
-    if ctx.now.date() <= keep_until:
+    if ctx.today <= keep_until:
         raise Conflict(f"records are kept until {keep_until.isoformat()} "
                        f"({policy.retention_years}-year retention)", code="RETENTION_PERIOD",
                        keep_until=keep_until.isoformat())

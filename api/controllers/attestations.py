@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 
 from api.controllers.vetting_requests import expected_version
+from api.i18n import cause, language_of
 from api.problems import documented
 from api.schemas import Strict
 from api.state import Ctx, Db, Reg
@@ -44,6 +45,10 @@ class ClearanceOut(msgspec.Struct, kw_only=True):
     valid_until: datetime | None
     attestation_id: str | None
     reason: str | None = None
+    """Why it last changed: the police lead's words, or the registry's cause in words."""
+    reason_code: str | None = None
+    """Set when the registry itself caused the change: incident_review, employment_ended,
+    superseded."""
     version: int | None = None
     police_unit: str | None = None
 
@@ -68,9 +73,15 @@ class VerifyOut(msgspec.Struct, kw_only=True):
     claims: dict[str, Any] | None
 
 
-def _clearance(view: lifecycle.ClearanceView) -> ClearanceOut:
+def _reason(language: str, reason: str | None) -> dict[str, str | None]:
+    if reason in lifecycle.SYSTEM_CAUSES:
+        return {"reason": cause(language, reason), "reason_code": reason}
+    return {"reason": reason, "reason_code": None}
+
+
+def _clearance(view: lifecycle.ClearanceView, language: str) -> ClearanceOut:
     return ClearanceOut(state=view.state, valid_until=view.valid_until,  # type: ignore[arg-type]
-                        attestation_id=view.attestation_id, reason=view.reason,
+                        attestation_id=view.attestation_id, **_reason(language, view.reason),
                         version=view.version, police_unit=view.police_unit)
 
 
@@ -80,8 +91,9 @@ class ClearanceController(Controller):
 
     @get("/", opt={"action": "clearance.read", "read_only": True},
          responses=documented(401, 403, 404))
-    async def read(self, worker_id: FromPath[str], db: Db, ctx: Ctx) -> ClearanceOut:
-        return _clearance(await lifecycle.view(db, ctx, worker_id))
+    async def read(self, request: Request[Any, Any, Any], worker_id: FromPath[str], db: Db,
+                   ctx: Ctx) -> ClearanceOut:
+        return _clearance(await lifecycle.view(db, ctx, worker_id), language_of(request.scope))
 
     async def _change(self, request: Request[Any, Any, Any], worker_id: str, action: str,
                       reason: str | None, version: int | None, db: Db, ctx: Ctx
@@ -90,7 +102,8 @@ class ClearanceController(Controller):
                                          expected_version=expected_version(request, version))
         return ClearanceOut(state=lifecycle.effective_state(current, ctx.now),  # type: ignore[arg-type]
                             valid_until=current.valid_until,
-                            attestation_id=current.attestation_id, reason=current.reason,
+                            attestation_id=current.attestation_id,
+                            **_reason(language_of(request.scope), current.reason),
                             version=current.version, police_unit=current.police_unit_code)
 
     @post("/suspend", opt={"action": "clearance.manage"}, status_code=200,

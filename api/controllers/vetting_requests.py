@@ -112,7 +112,7 @@ def _out(r: VettingRequest, ctx: Context, protection: DataProtection) -> Request
         id=r.id, worker_id=r.worker_id, state=r.state, post_unit=r.post_unit_code,
         police_unit=r.police_unit_code, reason=r.reason,
         stages=[s for s in STAGES if s in r.stages.split(",")], due_on=r.due_on,
-        overdue=r.state in service.OPEN_STATES and r.due_on < ctx.now.date(),
+        overdue=r.state in service.OPEN_STATES and r.due_on < ctx.today,
         submitted_at=r.submitted_at, outcome=r.outcome, decided_at=r.decided_at,
         info_request=_open(protection, r, "info_request"), policy_version=r.policy_version,
         version=r.version,

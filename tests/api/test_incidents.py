@@ -150,6 +150,11 @@ async def test_a_suspending_incident_suspends_in_the_same_transaction(
     for worker_id in (first, second):
         assert await clearance_state(desk, worker_id) == "suspended"
         assert codes(await desk.check(worker_id, route_id)) == ["CLEARANCE_SUSPENDED"]
+    for language, wording in (("vi", "Tạm đình chỉ trong khi xem xét sự cố."),
+                           ("en", "Suspended pending the review of an incident.")):
+        view = (await desk.client.get(f"/api/v1/workers/{first}/clearance", headers={
+            **desk.p["hr"].headers, "Accept-Language": language})).json()
+        assert (view["reason"], view["reason_code"]) == (wording, "incident_review")
 
     [entry] = await audit_of(database, action="incident.report", object_id=incident["id"])
     body = json.loads(entry.body)

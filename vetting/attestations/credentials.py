@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crypto import jose_es256
+from policies.calendar import months_later
 from policies.policy import Policy
-from policies.validity import add_months
 from vetting.attestations import status, unit_keys
 from vetting.attestations.lifecycle import open_clearance
 from vetting.attestations.urns import unit_urn, worker_urn
@@ -42,8 +42,7 @@ def national_id_digest(salt: str, national_id: str) -> str:
 
 def _window(ctx: Context, policy: Policy) -> tuple[datetime, datetime]:
     start = ctx.now.replace(microsecond=0)
-    end_date = add_months(start.date(), policy.clearance_validity_months)
-    return start, datetime.combine(end_date, start.timetz())
+    return start, months_later(start, policy.clearance_validity_months)
 
 
 async def issue_for_decision(session: AsyncSession, ctx: Context, keys: RegistryKeys,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.access import DISPATCHER, POST_HR
+from policies.calendar import local_date
 from vetting.attestations import status
 from vetting.audit.entries import append
 from vetting.errors import Conflict, NotFound, require_version
@@ -20,6 +21,10 @@ from vetting.notifications.outbox import Audience, publish
 from vetting.principal import Context
 from vetting.routes.assignments import flag_blocked
 from vetting.workers.service import get_worker
+
+#: Reasons the registry itself gives for a change (codes; people read them in their language).
+INCIDENT_REVIEW, EMPLOYMENT_ENDED, SUPERSEDED = "incident_review", "employment_ended", "superseded"
+SYSTEM_CAUSES = frozenset({INCIDENT_REVIEW, EMPLOYMENT_ENDED, SUPERSEDED})
 
 #: action → (states it may start from, resulting state)
 CHANGES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -52,7 +57,7 @@ async def open_clearance(session: AsyncSession, ctx: Context, attestation: Attes
             Clearance.worker_id == attestation.worker_id,
             Clearance.state.in_(("active", "suspended"))).with_for_update())).all():
         await apply_change(session, ctx, previous, "revoke",
-                           f"superseded by attestation {attestation.id}", announce=False,
+                           SUPERSEDED, announce=False,
                            recorded_as="supersede")
     clearance = Clearance(worker_id=attestation.worker_id, attestation_id=attestation.id,
                           police_unit_code=attestation.police_unit_code,
@@ -76,7 +81,7 @@ async def clearance_until(session: AsyncSession, worker_id: str, at: datetime) -
     current = await latest(session, worker_id)
     if current is None or effective_state(current, at) != "active":
         return None
-    return current.valid_until.date()
+    return local_date(current.valid_until)
 
 
 async def view(session: AsyncSession, ctx: Context, worker_id: str) -> ClearanceView:
@@ -159,5 +164,5 @@ async def revoke_on_leave(session: AsyncSession, ctx: Context, worker_id: str) -
                                 Clearance.state.in_(("active", "suspended")))
         .with_for_update())).all()
     for clearance in in_force:
-        await apply_change(session, ctx, clearance, "revoke", "employment ended")
+        await apply_change(session, ctx, clearance, "revoke", EMPLOYMENT_ENDED)
     return [c.id for c in in_force]

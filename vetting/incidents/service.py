@@ -88,7 +88,7 @@ async def report(session: AsyncSession, ctx: Context, policy: Policy,
             if current is not None:
                 if current.state == "active":
                     await lifecycle.apply_change(session, ctx, current, "suspend",
-                                                 f"incident {incident.id} pending review")
+                                                 lifecycle.INCIDENT_REVIEW)
                 clearance_id = current.id
                 suspended.append(worker_id)
         session.add(IncidentWorker(incident_id=incident.id, worker_id=worker_id,

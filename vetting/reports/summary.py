@@ -8,12 +8,13 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.access import INSPECTOR
+from policies.calendar import day_start
 from policies.policy import Policy
 from vetting.audit import proofs
 from vetting.eligibility.service import answer
@@ -82,7 +83,8 @@ def period_bounds(period: str | None, start: date | None, end: date | None) -> t
 
 
 def _instant(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
+    """Periods are Vietnam days: H1 runs from 1 January 00:00 to 30 June 24:00 there."""
+    return day_start(day)
 
 
 async def build(session: AsyncSession, ctx: Context, keys: RegistryKeys, policy: Policy, *,
@@ -138,7 +140,7 @@ async def build(session: AsyncSession, ctx: Context, keys: RegistryKeys, policy:
         still_open = (r.decided_at is None or r.decided_at >= hi) and (gone is None or gone >= hi)
         if still_open:
             row.counts["open"] += 1
-            if r.due_on < min(end + timedelta(days=1), ctx.now.date()):
+            if r.due_on < min(end + timedelta(days=1), ctx.today):
                 row.counts["overdue"] += 1
     for unit_code, people in nominated.items():
         rows[unit_code].counts["nominated"] = len(people)

@@ -5,7 +5,7 @@ transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,10 +38,6 @@ class Resubmission:
     permanent_address: str | None = None
 
 
-def _today(ctx: Context) -> date:
-    return ctx.now.date()
-
-
 def _event(request: VettingRequest, ctx: Context, action: str, from_state: str | None) -> \
         VettingEvent:
     return VettingEvent(request_id=request.id, at=ctx.now, actor_id=ctx.actor.id, action=action,
@@ -60,7 +56,7 @@ async def submit(session: AsyncSession, ctx: Context, policy: Policy, *, worker_
         raise Conflict("the worker already has an open vetting request",
                        code="OPEN_REQUEST_EXISTS")
     until = await clearance_until(session, worker.id, ctx.now)
-    if until is not None and _today(ctx) < until - timedelta(
+    if until is not None and ctx.today < until - timedelta(
             days=policy.reverification_window_days):
         raise Conflict(f"the current clearance holds until {until.isoformat()}; re-nomination "
                        f"opens {policy.reverification_window_days} days before",
@@ -75,7 +71,7 @@ async def submit(session: AsyncSession, ctx: Context, policy: Policy, *, worker_
     request = VettingRequest(
         worker_id=worker.id, post_unit_code=worker.post_unit_code, police_unit_code=police_unit,
         state="submitted", reason=reason, stages=worker.stages,
-        due_on=_today(ctx) + timedelta(days=policy.police_response_days),
+        due_on=ctx.today + timedelta(days=policy.police_response_days),
         submitted_at=ctx.now, submitted_by=ctx.actor.id, policy_version=policy.version,
         created_at=ctx.now)
     session.add(request)
@@ -119,7 +115,7 @@ async def list_requests(session: AsyncSession, ctx: Context, *, state: str | Non
         query = query.where(VettingRequest.state == state)
     if worker_id is not None:
         query = query.where(VettingRequest.worker_id == worker_id)
-    is_overdue = VettingRequest.state.in_(OPEN_STATES) & (VettingRequest.due_on < _today(ctx))
+    is_overdue = VettingRequest.state.in_(OPEN_STATES) & (VettingRequest.due_on < ctx.today)
     if overdue is True:
         query = query.where(is_overdue)
     elif overdue is False:

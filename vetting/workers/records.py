@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.policy import Policy
 from policies.validity import add_months
-from vetting.attestations.lifecycle import revoke_on_leave
+from vetting.attestations.lifecycle import EMPLOYMENT_ENDED, revoke_on_leave
 from vetting.audit.entries import append
 from vetting.errors import Conflict, InvalidInput
 from vetting.models import Commitment, Training, VettingEvent, VettingRequest, Worker
@@ -25,7 +25,7 @@ EARLIEST = date(1990, 1, 1)
 
 
 def _not_in_future(value: date, ctx: Context, field: str) -> None:
-    if value > ctx.now.date():
+    if value > ctx.today:
         raise InvalidInput("the date cannot be in the future", field=field, code="DATE_IN_FUTURE")
     if value < EARLIEST:
         raise InvalidInput(f"the date cannot be before {EARLIEST.isoformat()}", field=field,
@@ -79,7 +79,7 @@ async def record_leave(session: AsyncSession, ctx: Context, *, worker_id: str, l
                        reason: str) -> Worker:
     """Employment ends: open requests are withdrawn; history stays (nothing is deleted)."""
     worker = await _active_worker(session, ctx, worker_id)
-    if not EARLIEST <= left_on <= ctx.now.date() + timedelta(days=366):
+    if not EARLIEST <= left_on <= ctx.today + timedelta(days=366):
         raise InvalidInput("must lie between 1990 and one year from today", field="left_on",
                            code="DATE_OUT_OF_RANGE")
     worker.left_on, worker.leave_reason = left_on, reason
@@ -93,7 +93,7 @@ async def record_leave(session: AsyncSession, ctx: Context, *, worker_id: str, l
                                  police_unit_code=request.police_unit_code))
         request.state = "withdrawn"
     await session.flush()
-    ended = await flag_blocked(session, ctx, worker.id, cause="employment ended",
+    ended = await flag_blocked(session, ctx, worker.id, cause=EMPLOYMENT_ENDED,
                                end_them=True)
     revoked = await revoke_on_leave(session, ctx, worker.id)
     await append(session, ctx, action="worker.leave", object_type="worker", object_id=worker.id,

@@ -71,7 +71,7 @@ async def _check_input(session: AsyncSession, ctx: Context, data: WorkerInput) -
     if await session.get(Province, data.permanent_province) is None:
         raise InvalidInput(f"province {data.permanent_province} does not exist",
                            field="permanent_province", code="UNKNOWN_PROVINCE")
-    age = _years_between(data.date_of_birth, ctx.now.date())
+    age = _years_between(data.date_of_birth, ctx.today)
     if not MIN_AGE <= age <= MAX_AGE:
         raise InvalidInput(f"a worker must be {MIN_AGE} to {MAX_AGE} years old",
                            field="date_of_birth", code="AGE_OUT_OF_RANGE", minimum=MIN_AGE,
