@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bench.seed import PROVINCES, crews
+from bench.seed import PROVINCES, WORKER_STAGES, crews
 from vetting.accounts.tokens import issue_access_token
 from vetting.db import Database
 from vetting.keys import RegistryKeys
@@ -51,7 +51,8 @@ async def draw(url: str, keys_dir: Path, *, checks: int, batch_sets: int, batch_
             tokens = {u.province_code or "": issue_access_token(u, keys, now) for u in users}
             routes: dict[str, list[str]] = {p: [] for p in PROVINCES}
             for route_id, province in (await session.execute(select(
-                    Route.id, Route.province_code).where(Route.code.like("BENCH-%"))
+                    Route.id, Route.province_code).where(
+                    Route.code.like("BENCH-%"), Route.stage.in_(WORKER_STAGES))
                     .order_by(Route.province_code, Route.code))).all():
                 routes[province].append(route_id)
             unit_to_province = {post_unit_code(p): p for p in PROVINCES}

@@ -50,6 +50,9 @@ ROUTES_PER_PROVINCE = ROUTES // len(PROVINCES)
 BATCH = 500  # workers per transaction: large enough to amortise the commit, small to resume
 ROLES = ("post_hr", "police_officer", "police_lead", "dispatcher")
 STAGES = ("acceptance", "processing", "transport", "delivery")
+#: What every seeded worker is nominated and cleared for: only routes of these stages are
+#: assigned and checked (a route of another stage would be refused, rightly).
+WORKER_STAGES = ("acceptance", "transport")
 NAMES = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em",
          "Vũ Thị Giang", "Đặng Văn Hải", "Bùi Thị Lan", "Đỗ Văn Minh", "Ngô Thị Nga")
 MAX_WORKERS = 999_999  # the CCCD serial below has six digits
@@ -148,14 +151,18 @@ async def crews(session: AsyncSession, *, create: bool = False) -> dict[str, Cre
 
 async def _routes(session: AsyncSession, crew_by_province: dict[str, Crew]
                   ) -> dict[str, list[str]]:
-    """Each province's routes, made by its dispatcher through `create_route` when missing."""
+    """Each province's routes of the workers' stages, made by its dispatcher through
+    `create_route` (routes of every stage) when missing."""
     found: dict[str, list[tuple[str, str]]] = {p: [] for p in PROVINCES}
-    for route_id, province, code in (await session.execute(select(
-            Route.id, Route.province_code, Route.code).where(
+    have_codes: dict[str, set[str]] = {p: set() for p in PROVINCES}
+    for route_id, province, code, stage in (await session.execute(select(
+            Route.id, Route.province_code, Route.code, Route.stage).where(
             Route.code.like("BENCH-%")))).all():
-        found.setdefault(province, []).append((code, route_id))
+        have_codes.setdefault(province, set()).add(code)
+        if stage in WORKER_STAGES:
+            found.setdefault(province, []).append((code, route_id))
     for province, crew in crew_by_province.items():
-        have = {code for code, _ in found[province]}
+        have = have_codes[province]
         ctx = Context(actor=crew.dispatcher)
         for n in range(ROUTES_PER_PROVINCE):
             code = f"BENCH-{n:03d}"
@@ -165,7 +172,8 @@ async def _routes(session: AsyncSession, crew_by_province: dict[str, Crew]
                 code=code, name=f"Tuyến KT1 {province}-{n:03d}", province=province,
                 stage=STAGES[n % len(STAGES)], service_classes=("standard", "express"),
                 max_secrecy="ABC"[n % 3]))
-            found[province].append((code, route.id))
+            if route.stage in WORKER_STAGES:
+                found[province].append((code, route.id))
     return {p: [rid for _, rid in sorted(rows)] for p, rows in found.items()}
 
 
@@ -179,7 +187,7 @@ def _worker_input(i: int, province: str) -> WorkerInput:
         national_id=national_id, hometown=f"Xã {i % 97}, tỉnh {province}",
         permanent_address=f"{i % 300} Lê Lợi, {province}", permanent_province=province,
         current_address=f"{i % 300} Lê Lợi, {province}", post_unit=post_unit_code(province),
-        stages=("acceptance", "transport"))
+        stages=WORKER_STAGES)
 
 
 async def _seed_worker(session: AsyncSession, i: int, crew: Crew, routes: list[str],

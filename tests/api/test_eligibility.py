@@ -12,9 +12,13 @@ from sqlalchemy import select, update
 from tests.conftest import People, Person, unique
 from tests.factories import worker_body
 from vetting.db import Database
-from vetting.models import Attestation, AuditEntry
+from vetting.models import Attestation, AuditEntry, Training, Worker
 
 DIGEST = "b" * 64
+
+
+def days_ago(days: int) -> str:
+    return (datetime.now(UTC).date() - timedelta(days=days)).isoformat()
 
 
 class Desk:
@@ -26,18 +30,21 @@ class Desk:
     async def post(self, who: str, url: str, body: Any = None, **kw: Any) -> httpx.Response:
         return await self.client.post(url, json=body, headers=self.p[who].headers, **kw)
 
-    async def worker(self, *, trained: bool = True, committed: bool = True) -> str:
-        response = await self.post("hr", "/api/v1/workers", worker_body("POST-51"))
+    async def worker(self, *, trained: bool = True, committed: bool = True,
+                     **body: Any) -> str:
+        """A worker trained 30 days ago (so the training lapses before a new clearance does)
+        and committed 29 days ago; `body` overrides the registration fields."""
+        response = await self.post("hr", "/api/v1/workers",
+                                   worker_body(**{"post_unit": "POST-51", **body}))
         assert response.status_code == 201, response.text
         worker_id = response.json()["id"]
-        if trained:
-            for kind in ("postal_operations", "kt1_security"):
-                await self.post("hr", f"/api/v1/workers/{worker_id}/trainings",
-                                {"kind": kind, "completed_on": "2026-06-01"})
+        for kind in ("postal_operations", "kt1_security") if trained else ():
+            assert (await self.post("hr", f"/api/v1/workers/{worker_id}/trainings", {
+                "kind": kind, "completed_on": days_ago(30)})).status_code == 201
         if committed:
-            await self.post("hr", f"/api/v1/workers/{worker_id}/commitments",
-                            {"signed_on": "2026-06-02", "document_sha256": DIGEST})
-        return worker_id
+            assert (await self.post("hr", f"/api/v1/workers/{worker_id}/commitments", {
+                "signed_on": days_ago(29), "document_sha256": DIGEST})).status_code == 201
+        return str(worker_id)
 
     async def request(self, worker_id: str, *, until: str = "approved",
                       outcome: str = "meets_standard") -> str:
@@ -52,10 +59,23 @@ class Desk:
         assert approved.status_code == 200, approved.text
         return rid
 
-    async def cleared_worker(self) -> str:
-        worker_id = await self.worker()
+    async def cleared_worker(self, **body: Any) -> str:
+        worker_id = await self.worker(**body)
         await self.request(worker_id)
         return worker_id
+
+    async def assign(self, worker_id: str, route_id: str, starts_at: datetime,
+                     ends_at: datetime | None = None) -> httpx.Response:
+        body = {"worker_id": worker_id, "route_id": route_id, "starts_at": starts_at.isoformat()}
+        if ends_at is not None:
+            body["ends_at"] = ends_at.isoformat()
+        return await self.post("dispatcher", "/api/v1/assignments", body)
+
+    async def roster(self, route_id: str) -> list[dict[str, Any]]:
+        response = await self.client.get(f"/api/v1/routes/{route_id}/roster",
+                                         headers=self.p["dispatcher"].headers)
+        assert response.status_code == 200, response.text
+        return list(response.json()["items"])
 
     async def route(self, **overrides: Any) -> str:
         body = {"code": unique("R-"), "name": "Tuyến KT1 Quảng Ngãi", "province": "51",
@@ -210,7 +230,8 @@ async def test_assignment_refused_with_reasons_and_allowed(desk: Desk,
     too_long = await desk.post("dispatcher", "/api/v1/assignments", {
         "worker_id": good, "route_id": route_id, "starts_at": start.isoformat(),
         "ends_at": (start + timedelta(days=3650)).isoformat()})
-    assert too_long.status_code == 409 and codes(too_long.json()) == ["WINDOW_EXCEEDS_CLEARANCE"]
+    assert too_long.status_code == 409 and codes(too_long.json()) == [
+        "WINDOW_EXCEEDS_CLEARANCE", "WINDOW_EXCEEDS_TRAINING"]
     created = await desk.post("dispatcher", "/api/v1/assignments", {
         "worker_id": good, "route_id": route_id, "starts_at": start.isoformat(),
         "ends_at": (start + timedelta(days=7)).isoformat()})
@@ -245,7 +266,7 @@ async def test_concurrent_double_assignment_yields_one(desk: Desk) -> None:
 
 async def test_roster_shows_blocked_at_once(desk: Desk, database: Database) -> None:
     route_id, good = await desk.route(), await desk.cleared_worker()
-    start = datetime.now(UTC) - timedelta(minutes=1)
+    start = datetime.now(UTC)  # running by the time it is judged; cleared just before
     created = await desk.post("dispatcher", "/api/v1/assignments", {
         "worker_id": good, "route_id": route_id, "starts_at": start.isoformat(),
         "ends_at": (start + timedelta(days=7)).isoformat()})
@@ -301,3 +322,112 @@ async def test_route_rules(desk: Desk) -> None:
                                     json={"name": "x", "version": 99},
                                     headers=desk.p["dispatcher"].headers)
     assert stale.status_code == 409
+
+
+async def test_the_route_stage_must_be_among_the_signed_stages(desk: Desk,
+                                                               database: Database) -> None:
+    worker_id = await desk.cleared_worker(stages=["acceptance"])
+    transport, acceptance = await desk.route(), await desk.route(stage="acceptance")
+    assert codes(await desk.check(worker_id, transport)) == ["STAGE_NOT_CLEARED"]
+    en = await desk.client.get("/api/v1/eligibility", headers={
+        **desk.p["dispatcher"].headers, "Accept-Language": "en"},
+        params={"worker_id": worker_id, "route_id": transport})
+    assert en.json()["reasons"][0]["message"] == \
+        "The route's stage is not among the stages the clearance covers."
+    assert (await desk.check(worker_id, acceptance))["eligible"] is True
+    start = datetime.now(UTC) + timedelta(hours=1)
+    refused = await desk.assign(worker_id, transport, start, start + timedelta(days=7))
+    assert refused.status_code == 409 and codes(refused.json()) == ["STAGE_NOT_CLEARED"]
+    assert "Công đoạn" in refused.json()["reasons"][0]["message"]
+    assert (await desk.assign(worker_id, acceptance, start,
+                              start + timedelta(days=7))).status_code == 201
+
+    early = await desk.post("hr", "/api/v1/vetting-requests",
+                            {"worker_id": worker_id, "reason": "KT1"})
+    assert early.status_code == 409 and early.json()["code"] == "REVERIFICATION_TOO_EARLY"
+    # Stages added after the clearance (an unsigned row) change nothing: only what the
+    # attestation signs counts, until a new request for the new stage is decided (and such a
+    # request may be made at once, however long the clearance still holds).
+    async with database.transaction() as session:
+        await session.execute(update(Worker).where(Worker.id == worker_id)
+                              .values(stages="acceptance,transport"))
+    assert codes(await desk.check(worker_id, transport)) == ["STAGE_NOT_CLEARED"]
+    await desk.request(worker_id)
+    assert (await desk.check(worker_id, transport))["eligible"] is True
+    assert (await desk.assign(worker_id, transport, start,
+                              start + timedelta(days=7))).status_code == 201
+
+
+async def test_a_past_window_is_judged_at_its_start(desk: Desk) -> None:
+    """A window that lies before the clearance was issued is refused with what was true then."""
+    worker_id, route_id = await desk.cleared_worker(), await desk.route()
+    start = datetime.now(UTC) - timedelta(days=14)
+    refused = await desk.assign(worker_id, route_id, start, start + timedelta(days=7))
+    then = await desk.check(worker_id, route_id, at=start.isoformat())
+    assert refused.status_code == 409 and codes(refused.json()) == ["NO_CLEARANCE"]
+    assert codes(refused.json()) == codes(then)
+    long_ago = datetime.now(UTC) - timedelta(days=3 * 365)
+    refused = await desk.assign(worker_id, route_id, long_ago, long_ago + timedelta(days=31))
+    assert codes(refused.json()) == ["NO_CLEARANCE", "TRAINING_MISSING", "COMMITMENT_MISSING"]
+    open_ended = await desk.assign(worker_id, route_id, start)
+    assert open_ended.status_code == 409 and codes(open_ended.json()) == ["NO_CLEARANCE"]
+
+
+async def test_a_running_window_needs_the_clearance_then_and_now(desk: Desk) -> None:
+    route_id = await desk.route()
+    steady, suspended = await desk.cleared_worker(), await desk.cleared_worker()
+    start = datetime.now(UTC)  # after both clearances were issued
+    await asyncio.sleep(0.01)
+    await desk.post("lead", f"/api/v1/workers/{suspended}/clearance/suspend",
+                    {"reason": "sự cố"})
+    end = start + timedelta(days=7)
+    assert (await desk.assign(steady, route_id, start, end)).status_code == 201
+    refused = await desk.assign(suspended, route_id, start, end)
+    assert refused.status_code == 409 and codes(refused.json()) == ["CLEARANCE_SUSPENDED"]
+
+
+async def test_a_window_beyond_a_training_is_refused(desk: Desk) -> None:
+    worker_id, route_id = await desk.cleared_worker(), await desk.route()
+    start = datetime.now(UTC) + timedelta(days=1)
+    answer = await desk.check(worker_id, route_id, at=start.isoformat())
+    until = datetime.fromisoformat(answer["valid_until"])
+    clearance = (await desk.client.get(f"/api/v1/workers/{worker_id}/clearance",
+                                       headers=desk.p["hr"].headers)).json()
+    assert until < datetime.fromisoformat(clearance["valid_until"])  # the training binds
+    for beyond in (until + timedelta(seconds=1), until + timedelta(days=1)):
+        refused = await desk.assign(worker_id, route_id, start, beyond)
+        assert refused.status_code == 409
+        assert codes(refused.json()) == ["WINDOW_EXCEEDS_TRAINING"]
+        assert refused.json()["reasons"][0]["message"] == \
+            "Thời gian phân công vượt quá hiệu lực chứng nhận đào tạo."
+    created = await desk.assign(worker_id, route_id, start, until)
+    assert created.status_code == 201, created.text
+    assert datetime.fromisoformat(created.json()["ends_at"]) == until
+
+
+async def test_an_open_window_ends_at_valid_until_and_the_roster_agrees(
+        desk: Desk, database: Database) -> None:
+    worker_id, route_id = await desk.cleared_worker(), await desk.route()
+    start = datetime.now(UTC) + timedelta(hours=1)
+    until = (await desk.check(worker_id, route_id, at=start.isoformat()))["valid_until"]
+    created = await desk.assign(worker_id, route_id, start)
+    assert created.status_code == 201, created.text
+    assert datetime.fromisoformat(created.json()["ends_at"]) == datetime.fromisoformat(until)
+    [line] = await desk.roster(route_id)
+    assert line["status"] == "ok"
+    assert datetime.fromisoformat(line["eligibility"]["valid_until"]) == \
+        datetime.fromisoformat(until)
+    # A training corrected to end sooner leaves the worker eligible today, but no longer for
+    # the whole window: the roster says so, as assignment would.
+    shorter = datetime.now(UTC).date() + timedelta(days=30)
+    async with database.transaction() as session:
+        await session.execute(update(Training).where(
+            Training.worker_id == worker_id, Training.kind == "kt1_security")
+            .values(valid_until=shorter))
+    assert (await desk.check(worker_id, route_id))["eligible"] is True
+    [line] = await desk.roster(route_id)
+    assert line["status"] == "blocked"
+    assert codes(line["eligibility"]) == ["WINDOW_EXCEEDS_TRAINING"]
+    again = await desk.assign(worker_id, await desk.route(), start,
+                              datetime.fromisoformat(created.json()["ends_at"]))
+    assert codes(again.json()) == ["WINDOW_EXCEEDS_TRAINING"]

@@ -177,7 +177,7 @@ async def test_return_and_decision_notify_the_post_units_hr(town: Town) -> None:
 async def test_suspension_and_blocked_assignments(town: Town) -> None:
     desk, cast = town.desk(), town.cast
     worker_id, route_id = await desk.cleared_worker(), await desk.route()
-    start = datetime.now(UTC) - timedelta(minutes=1)
+    start = datetime.now(UTC)  # after the clearance: running by the time it is judged
     assigned = await desk.post("dispatcher", "/api/v1/assignments", {
         "worker_id": worker_id, "route_id": route_id, "starts_at": start.isoformat(),
         "ends_at": (start + timedelta(days=7)).isoformat()})

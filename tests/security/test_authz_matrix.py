@@ -165,7 +165,7 @@ class Builder:
 
     async def assignment(self, p: str) -> str:
         """A current assignment (by the helper dispatcher) on a fresh route of <p>."""
-        starts = datetime.now(UTC) - timedelta(minutes=5)
+        starts = datetime.now(UTC)  # after the clearance: running by the time it is judged
         assignment = await self.call("dispatcher", p, "POST", "/api/v1/assignments", 201, {
             "worker_id": await self.build("eligible_worker", p),
             "route_id": await self.route(p), "starts_at": starts.isoformat(),

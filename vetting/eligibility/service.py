@@ -62,6 +62,7 @@ class ClearanceRecord:
     valid_until: datetime  # the signed date when the signature holds: rows cannot extend it
     state: str
     attestation_valid: bool
+    stages: tuple[str, ...]  # as signed; none when the signature does not hold
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +92,15 @@ class RouteLike(Protocol):
     @property
     def active(self) -> bool: ...
 
+    @property
+    def stage(self) -> str | None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class RouteBrief:
     id: str
     active: bool
+    stage: str | None  # None: any stage will do
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,14 +141,14 @@ async def route_brief(session: AsyncSession, ctx: Context, route_id: str,
     """`get_route` for eligibility checks, answered from `cache` while the database is unchanged."""
     if cache is None:
         route = await get_route(session, ctx, route_id, action)
-        return RouteBrief(route.id, route.active)
+        return RouteBrief(route.id, route.active, route.stage)
     key = _route_key(ctx, route_id, action)
     version = cache.snapshot()
     found = cache.get(key)
     if found is MISSING:
         try:
             route = await get_route(session, ctx, route_id, action)
-            found = RouteBrief(route.id, route.active)
+            found = RouteBrief(route.id, route.active, route.stage)
         except NotFound:
             found = None
         cache.put(version, key, found)
@@ -174,7 +179,7 @@ async def _load(session: AsyncSession, actor: Actor, ids: Sequence[str], action:
                  and signed.valid_until == row.valid_until)
         clearances[row.worker_id].append(ClearanceRecord(
             row.id, row.valid_from, signed.valid_until if signed else row.valid_until,
-            row.state, valid))
+            row.state, valid, signed.stages if signed and valid else ()))
     requests: dict[str, list[RequestRecord]] = defaultdict(list)
     for row in (await session.execute(select(
             VettingRequest.worker_id, VettingRequest.state, VettingRequest.submitted_at,
@@ -255,7 +260,8 @@ def facts_at(records: Records, at: datetime, route: RouteLike,
         state = latest.state if past_states is None else past_states.get(latest.id, "active")
         clearance = ClearanceFact(state=state, valid_from=latest.valid_from,
                                   valid_until=latest.valid_until,
-                                  attestation_valid=latest.attestation_valid)
+                                  attestation_valid=latest.attestation_valid,
+                                  stages=latest.stages)
     request_open, last_outcome, last_decided = False, None, None
     for request in records.requests:
         if request.submitted_at > at:
@@ -268,14 +274,17 @@ def facts_at(records: Records, at: datetime, route: RouteLike,
     return Facts(worker_known=True, left_on=records.worker.left_on, clearance=clearance,
                  request_open=request_open, last_outcome=last_outcome,
                  trainings=records.trainings, commitment_dates=records.commitments,
-                 route_active=route.active)
+                 route_active=route.active, route_stage=route.stage)
 
 
-def _judge(worker_ids: Sequence[str], records: dict[str, Records], route: RouteLike, *,
-           at: datetime, window_end: datetime | None, policy_version: str,
-           past_states: dict[str, str] | None = None) -> list[Answer]:
+#: One question: (worker id, judged at, window end or None).
+Question = tuple[str, datetime, datetime | None]
+
+
+def _judge(questions: Sequence[Question], records: dict[str, Records], route: RouteLike, *,
+           policy_version: str, past_states: dict[str, str] | None = None) -> list[Answer]:
     answers = []
-    for worker_id in worker_ids:
+    for worker_id, at, window_end in questions:
         found = records.get(worker_id)
         facts = Facts(worker_known=False) if found is None else facts_at(
             found, at, route, past_states)
@@ -304,8 +313,19 @@ async def answer(session: AsyncSession, ctx: Context, route: RouteLike, worker_i
     if historical and records:
         latest = [c.id for r in records.values() if (c := _latest(r, at)) is not None]
         past_states = await _states_at(session, latest, at) if latest else {}
-    return _judge(worker_ids, records, route, at=at, window_end=window_end,
+    return _judge([(w, at, window_end) for w in worker_ids], records, route,
                   policy_version=policy_version, past_states=past_states)
+
+
+async def answer_remaining(session: AsyncSession, ctx: Context, route: RouteLike,
+                           windows: Sequence[tuple[str, datetime, datetime]], *,
+                           policy_version: str, action: str) -> list[Answer]:
+    """What is left of each (worker, start, end) window, judged from the later of its start and
+    now, one answer per window: a roster's lines, in the records' four queries."""
+    records = await _records(session, ctx, list(dict.fromkeys(w for w, _, _ in windows)),
+                             action, None)
+    return _judge([(w, max(start, ctx.now), end) for w, start, end in windows], records, route,
+                  policy_version=policy_version)
 
 
 def _answer_from_cache(ctx: Context, route_id: str, worker_ids: Sequence[str], *, at: datetime,
@@ -321,7 +341,7 @@ def _answer_from_cache(ctx: Context, route_id: str, worker_ids: Sequence[str], *
                                        list(dict.fromkeys(worker_ids)))
     if missing:
         return None
-    return route, _judge(worker_ids, records, route, at=at, window_end=None,
+    return route, _judge([(w, at, None) for w in worker_ids], records, route,
                          policy_version=policy_version)
 
 

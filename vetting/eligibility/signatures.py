@@ -22,11 +22,18 @@ CACHE_SIZE = 250_000
 
 @dataclass(frozen=True, slots=True)
 class SignedFacts:
-    """What the signature vouches for: whom, which outcome, until when."""
+    """What the signature vouches for: whom, which outcome, until when, for which stages."""
 
     subject: str
     outcome: str
     valid_until: datetime
+    stages: tuple[str, ...]
+
+
+def _stages(signed: object) -> tuple[str, ...]:
+    if not isinstance(signed, list) or not all(isinstance(s, str) for s in signed):
+        raise TypeError("stages must be a list of names")
+    return tuple(signed)
 
 
 class AttestationChecker:
@@ -55,12 +62,13 @@ class AttestationChecker:
         result = None
         if claims is not None and not _SIGNATURE_FAILURES.intersection(reasons):
             try:
+                subject = claims["credentialSubject"]
                 result = SignedFacts(
-                    subject=str(claims["credentialSubject"]["id"]),
-                    outcome=str(claims["credentialSubject"]["outcome"]),
+                    subject=str(subject["id"]), outcome=str(subject["outcome"]),
                     valid_until=datetime.strptime(claims["validUntil"], "%Y-%m-%dT%H:%M:%SZ")
-                    .replace(tzinfo=UTC))
-            except (KeyError, TypeError, ValueError):
+                    .replace(tzinfo=UTC),
+                    stages=_stages(subject.get("stages", [])))
+            except (AttributeError, KeyError, TypeError, ValueError):
                 result = None
         self._verified[digest] = result
         if len(self._verified) > CACHE_SIZE:

@@ -17,7 +17,7 @@ from policies.access import INSPECTOR
 from policies.calendar import day_start
 from policies.policy import Policy
 from vetting.audit import proofs
-from vetting.eligibility.service import answer
+from vetting.eligibility.service import RouteBrief, answer
 from vetting.errors import InvalidInput
 from vetting.keys import RegistryKeys
 from vetting.models import (
@@ -26,7 +26,6 @@ from vetting.models import (
     ClearanceEvent,
     Incident,
     Province,
-    Route,
     Unit,
     VettingEvent,
     VettingRequest,
@@ -109,8 +108,7 @@ async def build(session: AsyncSession, ctx: Context, keys: RegistryKeys, policy:
     workers = (await session.execute(select(Worker.id, Worker.post_unit_code).where(
         Worker.post_unit_code.in_(codes)))).all()
     unit_of = dict(workers)
-    probe = Route(id="report", province_code=province or "", code="report", name="report",
-                  stage="transport", service_classes="standard", max_secrecy="A", active=True)
+    probe = RouteBrief("report", active=True, stage=None)  # cleared for any stage counts
     ids = list(unit_of)
     for chunk in range(0, len(ids), 1000):
         for result in await answer(session, ctx, probe, ids[chunk:chunk + 1000], at=at_end,

@@ -19,7 +19,7 @@ from vetting.attestations.lifecycle import clearance_until
 from vetting.audit.entries import append
 from vetting.errors import Conflict, Forbidden, InvalidInput, NotFound, require_version
 from vetting.keys import RegistryKeys
-from vetting.models import Unit, VettingEvent, VettingRequest, Worker
+from vetting.models import Attestation, Clearance, Unit, VettingEvent, VettingRequest, Worker
 from vetting.models.workers import OPEN_STATES
 from vetting.notifications.outbox import Audience, publish
 from vetting.personal_data import DataProtection
@@ -45,6 +45,16 @@ def _event(request: VettingRequest, ctx: Context, action: str, from_state: str |
                         police_unit_code=request.police_unit_code)
 
 
+async def _adds_stages(session: AsyncSession, worker: Worker) -> bool:
+    """Whether the worker now works a stage the latest decision was not asked for (so its
+    attestation does not sign it): that needs a new decision, however long the clearance holds."""
+    asked = await session.scalar(
+        select(VettingRequest.stages).join(Attestation, Attestation.request_id == VettingRequest.id)
+        .join(Clearance, Clearance.attestation_id == Attestation.id)
+        .where(Clearance.worker_id == worker.id).order_by(Clearance.valid_from.desc()).limit(1))
+    return asked is None or not set(worker.stages.split(",")) <= set(asked.split(","))
+
+
 async def submit(session: AsyncSession, ctx: Context, policy: Policy, *, worker_id: str,
                  reason: str) -> VettingRequest:
     """Nominate a worker: routed to a police unit by policy, with a due date fixed now."""
@@ -57,7 +67,7 @@ async def submit(session: AsyncSession, ctx: Context, policy: Policy, *, worker_
                        code="OPEN_REQUEST_EXISTS")
     until = await clearance_until(session, worker.id, ctx.now)
     if until is not None and ctx.today < until - timedelta(
-            days=policy.reverification_window_days):
+            days=policy.reverification_window_days) and not await _adds_stages(session, worker):
         raise Conflict(f"the current clearance holds until {until.isoformat()}; re-nomination "
                        f"opens {policy.reverification_window_days} days before",
                        code="REVERIFICATION_TOO_EARLY")

@@ -1,6 +1,7 @@
-"""Assignments: only eligible workers, for a window inside their clearance, never twice at
-once on one route. Whether an assignment is blocked is computed when asked (an expiry needs
-no job); suspensions, revocations and departures are audited against each assignment."""
+"""Assignments: only eligible workers, for a window their clearance and trainings cover from
+start to end, never twice at once on one route. Whether an assignment is blocked is computed
+when asked (an expiry needs no job); suspensions, revocations and departures are audited against
+each assignment."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from policies.access import DISPATCHER
 from policies.eligibility import Decision
 from policies.policy import Policy
 from vetting.audit.entries import append
-from vetting.eligibility.service import WorkerBrief, answer, get_route
+from vetting.eligibility.service import WorkerBrief, answer, answer_remaining, get_route
 from vetting.errors import Conflict, DomainError, InvalidInput, NotFound
-from vetting.models import Assignment, Clearance, Route, Worker
+from vetting.models import Assignment, Route, Worker
 from vetting.notifications.outbox import Audience, publish
 from vetting.principal import Context
 from vetting.scoping import route_condition, worker_condition
@@ -37,6 +38,23 @@ class RosterLine:
     decision: Decision
 
 
+async def _judge_window(session: AsyncSession, ctx: Context, policy: Policy, route: Route,
+                        worker_id: str, starts_at: datetime, ends_at: datetime | None
+                        ) -> Decision:
+    """The window judged at its start (from the recorded history when that is past) and, while
+    it is running, at now too: a clearance suspended since the start stops it. An open window
+    ends at the start's answer's `valid_until`, the end that answer vouches for."""
+    [first] = await answer(session, ctx, route, [worker_id], at=starts_at, window_end=ends_at,
+                           policy_version=policy.version, action="assignments.manage")
+    end = ends_at or first.decision.valid_until
+    if first.decision.eligible and end is not None and starts_at < ctx.now < end:
+        [current] = await answer(session, ctx, route, [worker_id], at=ctx.now, window_end=end,
+                                 policy_version=policy.version, action="assignments.manage")
+        if not current.decision.eligible:
+            return current.decision
+    return first.decision
+
+
 async def create(session: AsyncSession, ctx: Context, policy: Policy, *, worker_id: str,
                  route_id: str, starts_at: datetime, ends_at: datetime | None) -> Assignment:
     route = await get_route(session, ctx, route_id, "assignments.manage")
@@ -47,19 +65,14 @@ async def create(session: AsyncSession, ctx: Context, policy: Policy, *, worker_
         raise NotFound("no such worker")
     if ends_at is not None and ends_at <= starts_at:
         raise InvalidInput("must be after starts_at", field="ends_at", code="DATE_ORDER")
-    at = max(starts_at, ctx.now)
-    if ends_at is None:  # open-ended: until the clearance ends
-        clearance = await session.scalar(select(Clearance.valid_until).where(
-            Clearance.worker_id == worker.id).order_by(Clearance.valid_from.desc()).limit(1))
-        ends_at = clearance if clearance is not None and clearance > starts_at else None
-    [result] = await answer(session, ctx, route, [worker.id], at=at, window_end=ends_at,
-                            policy_version=policy.version, action="assignments.manage")
-    if not result.decision.eligible or ends_at is None:
+    decision = await _judge_window(session, ctx, policy, route, worker.id, starts_at, ends_at)
+    if not decision.eligible:
         await append(session, ctx, action="assignment.refuse", object_type="worker",
                      object_id=worker.id, outcome="denied",
-                     body={"route": route.id,
-                           "reasons": [r.code for r in result.decision.reasons]})
-        raise NotEligible(result.decision)
+                     body={"route": route.id, "reasons": [r.code for r in decision.reasons]})
+        raise NotEligible(decision)
+    ends_at = ends_at or decision.valid_until
+    assert ends_at is not None
     overlapping = await session.scalar(select(Assignment.id).where(
         Assignment.worker_id == worker.id, Assignment.route_id == route.id,
         Assignment.ended_at.is_(None), Assignment.starts_at < ends_at,
@@ -97,16 +110,17 @@ async def end(session: AsyncSession, ctx: Context, assignment_id: str, *,
 
 async def roster(session: AsyncSession, ctx: Context, policy: Policy,
                  route_id: str) -> tuple[Route, list[RosterLine]]:
-    """Current and future assignments of a route, each with its eligibility now."""
+    """Current and future assignments of a route, each judged over what is left of its window,
+    as `create` would judge it now."""
     route = await get_route(session, ctx, route_id, "routes.read")
     assignments = (await session.scalars(select(Assignment).where(
         Assignment.route_id == route.id, Assignment.ended_at.is_(None),
         Assignment.ends_at > ctx.now).order_by(Assignment.starts_at))).all()
-    answers = {a.worker_id: a for a in await answer(
-        session, ctx, route, [a.worker_id for a in assignments], at=ctx.now,
-        policy_version=policy.version, action="routes.read")} if assignments else {}
-    return route, [RosterLine(a, answers[a.worker_id].worker, answers[a.worker_id].decision)
-                   for a in assignments]
+    answers = await answer_remaining(
+        session, ctx, route, [(a.worker_id, a.starts_at, a.ends_at) for a in assignments],
+        policy_version=policy.version, action="routes.read") if assignments else []
+    return route, [RosterLine(a, found.worker, found.decision)
+                   for a, found in zip(assignments, answers, strict=True)]
 
 
 async def flag_blocked(session: AsyncSession, ctx: Context, worker_id: str, *, cause: str,
