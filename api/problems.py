@@ -68,6 +68,29 @@ def _public_name(request: Request[Any, Any, Any], name: str) -> str:
     return getattr(kwarg, "name", None) or name
 
 
+def _location(request: Request[Any, Any, Any], name: str) -> str:
+    """Where the handler takes `name` from: a path or query parameter, else the body."""
+    if name in request.path_params:
+        return "path"
+    if name in request.query_params:
+        return "query"
+    try:
+        parameters = request.route_handler.parsed_fn_signature.parameters.values()
+    except Exception:  # no route matched
+        return "body"
+    for parameter in parameters:
+        kwarg = getattr(parameter, "kwarg_definition", None)
+        spelled = getattr(kwarg, "query", None) or getattr(kwarg, "name", None)
+        if name in (parameter.name, spelled) and parameter.name != "data":
+            return "query"
+    return "body"
+
+
+def _source(value: object) -> str:
+    """Litestar names sources by a str enum (`ParamType.QUERY`); clients read `query`."""
+    return str(getattr(value, "value", value) or "body")
+
+
 def invalid_param(language: str, broken: Broken, location: str) -> dict[str, str]:
     """One entry of `invalid_params`: the field, where it was, the rule and the rule in words."""
     params = {"limit": broken.limit} if broken.limit is not None else {}
@@ -100,7 +123,7 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
             continue
         broken = classify(item.get("key"), str(item.get("message", "")))
         broken = Broken(_public_name(request, broken.field), broken.rule, broken.limit)
-        invalid.append(invalid_param(language, broken, str(item.get("source") or "body")))
+        invalid.append(invalid_param(language, broken, _source(item.get("source"))))
     if not invalid:
         invalid = [invalid_param(language, Broken("body", "format"), "body")]
     return _validation_answer(language, invalid)
@@ -122,23 +145,25 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
                    params=params)
 
 
-def domain_problem(language: str, exc: DomainError) -> Response[Any]:
-    """The answer to a domain error: status by its class, text by its code."""
+def domain_problem(language: str, exc: DomainError, location: str = "body") -> Response[Any]:
+    """The answer to a domain error: status by its class, text by its code; `location` says
+    where the refused field was (body, query or path)."""
     status = next((s for cls, s in _DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
-    extra = {k: v for k, v in exc.extra.items() if k not in {"reason", "location"}}
+    extra = {k: v for k, v in exc.extra.items() if k != "reason"}
     params = dict(exc.extra)
     if isinstance(exc, InvalidInput):
         extra["invalid_params"] = [{
-            "name": exc.field, "in": exc.extra.get("location", "body"), "rule": exc.code,
+            "name": exc.field, "in": location, "rule": exc.code,
             "reason": message(language, exc.code, params, fallback=exc.detail)}]
-        extra.pop("location", None)
     headers = {"WWW-Authenticate": 'Bearer realm="kt1"'} if status == 401 else None
     return problem(status, exc.code, exc.detail, language=language, headers=headers,
                    params=params, **extra)
 
 
 def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    return domain_problem(language_of(request.scope), exc)
+    field = getattr(exc, "field", None)
+    return domain_problem(language_of(request.scope), exc,
+                          _location(request, field) if field else "body")
 
 
 def _stale(request: Request[Any, Any, Any], exc: StaleDataError) -> Response[Any]:

@@ -1,14 +1,37 @@
-"""A request id on every request and response, copied into audit entries."""
+"""A request id on every request and response, copied into audit entries; and the first
+gate of every request: no control character in a path or query parameter reaches a handler
+(PostgreSQL refuses a NUL with a 500; SQLite would store it)."""
 
 from __future__ import annotations
 
 import re
 import secrets
+from urllib.parse import parse_qsl
 
 from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import ValidationException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 _VALID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_ENCODED_CONTROL = re.compile(rb"%(?:[01][0-9a-fA-F]|7[fF]|[cC]2%[89][0-9a-fA-F])|[\x00-\x1f\x7f]")
+
+
+def _refused(name: str, source: str) -> ValidationException:
+    return ValidationException(detail=f"control character in {name}", extra=[
+        {"message": f"rule:control_character:{name}", "key": name, "source": source}])
+
+
+def refuse_control_characters(scope: Scope) -> None:
+    """Path parameters are already decoded; the query is checked only when it may hold one."""
+    for name, value in (scope.get("path_params") or {}).items():
+        if isinstance(value, str) and _CONTROL.search(value):
+            raise _refused(name, "path")
+    query = scope.get("query_string", b"")
+    if query and _ENCODED_CONTROL.search(query):
+        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if _CONTROL.search(name) or _CONTROL.search(value):
+                raise _refused(name if not _CONTROL.search(name) else "query", "query")
 
 
 class RequestIdMiddleware:
@@ -24,6 +47,7 @@ class RequestIdMiddleware:
         # 128 random bits as 32 hex digits (uuid4().hex costs three times as much)
         request_id = offered if _VALID.match(offered) else secrets.token_hex(16)
         scope.setdefault("state", {})["request_id"] = request_id
+        refuse_control_characters(scope)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -132,3 +132,20 @@ async def test_unknown_fields_and_missing_ones_are_named(client: httpx.AsyncClie
     [problem] = unknown.json()["invalid_params"]
     assert problem["rule"] in ("unknown_field", "required")
     assert problem["name"] in ("nickname", "hometown")
+
+
+@pytest.mark.parametrize(("path", "name", "where"), [
+    ("/api/v1/workers/abc%00def", "worker_id", "path"),
+    ("/api/v1/workers/abc%C2%85", "worker_id", "path"),
+    ("/api/v1/routes?active=true%00", "active", "query"),
+    ("/api/v1/workers/x/clearance?a=%1b", "a", "query"),
+])
+async def test_control_characters_in_paths_and_queries_are_a_400(
+        client: httpx.AsyncClient, people: People, path: str, name: str, where: str) -> None:
+    hr = await people.make("post_hr", unit="POST-51")
+    response = await client.get(path, headers={**hr.headers, "X-Request-ID": "ctl-1"})
+    assert response.status_code == 400, response.text
+    [problem] = response.json()["invalid_params"]
+    assert (problem["name"], problem["in"], problem["rule"]) == (name, where,
+                                                                 "control_character")
+    assert response.headers["x-request-id"] == "ctl-1"

@@ -289,7 +289,8 @@ async def test_bad_periods_are_refused(scenario: Scenario, params: dict[str, str
                                        status: int, name: str) -> None:
     response = await scenario.summary("admin", **params)
     assert response.status_code == status, response.text
-    assert response.json()["invalid_params"][0]["name"] == name
+    problem = response.json()["invalid_params"][0]
+    assert (problem["name"], problem["in"]) == (name, "query")  # never "body" for a query
 
 
 # --------------------------------------------------------------------------- integrity
