@@ -99,6 +99,8 @@ MESSAGES: dict[str, str] = {
     "TWO_PERSON_RULE": N_("The officer who proposed an outcome cannot approve it."),
     "STATUS_LIST_FULL": N_("The status list is full; an operator must add a new list."),
     "ALREADY_CONCLUDED": N_("This review has already been concluded."),
+    "INCIDENT_REVIEW_OPEN": N_("An incident review holds this clearance; concluding the review "
+                               "lifts the suspension."),
     "ALREADY_ENDED": N_("The assignment has already ended."),
     "ASSIGNMENT_OVERLAP": N_("The worker already holds an overlapping assignment on this "
                              "route."),

@@ -493,3 +493,26 @@ async def test_a_refusal_does_not_extend_the_retention_period(
             assert refused.status_code == 409, refused.text
             answers.append(refused.json()["keep_until"])
         assert answers == ["2029-01-15", "2029-01-15"]
+
+
+async def test_a_manual_reinstate_cannot_lift_a_suspension_an_open_review_holds(
+        desk: Desk, database: Database) -> None:
+    route_id = await desk.route()
+    worker_id = await desk.cleared_worker()
+    incident = await reported(desk, "loss", [worker_id])
+    clearance_url = f"/api/v1/workers/{worker_id}/clearance"
+    before = await audit_of(database, object_type="clearance")
+    refused = await desk.post("lead", f"{clearance_url}/reinstate", {"reason": "đã tìm thấy"})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "INCIDENT_REVIEW_OPEN"
+    assert await clearance_state(desk, worker_id) == "suspended"
+    assert codes(await desk.check(worker_id, route_id)) == ["CLEARANCE_SUSPENDED"]
+    assert len(await audit_of(database, object_type="clearance")) == len(before)
+    # the review's conclusion is what lifts it; after that a manual change is possible again
+    concluded = await conclude(desk, "lead", incident["id"], worker_id, "reinstate")
+    assert concluded.status_code == 200, concluded.text
+    assert (await desk.check(worker_id, route_id))["eligible"] is True
+    suspended = await desk.post("lead", f"{clearance_url}/suspend", {"reason": "kiểm tra lại"})
+    assert suspended.status_code == 200, suspended.text
+    lifted = await desk.post("lead", f"{clearance_url}/reinstate", {"reason": "đã rõ"})
+    assert lifted.status_code == 200, lifted.text

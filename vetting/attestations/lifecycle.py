@@ -15,7 +15,14 @@ from policies.calendar import local_date
 from vetting.attestations import status
 from vetting.audit.entries import append
 from vetting.errors import Conflict, NotFound, require_version
-from vetting.models import Attestation, Clearance, ClearanceEvent, VettingRequest, Worker
+from vetting.models import (
+    Attestation,
+    Clearance,
+    ClearanceEvent,
+    IncidentWorker,
+    VettingRequest,
+    Worker,
+)
 from vetting.models.workers import OPEN_STATES
 from vetting.notifications.outbox import Audience, publish
 from vetting.principal import Context
@@ -154,7 +161,18 @@ async def change(session: AsyncSession, ctx: Context, worker_id: str, action: st
     if clearance is None:
         raise NotFound("no clearance issued by your unit for this worker")
     require_version(clearance.version, expected_version, what="clearance")
+    if action == "reinstate" and await _held_by_review(session, clearance.id):
+        raise Conflict("an incident review holds this clearance; concluding the review lifts "
+                       "the suspension", code="INCIDENT_REVIEW_OPEN")
     return await apply_change(session, ctx, clearance, action, reason)
+
+
+async def _held_by_review(session: AsyncSession, clearance_id: str) -> bool:
+    """Whether an incident review that suspended the clearance is still open: only its
+    conclusion may lift the suspension, never a manual reinstate."""
+    return await session.scalar(select(IncidentWorker.incident_id).where(
+        IncidentWorker.clearance_id == clearance_id, IncidentWorker.resolution.is_(None))
+        .limit(1)) is not None
 
 
 async def revoke_on_leave(session: AsyncSession, ctx: Context, worker_id: str) -> list[str]:
