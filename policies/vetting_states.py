@@ -19,6 +19,11 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
 }
 
 
+def may_take(action: str, role: str) -> bool:
+    """Whether `role` may take `action` at all (in any state)."""
+    return role in TRANSITIONS[action][2]
+
+
 def next_state(action: str, current: str, *, outcome: str | None = None) -> str | None:
     """The state after `action` from `current`, or None when the move is not in the table."""
     sources, target, _roles = TRANSITIONS[action]

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.access import POLICE, POST_HR
 from policies.policy import Policy
 from policies.routing import police_province, police_unit_for
-from policies.vetting_states import TRANSITIONS, may_approve, next_state
+from policies.vetting_states import TRANSITIONS, may_approve, may_take, next_state
 from vetting.attestations.credentials import issue_for_decision
 from vetting.attestations.lifecycle import clearance_until
 from vetting.audit.entries import append
@@ -143,7 +143,7 @@ async def _transition(session: AsyncSession, ctx: Context, request_id: str, acti
     scope_action = ("requests.approve" if action == "approve" else
                     "requests.review" if roles[0] in POLICE else "requests.submit")
     request = await get_request(session, ctx, request_id, action=scope_action, for_update=True)
-    if ctx.actor.role not in roles:
+    if not may_take(action, ctx.actor.role):
         raise Forbidden(f"a {ctx.actor.role} cannot {action} a request", code="FORBIDDEN")
     require_version(request.version, expected_version, what="request")
     target = next_state(action, request.state, outcome=request.proposed_outcome)
