@@ -214,7 +214,8 @@ async def _seed_worker(session: AsyncSession, i: int, crew: Crew, routes: list[s
     first = (i // len(PROVINCES)) % len(routes)
     for route_id in (routes[first], routes[(first + len(routes) // 2 + 1) % len(routes)]):
         await assignments.create(session, dispatcher, policy, worker_id=worker.id,
-                                 route_id=route_id, starts_at=now, ends_at=None)
+                                 route_id=route_id, starts_at=now, ends_at=None,
+                                 signatures=keys.attestations)
 
 
 async def count_workers(database: Database) -> int:

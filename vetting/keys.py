@@ -6,14 +6,18 @@ never share one, and police units' attestation keys live apart from both.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from crypto import checkpoints, jose_es256
 from crypto.keystore import KeyStore
+from vetting.attestations.unit_keys import KeyTrust
+from vetting.eligibility.signatures import AttestationChecker
 from vetting.personal_data import DataProtection
 
 ACCESS_TOKEN_KEY = "registry/access-token-es256"  # noqa: S105 - a key file name
@@ -32,6 +36,15 @@ class RegistryKeys:
     status_kid: str
     data: DataProtection
     token_jwks: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Trust in police units' keys comes from this key store, not from the database.
+    unit_keys: KeyTrust = field(init=False)
+    attestations: AttestationChecker = field(init=False)
+    #: Access tokens verified under these keys (by digest); they die with the keys.
+    verified_tokens: OrderedDict[bytes, dict[str, Any]] = field(default_factory=OrderedDict)
+
+    def __post_init__(self) -> None:
+        self.unit_keys = KeyTrust(self.store)
+        self.attestations = AttestationChecker(self.unit_keys)
 
     @classmethod
     def open(cls, keys_dir: Path) -> RegistryKeys:

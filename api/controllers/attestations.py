@@ -150,8 +150,9 @@ class AttestationController(Controller):
 
     @post("/verify", opt={"action": "attestations.verify"}, status_code=200,
           responses=documented(400, 401))
-    async def verify(self, data: JSONBody[VerifyIn], db: Db) -> VerifyOut:
-        result = verify_attestation(data.jws, await unit_keys.published(db),
+    async def verify(self, data: JSONBody[VerifyIn], db: Db, registry: Reg) -> VerifyOut:
+        trusted = await unit_keys.published(db, registry.keys.unit_keys)
+        result = verify_attestation(data.jws, trusted,
                                     status_lists=await status.bits(db), now=time.time())
         return VerifyOut(valid=result.valid, reasons=result.reasons, claims=result.claims)
 
@@ -175,6 +176,6 @@ class StatusListController(Controller):
 async def published_keys(db: Db, registry: Reg) -> list[dict[str, Any]]:
     """Every verification key the registry publishes: units' attestation keys, the status
     list key and the audit log key."""
-    return [*await unit_keys.published(db), registry.keys.status_jwk(),
+    return [*await unit_keys.published(db, registry.keys.unit_keys), registry.keys.status_jwk(),
             registry.keys.audit_jwk()]
 

@@ -182,7 +182,8 @@ class RouteController(Controller):
          responses=documented(401, 403, 404))
     async def roster(self, request: Request[Any, Any, Any], route_id: FromPath[str], db: Db,
                      ctx: Ctx, registry: Reg) -> RosterOut:
-        route, lines = await assignments.roster(db, ctx, registry.settings.policy, route_id)
+        route, lines = await assignments.roster(db, ctx, registry.settings.policy, route_id,
+                                                signatures=registry.keys.attestations)
         lang = language_of(request.scope)
         return RosterOut(route=_route(route), items=[RosterLineOut(
             assignment=_assignment(line.assignment),
@@ -206,6 +207,7 @@ class EligibilityController(Controller):
         require_offset(at, "at")
         _, [result] = await check(registry.db, ctx, route_id, [worker_id], at=at or ctx.now,
                                   policy_version=registry.settings.policy.version,
+                                  signatures=registry.keys.attestations,
                                   cache=registry.eligibility)
         return _eligibility(result, language_of(request.scope))
 
@@ -217,6 +219,7 @@ class EligibilityController(Controller):
         at = data.at or ctx.now
         route, results = await check(registry.db, ctx, data.route_id, data.worker_ids, at=at,
                                      policy_version=registry.settings.policy.version,
+                                     signatures=registry.keys.attestations,
                                      cache=registry.eligibility)
         lang = language_of(request.scope)
         return BatchOut(route_id=route.id, at=at, results=[_eligibility(r, lang)
@@ -236,7 +239,8 @@ class AssignmentController(Controller):
         try:
             created = await assignments.create(
                 db, ctx, registry.settings.policy, worker_id=data.worker_id,
-                route_id=data.route_id, starts_at=data.starts_at, ends_at=data.ends_at)
+                route_id=data.route_id, starts_at=data.starts_at, ends_at=data.ends_at,
+                signatures=registry.keys.attestations)
         except assignments.NotEligible as refused:
             lang = language_of(request.scope)
             # committed on purpose: the refusal itself is audited

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,10 +42,10 @@ def issue_access_token(user: UserAccount, keys: RegistryKeys, now: datetime) -> 
     return jose_es256.sign(claims, keys.token_key, kid=keys.token_kid, typ=ACCESS_TYP)
 
 
-#: Verified tokens by digest: an ES256 verify costs ~0.2 ms on every request otherwise.
+#: Verified tokens are kept by digest in `keys.verified_tokens` (an ES256 verify costs ~0.2 ms
+#: on every request otherwise): they belong to the keys that verified them, not the process.
 #: Only tokens that passed every check enter; expiry is re-checked on each hit, and the
 #: account's token version is checked against the database by the caller every time.
-_verified: OrderedDict[bytes, dict[str, Any]] = OrderedDict()
 VERIFIED_CACHE_SIZE = 10_000
 
 
@@ -54,6 +53,7 @@ def read_access_token(token: str, keys: RegistryKeys, *,
                       now: float | None = None) -> dict[str, Any]:
     """Verified claims, or `jose_es256.TokenError` for anything forged, expired or foreign."""
     digest = hashlib.sha256(token.encode()).digest()
+    _verified = keys.verified_tokens
     cached = _verified.get(digest)
     if cached is not None:
         if cached["exp"] <= (time.time() if now is None else now):

@@ -1,12 +1,16 @@
 """Police units' ES256 signing keys: created on first use, rotated on demand, never deleted.
 
 The private key is wrapped in the key store (`units/<unit>/<kid>`); the database holds the
-public JWK and the validity window that `/.well-known/jwks.json` publishes.
+public JWK and the validity window that `/.well-known/jwks.json` publishes. The database is not
+the trust anchor: a key is trusted (for eligibility, verification and publication) only when
+the key store under `KT1_KEYS_DIR` holds its private half, wrapped under the master key and
+bound to that unit and kid. A row inserted or relabelled in the database trusts nothing.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crypto import jose_es256
-from crypto.keystore import KeyStore
+from crypto.keystore import KeyStore, KeyStoreError
 from vetting.audit.entries import append
 from vetting.errors import InvalidInput
 from vetting.models import SigningKey, Unit
@@ -76,11 +80,54 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
-async def published(session: AsyncSession) -> list[dict[str, Any]]:
-    """Every unit key ever used, active and retired, with its validity window."""
-    rows = (await session.scalars(select(SigningKey).order_by(SigningKey.unit_code,
-                                                              SigningKey.created_at))).all()
-    return [{**json.loads(row.public_jwk), "kid": row.kid, "use": "sig", "alg": "ES256",
-             "kt1_purpose": "attestation", "kt1_unit": row.unit_code,
-             "kt1_not_before": _iso(row.created_at), "kt1_retired_at": _iso(row.retired_at)}
-            for row in rows]
+@dataclass(frozen=True, slots=True)
+class UnitKey:
+    """A unit key the key store vouches for."""
+
+    kid: str
+    unit: str
+    jwk: dict[str, str]
+    created_at: datetime
+    retired_at: datetime | None
+
+
+class KeyTrust:
+    """Which `signing_key` rows the key store vouches for: the stored private key unwraps
+    under the master key for exactly this unit and kid, and its public half is the kid's.
+    A row's verdict is remembered by its (kid, unit) (the unwrap is file I/O and AES-GCM)."""
+
+    def __init__(self, store: KeyStore) -> None:
+        self._store = store
+        self._vouched: dict[tuple[str, str], dict[str, str] | None] = {}
+
+    def _vouch(self, kid: str, unit: str) -> dict[str, str] | None:
+        try:
+            material = self._store.load(_store_name(unit, kid))
+        except (KeyStoreError, ValueError):
+            return None
+        if material is None:
+            return None
+        jwk = jose_es256.public_jwk(jose_es256.private_from_pkcs8(material).public_key())
+        return jwk if jose_es256.thumbprint(jwk) == kid else None
+
+    async def keys(self, session: AsyncSession) -> list[UnitKey]:
+        rows = (await session.scalars(select(SigningKey).order_by(
+            SigningKey.unit_code, SigningKey.created_at))).all()
+        trusted = []
+        for row in rows:
+            key = (row.kid, row.unit_code)
+            if key not in self._vouched:
+                self._vouched[key] = self._vouch(row.kid, row.unit_code)
+            jwk = self._vouched[key]
+            if jwk is not None:
+                trusted.append(UnitKey(row.kid, row.unit_code, jwk, row.created_at,
+                                       row.retired_at))
+        return trusted
+
+
+async def published(session: AsyncSession, trust: KeyTrust) -> list[dict[str, Any]]:
+    """Every trusted unit key ever used, active and retired, with its validity window."""
+    return [{**key.jwk, "kid": key.kid, "use": "sig", "alg": "ES256",
+             "kt1_purpose": "attestation", "kt1_unit": key.unit,
+             "kt1_not_before": _iso(key.created_at), "kt1_retired_at": _iso(key.retired_at)}
+            for key in await trust.keys(session)]

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.eligibility import ClearanceFact, Decision, Facts, TrainingFact, evaluate
 from vetting.attestations.urns import worker_urn
 from vetting.db import Database
-from vetting.eligibility.signatures import checker
+from vetting.eligibility.signatures import AttestationChecker
 from vetting.errors import NotFound
 from vetting.models import (
     Attestation,
@@ -157,7 +157,8 @@ async def route_brief(session: AsyncSession, ctx: Context, route_id: str,
     return found
 
 
-async def _load(session: AsyncSession, actor: Actor, ids: Sequence[str], action: str
+async def _load(session: AsyncSession, actor: Actor, ids: Sequence[str], action: str,
+                signatures: AttestationChecker
                 ) -> dict[str, Records]:
     """The records of the workers among `ids` that `actor` may see, in four queries."""
     workers = {row.id: WorkerBrief(row.id, row.full_name, row.employee_no, row.left_on)
@@ -173,7 +174,7 @@ async def _load(session: AsyncSession, actor: Actor, ids: Sequence[str], action:
                    Clearance.valid_until, Clearance.state, Attestation.jws)
             .join(Attestation, Attestation.id == Clearance.attestation_id)
             .where(Clearance.worker_id.in_(known)).order_by(Clearance.valid_from))).all():
-        signed = await checker.facts(session, row.jws)
+        signed = await signatures.facts(session, row.jws)
         valid = (signed is not None and signed.subject == worker_urn(row.worker_id)
                  and signed.outcome == "meets_standard"
                  and signed.valid_until == row.valid_until)
@@ -219,14 +220,15 @@ def _cached_records(cache: EligibilityCache, scope: ScopeKey, ids: list[str]
 
 
 async def _records(session: AsyncSession, ctx: Context, ids: list[str], action: str,
-                   cache: EligibilityCache | None) -> dict[str, Records]:
+                   cache: EligibilityCache | None, signatures: AttestationChecker
+                   ) -> dict[str, Records]:
     if cache is None:
-        return await _load(session, ctx.actor, ids, action)
+        return await _load(session, ctx.actor, ids, action, signatures)
     scope = scope_key(ctx.actor, action)
     version = cache.snapshot()
     found, missing = _cached_records(cache, scope, ids)
     if missing:
-        loaded = await _load(session, ctx.actor, missing, action)
+        loaded = await _load(session, ctx.actor, missing, action, signatures)
         for worker_id in missing:
             cache.put(version, (scope, worker_id), loaded.get(worker_id))
         found.update(loaded)
@@ -300,15 +302,16 @@ def _is_past(ctx: Context, at: datetime) -> bool:
 
 async def answer(session: AsyncSession, ctx: Context, route: RouteLike, worker_ids: Sequence[str],
                  *, at: datetime, window_end: datetime | None = None,
-                 policy_version: str, action: str = CHECK_ACTION,
-                 cache: EligibilityCache | None = None) -> list[Answer]:
+                 policy_version: str, signatures: AttestationChecker,
+                 action: str = CHECK_ACTION, cache: EligibilityCache | None = None
+                 ) -> list[Answer]:
     """One answer per requested id, in order; an id outside the caller's scope is unknown.
 
     `cache` serves answers about now (or later) only: the past is read from the history.
     """
     historical = _is_past(ctx, at)
     records = await _records(session, ctx, list(dict.fromkeys(worker_ids)), action,
-                             None if historical else cache)
+                             None if historical else cache, signatures)
     past_states: dict[str, str] | None = None
     if historical and records:
         latest = [c.id for r in records.values() if (c := _latest(r, at)) is not None]
@@ -319,11 +322,12 @@ async def answer(session: AsyncSession, ctx: Context, route: RouteLike, worker_i
 
 async def answer_remaining(session: AsyncSession, ctx: Context, route: RouteLike,
                            windows: Sequence[tuple[str, datetime, datetime]], *,
-                           policy_version: str, action: str) -> list[Answer]:
+                           policy_version: str, action: str,
+                           signatures: AttestationChecker) -> list[Answer]:
     """What is left of each (worker, start, end) window, judged from the later of its start and
     now, one answer per window: a roster's lines, in the records' four queries."""
     records = await _records(session, ctx, list(dict.fromkeys(w for w, _, _ in windows)),
-                             action, None)
+                             action, None, signatures)
     return _judge([(w, max(start, ctx.now), end) for w, start, end in windows], records, route,
                   policy_version=policy_version)
 
@@ -346,8 +350,8 @@ def _answer_from_cache(ctx: Context, route_id: str, worker_ids: Sequence[str], *
 
 
 async def check(database: Database, ctx: Context, route_id: str, worker_ids: Sequence[str], *,
-                at: datetime, policy_version: str, cache: EligibilityCache | None = None
-                ) -> tuple[RouteBrief, list[Answer]]:
+                at: datetime, policy_version: str, signatures: AttestationChecker,
+                cache: EligibilityCache | None = None) -> tuple[RouteBrief, list[Answer]]:
     """The eligibility API's question. A warm cache answers without creating a database session
     (about a tenth of a cached check); anything missing is read in one reader transaction,
     through the same `route_brief` and `answer` every other caller uses."""
@@ -359,4 +363,5 @@ async def check(database: Database, ctx: Context, route_id: str, worker_ids: Seq
     async with database.transaction(read_only=True) as session:
         route = await route_brief(session, ctx, route_id, cache)
         return route, await answer(session, ctx, route, worker_ids, at=at,
-                                   policy_version=policy_version, cache=cache)
+                                   policy_version=policy_version, signatures=signatures,
+                                   cache=cache)

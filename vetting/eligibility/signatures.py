@@ -1,19 +1,20 @@
 """Checks attestation signatures at decision time, so editing the database cannot make anyone
-eligible; a verified signature is remembered by the token's digest (verifying is ~0.2 ms)."""
+eligible: only keys the key store vouches for are trusted, each for its own police unit (the
+attestation's issuer must be the key's unit). A verified signature is remembered by the
+token's digest (verifying is ~0.2 ms); the checker belongs to one app's keys, not the process."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crypto import jose_es256
-from vetting.models import SigningKey
+from vetting.attestations.unit_keys import KeyTrust
+from vetting.attestations.urns import unit_urn
 
 _SIGNATURE_FAILURES = {"malformed", "bad_alg", "bad_typ", "unknown_kid", "bad_key",
                        "bad_signature"}
@@ -37,14 +38,22 @@ def _stages(signed: object) -> tuple[str, ...]:
 
 
 class AttestationChecker:
-    def __init__(self) -> None:
+    def __init__(self, trust: KeyTrust) -> None:
+        self._trust = trust
         self._keys: dict[str, dict[str, str]] = {}
+        self._units: dict[str, str] = {}
         self._verified: OrderedDict[bytes, SignedFacts | None] = OrderedDict()
 
     async def _load_keys(self, session: AsyncSession) -> None:
-        for row in (await session.scalars(select(SigningKey))).all():
-            jwk = json.loads(row.public_jwk)
-            self._keys[row.kid] = {m: jwk[m] for m in ("kty", "crv", "x", "y")}
+        for key in await self._trust.keys(session):
+            self._keys[key.kid] = {m: key.jwk[m] for m in ("kty", "crv", "x", "y")}
+            self._units[key.kid] = key.unit
+
+    def forget(self) -> None:
+        """Drop what was learnt (after a key rotation, or when the key store changes)."""
+        self._keys.clear()
+        self._units.clear()
+        self._verified.clear()
 
     async def facts(self, session: AsyncSession, jws: str) -> SignedFacts | None:
         """The signed facts, or None when the signature (or the token) does not hold."""
@@ -60,7 +69,8 @@ class AttestationChecker:
             await self._load_keys(session)
         claims, reasons = jose_es256.verify_all(jws, self._keys, typ="vc+jwt", now=0)
         result = None
-        if claims is not None and not _SIGNATURE_FAILURES.intersection(reasons):
+        if claims is not None and not _SIGNATURE_FAILURES.intersection(reasons) and \
+                claims.get("iss") == unit_urn(self._units.get(str(kid), "")):
             try:
                 subject = claims["credentialSubject"]
                 result = SignedFacts(
@@ -75,5 +85,3 @@ class AttestationChecker:
             self._verified.popitem(last=False)
         return result
 
-
-checker = AttestationChecker()

@@ -112,7 +112,8 @@ async def build(session: AsyncSession, ctx: Context, keys: RegistryKeys, policy:
     ids = list(unit_of)
     for chunk in range(0, len(ids), 1000):
         for result in await answer(session, ctx, probe, ids[chunk:chunk + 1000], at=at_end,
-                                   policy_version=policy.version, action="reports.read"):
+                                   policy_version=policy.version, action="reports.read",
+                                   signatures=keys.attestations):
             if result.decision.eligible:
                 rows[unit_of[result.worker_id]].counts["workers_direct"] += 1
 

@@ -16,6 +16,7 @@ from policies.eligibility import Decision
 from policies.policy import Policy
 from vetting.audit.entries import append
 from vetting.eligibility.service import WorkerBrief, answer, answer_remaining, get_route
+from vetting.eligibility.signatures import AttestationChecker
 from vetting.errors import Conflict, DomainError, InvalidInput, NotFound
 from vetting.models import Assignment, Route, Worker
 from vetting.notifications.outbox import Audience, publish
@@ -39,24 +40,27 @@ class RosterLine:
 
 
 async def _judge_window(session: AsyncSession, ctx: Context, policy: Policy, route: Route,
-                        worker_id: str, starts_at: datetime, ends_at: datetime | None
-                        ) -> Decision:
+                        worker_id: str, starts_at: datetime, ends_at: datetime | None,
+                        signatures: AttestationChecker) -> Decision:
     """The window judged at its start (from the recorded history when that is past) and, while
     it is running, at now too: a clearance suspended since the start stops it. An open window
     ends at the start's answer's `valid_until`, the end that answer vouches for."""
     [first] = await answer(session, ctx, route, [worker_id], at=starts_at, window_end=ends_at,
-                           policy_version=policy.version, action="assignments.manage")
+                           policy_version=policy.version, action="assignments.manage",
+                           signatures=signatures)
     end = ends_at or first.decision.valid_until
     if first.decision.eligible and end is not None and starts_at < ctx.now < end:
         [current] = await answer(session, ctx, route, [worker_id], at=ctx.now, window_end=end,
-                                 policy_version=policy.version, action="assignments.manage")
+                                 policy_version=policy.version, action="assignments.manage",
+                           signatures=signatures)
         if not current.decision.eligible:
             return current.decision
     return first.decision
 
 
 async def create(session: AsyncSession, ctx: Context, policy: Policy, *, worker_id: str,
-                 route_id: str, starts_at: datetime, ends_at: datetime | None) -> Assignment:
+                 route_id: str, starts_at: datetime, ends_at: datetime | None,
+                 signatures: AttestationChecker) -> Assignment:
     route = await get_route(session, ctx, route_id, "assignments.manage")
     worker = await session.scalar(select(Worker).where(
         Worker.id == worker_id, worker_condition(ctx.actor, "assignments.manage"))
@@ -65,7 +69,8 @@ async def create(session: AsyncSession, ctx: Context, policy: Policy, *, worker_
         raise NotFound("no such worker")
     if ends_at is not None and ends_at <= starts_at:
         raise InvalidInput("must be after starts_at", field="ends_at", code="DATE_ORDER")
-    decision = await _judge_window(session, ctx, policy, route, worker.id, starts_at, ends_at)
+    decision = await _judge_window(session, ctx, policy, route, worker.id, starts_at, ends_at,
+                                   signatures)
     if not decision.eligible:
         await append(session, ctx, action="assignment.refuse", object_type="worker",
                      object_id=worker.id, outcome="denied",
@@ -108,8 +113,8 @@ async def end(session: AsyncSession, ctx: Context, assignment_id: str, *,
     return assignment
 
 
-async def roster(session: AsyncSession, ctx: Context, policy: Policy,
-                 route_id: str) -> tuple[Route, list[RosterLine]]:
+async def roster(session: AsyncSession, ctx: Context, policy: Policy, route_id: str, *,
+                 signatures: AttestationChecker) -> tuple[Route, list[RosterLine]]:
     """Current and future assignments of a route, each judged over what is left of its window,
     as `create` would judge it now."""
     route = await get_route(session, ctx, route_id, "routes.read")
@@ -118,7 +123,8 @@ async def roster(session: AsyncSession, ctx: Context, policy: Policy,
         Assignment.ends_at > ctx.now).order_by(Assignment.starts_at))).all()
     answers = await answer_remaining(
         session, ctx, route, [(a.worker_id, a.starts_at, a.ends_at) for a in assignments],
-        policy_version=policy.version, action="routes.read") if assignments else []
+        policy_version=policy.version, action="routes.read",
+        signatures=signatures) if assignments else []
     return route, [RosterLine(a, found.worker, found.decision)
                    for a, found in zip(assignments, answers, strict=True)]
 
