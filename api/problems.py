@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from api.i18n import DEFAULT, field_label, language_of, message, rule
 from api.i18n.validation import Broken, classify
 from api.state import request_id_of
+from policies.calendar import YEARS
 from vetting.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 
 PROBLEM_JSON = "application/problem+json"
@@ -94,6 +95,8 @@ def _source(value: object) -> str:
 def invalid_param(language: str, broken: Broken, location: str) -> dict[str, str]:
     """One entry of `invalid_params`: the field, where it was, the rule and the rule in words."""
     params = {"limit": broken.limit} if broken.limit is not None else {}
+    if broken.rule == "year_out_of_range":
+        params = {"low": YEARS.start, "high": YEARS.stop - 1}
     return {"name": broken.field, "in": location, "rule": broken.rule,
             "reason": rule(language, broken.rule, broken.field, **params)}
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 import msgspec
 import msgspec.inspect as mi
+from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
+
+from policies.calendar import YEARS
 
 T = TypeVar("T")
 
@@ -52,7 +55,15 @@ def utc_instant(value: datetime, field: str) -> datetime:
     """Instants are stored and echoed in UTC; a time without an offset is ambiguous."""
     if value.tzinfo is None:
         _refuse("datetime", field)
+    bounded_day(value.date(), field)
     return value.astimezone(UTC)
+
+
+def bounded_day(value: date, field: str) -> date:
+    """Year 1 and 9999 are typing errors, and beyond what databases and periods handle."""
+    if value.year not in YEARS:
+        raise ValueError(f"rule:year_out_of_range:{field}")
+    return value
 
 
 def _required(kind: Any) -> bool:
@@ -77,6 +88,8 @@ def _plan_for(kind: Any) -> tuple[str, bool] | None:
             return ("strs", _required(item))
     if isinstance(kind, mi.DateTimeType):
         return ("instant", False)
+    if isinstance(kind, mi.DateType):
+        return ("day", False)
     return None
 
 
@@ -103,12 +116,35 @@ class Strict(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             if kind == "instant":
                 setattr(self, name, utc_instant(value, name))
                 continue
+            if kind == "day":
+                bounded_day(value, name)
+                continue
             options = {"free": name in self.__free_text__, "verbatim": name in VERBATIM,
                        "required": required}
             if kind == "str":
                 setattr(self, name, clean_text(value, name, **options))
             else:
                 setattr(self, name, type(value)(clean_text(v, name, **options) for v in value))
+
+
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$")
+
+
+def query_instant(request: Any, name: str, value: datetime | None) -> datetime | None:
+    """A time given in the query: RFC 3339 with an offset as typed (Litestar would also read
+    `0.5` or `-1` as a Unix time), a year in range, returned in UTC."""
+    if value is None:
+        return None
+    rule = None
+    if not _RFC3339.match(request.query_params.get(name, "")) or value.tzinfo is None:
+        rule = "datetime"
+    elif value.year not in YEARS:
+        rule = "year_out_of_range"
+    if rule is not None:
+        raise ValidationException(detail=f"invalid input: {name}", extra=[
+            {"key": name, "message": f"rule:{rule}:{name}", "source": "query"}])
+    return value.astimezone(UTC)
 
 
 class Page(msgspec.Struct, Generic[T], kw_only=True):

@@ -13,6 +13,9 @@ from zoneinfo import ZoneInfo
 from policies.validity import add_months
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+#: Years any date or time may have (births included); records and reports start in 2000.
+YEARS = range(1900, 2101)
+RECORD_YEARS = range(2000, 2101)
 
 
 def local_date(instant: datetime) -> date:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, get
-from litestar.exceptions import ValidationException
+from litestar import Controller, Request, get
 from litestar.params import QueryParameter
 
 from api.problems import documented
-from api.schemas import Limit, Offset, Page
+from api.schemas import Limit, Offset, Page, query_instant
 from api.state import Ctx, Db, Reg
 from vetting.audit import listing, proofs
 
@@ -91,7 +90,7 @@ class AuditController(Controller):
     @get("/entries", opt={"action": "audit.read", "read_only": True},
          responses=documented(400, 401, 403))
     async def entries(
-        self, db: Db, limit: Limit = 50, offset: Offset = 0,
+        self, request: Request[Any, Any, Any], db: Db, limit: Limit = 50, offset: Offset = 0,
         actor: Annotated[str | None, QueryParameter(max_length=64)] = None,
         action: Annotated[str | None, QueryParameter(max_length=64)] = None,
         object_type: Annotated[str | None, QueryParameter(max_length=64)] = None,
@@ -99,12 +98,8 @@ class AuditController(Controller):
         since: Annotated[datetime | None, QueryParameter(name="from")] = None,
         until: Annotated[datetime | None, QueryParameter(name="to")] = None,
     ) -> Page[EntryOut]:
-        for name, value in (("from", since), ("to", until)):
-            if value is not None and value.tzinfo is None:
-                raise ValidationException(
-                    detail=f"invalid input: {name}",
-                    extra=[{"key": name, "message": "must be RFC 3339 with a UTC offset",
-                            "source": "query"}])
+        since = query_instant(request, "from", since)
+        until = query_instant(request, "to", until)
         rows, total = await listing.list_entries(
             db, listing.EntryFilter(actor=actor, action=action, object_type=object_type,
                                     object_id=object_id, since=since, until=until),

@@ -11,7 +11,6 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from api.controllers.routes import require_offset
 from api.i18n import language_of, notification
 from api.problems import documented
 from api.schemas import Limit, Offset, Page, Strict
@@ -84,7 +83,6 @@ class IncidentController(Controller):
     @post("/", opt={"action": "incidents.report"}, responses=documented(400, 401, 403, 422))
     async def report(self, data: JSONBody[IncidentIn], db: Db, ctx: Ctx, registry: Reg
                      ) -> IncidentOut:
-        require_offset(data.occurred_at, "occurred_at")
         created = await incidents.report(
             db, ctx, registry.settings.policy, registry.keys.data, kind=data.kind,
             occurred_at=data.occurred_at, description=data.description,

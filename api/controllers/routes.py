@@ -7,13 +7,12 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.controllers.vetting_requests import expected_version
 from api.i18n import language_of, message
 from api.problems import documented, problem
-from api.schemas import Limit, Offset, Page, Strict
+from api.schemas import Limit, Offset, Page, Strict, query_instant
 from api.state import Ctx, Db, Reg
 from policies.eligibility import Decision
 from vetting.eligibility.service import Answer, check, get_route
@@ -140,12 +139,6 @@ def _assignment(a: Assignment) -> AssignmentOut:
                          version=a.version)
 
 
-def require_offset(value: datetime | None, field: str) -> None:
-    if value is not None and value.tzinfo is None:
-        raise ValidationException(detail=f"invalid input: {field}", extra=[
-            {"key": field, "message": "must be RFC 3339 with a UTC offset", "source": "body"}])
-
-
 class RouteController(Controller):
     path = "/api/v1/routes"
     tags = ["routes"]  # noqa: RUF012
@@ -204,7 +197,7 @@ class EligibilityController(Controller):
                      route_id: Annotated[str, QueryParameter(min_length=1, max_length=64)],
                      at: FromQuery[datetime | None] = None) -> EligibilityOut:
         """`at` may be in the past: the answer is what was true then."""
-        require_offset(at, "at")
+        at = query_instant(request, "at", at)
         _, [result] = await check(registry.db, ctx, route_id, [worker_id], at=at or ctx.now,
                                   policy_version=registry.settings.policy.version,
                                   signatures=registry.keys.attestations,
@@ -215,7 +208,6 @@ class EligibilityController(Controller):
           responses=documented(400, 401, 403, 404))
     async def batch(self, request: Request[Any, Any, Any], data: JSONBody[BatchIn], ctx: Ctx,
                     registry: Reg) -> BatchOut:
-        require_offset(data.at, "at")
         at = data.at or ctx.now
         route, results = await check(registry.db, ctx, data.route_id, data.worker_ids, at=at,
                                      policy_version=registry.settings.policy.version,
@@ -234,8 +226,6 @@ class AssignmentController(Controller):
           responses=documented(400, 401, 403, 404, 409, 422))
     async def create(self, request: Request[Any, Any, Any], data: JSONBody[AssignmentIn],
                      db: Db, ctx: Ctx, registry: Reg) -> Response[Any]:
-        require_offset(data.starts_at, "starts_at")
-        require_offset(data.ends_at, "ends_at")
         try:
             created = await assignments.create(
                 db, ctx, registry.settings.policy, worker_id=data.worker_id,

@@ -6,6 +6,7 @@ a stale version is a 409, never a silent overwrite.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -122,16 +123,20 @@ def _out(r: VettingRequest, ctx: Context, protection: DataProtection) -> Request
         police_note=_open(protection, r, "police_note") if police else None)
 
 
+_IF_MATCH = re.compile(r'"([1-9][0-9]{0,9})"')
+
+
 def expected_version(request: Request[object, object, object],
                      body_version: int | None) -> int | None:
     """The expected version: `If-Match` header or the body's `version` (they must agree)."""
     header = request.headers.get("if-match")
     if header is None:
         return body_version
-    text = header.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    found = _IF_MATCH.fullmatch(header.strip())
+    if found is None:  # strong and quoted only: W/"1", 2 and "3 are refused
         raise InvalidInput('must be a quoted version number, e.g. "3"', field="If-Match",
                            code="INVALID_IF_MATCH")
+    text = found.group(1)
     if body_version is not None and body_version != int(text):
         raise InvalidInput("disagrees with If-Match", field="version", code="VERSION_MISMATCH")
     return int(text)

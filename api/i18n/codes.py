@@ -86,6 +86,9 @@ MESSAGES: dict[str, str] = {
     "DATE_OUT_OF_RANGE": N_("{field}: the date is outside the allowed range."),
     "INVALID_DIGEST": N_("{field}: must be 64 lowercase hexadecimal characters (SHA-256)."),
     "EMPTY_CHANGE": N_("Nothing to change was given."),
+    "TRAINING_VALIDITY_EXCEEDS_POLICY": N_("{field}: a training is valid for at most {months} "
+                                           "months, so until {latest} at the latest."),
+    "YEAR_OUT_OF_RANGE": N_("{field}: the year must be between {low} and {high}."),
     "RETENTION_PERIOD": N_("Records are kept until {keep_until}; nothing is deleted before."),
     "ARCHIVE_ONLY": N_("Records past their retention period are archived, never deleted."),
     # Vetting requests and clearances.
@@ -229,7 +232,7 @@ RULES: dict[str, str] = {
     "integer": N_("{field}: must be a whole number written in digits."),
     "boolean": N_("{field}: must be true or false."),
     "json": N_("The body is not valid JSON."),
-    "year_out_of_range": N_("{field}: the year must be between 2000 and 2100."),
+    "year_out_of_range": N_("{field}: the year must be between {low} and {high}."),
     "national_id_format": N_("{field}: must be exactly 12 digits."),
     "employee_no_format": N_("{field}: letters, digits and . _ / - only, at most 32."),
     "unit_format": N_("{field}: write a unit code such as POST-51."),

@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -30,7 +31,8 @@ async def test_training_defaults_to_policy_validity(client: httpx.AsyncClient,
     assert response.status_code == 201, response.text
     assert response.json()["valid_until"] == "2028-01-31"
     future = await client.post(f"/api/v1/workers/{worker['id']}/trainings", headers=hr.headers,
-                               json={"kind": "kt1_security", "completed_on": "2999-01-01"})
+                               json={"kind": "kt1_security", "completed_on": (
+                                   date.today() + timedelta(days=30)).isoformat()})
     assert future.status_code == 422 and future.json()["invalid_params"][0]["name"] == \
         "completed_on"
     bad_kind = await client.post(f"/api/v1/workers/{worker['id']}/trainings", headers=hr.headers,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.access import INSPECTOR
-from policies.calendar import day_start
+from policies.calendar import RECORD_YEARS, day_start
 from policies.policy import Policy
 from vetting.audit import proofs
 from vetting.eligibility.service import RouteBrief, answer
@@ -70,15 +70,25 @@ def period_bounds(period: str | None, start: date | None, end: date | None) -> t
             raise InvalidInput("must look like H1-2026, H2-2026 or Y-2026", field="period",
                                code="INVALID_PERIOD")
         half, year = match.group(1), int(match.group(2))
+        _require_year(year, "period")
         return {"H1": (date(year, 1, 1), date(year, 6, 30)),
                 "H2": (date(year, 7, 1), date(year, 12, 31)),
                 "Y": (date(year, 1, 1), date(year, 12, 31))}[half]
     if start is None or end is None:
         raise InvalidInput("give a period, or both from and to", field="from",
                            code="PERIOD_REQUIRED")
+    _require_year(start.year, "from")
+    _require_year(end.year, "to")
     if end < start:
         raise InvalidInput("must not be before from", field="to", code="DATE_ORDER")
     return start, end
+
+
+def _require_year(year: int, field: str) -> None:
+    if year not in RECORD_YEARS:
+        raise InvalidInput(f"the year must be between {RECORD_YEARS.start} and "
+                           f"{RECORD_YEARS.stop - 1}", field=field, code="YEAR_OUT_OF_RANGE",
+                           low=RECORD_YEARS.start, high=RECORD_YEARS.stop - 1)
 
 
 def _instant(day: date) -> datetime:

@@ -43,7 +43,13 @@ async def add_training(session: AsyncSession, ctx: Context, policy: Policy, *, w
                        kind: str, completed_on: date, valid_until: date | None) -> Training:
     worker = await _active_worker(session, ctx, worker_id)
     _not_in_future(completed_on, ctx, "completed_on")
-    until = valid_until or add_months(completed_on, policy.training_validity_months)
+    longest = add_months(completed_on, policy.training_validity_months)
+    until = valid_until or longest
+    if until > longest:  # a certificate may lapse sooner than policy says, never later
+        raise InvalidInput(f"must not be after {longest.isoformat()} "
+                           f"({policy.training_validity_months} months after completed_on)",
+                           field="valid_until", code="TRAINING_VALIDITY_EXCEEDS_POLICY",
+                           latest=longest.isoformat(), months=policy.training_validity_months)
     if until <= completed_on:
         raise InvalidInput("must be after completed_on", field="valid_until",
                            code="DATE_ORDER")
