@@ -66,7 +66,8 @@ ACCESS: dict[str, dict[str, Scope]] = {
     "incidents.conclude": {POLICE_LEAD: Scope.PROVINCE},
     "notifications.read": _EVERY_ROLE_SELF,
     "reports.read": {ADMIN: Scope.ALL, INSPECTOR: Scope.PROVINCE},
-    "records.delete": {ADMIN: Scope.ALL},  # always refused inside the retention period
+    # HR is who would ask to delete its unit's records: it gets the same audited refusal
+    "records.delete": {ADMIN: Scope.ALL, POST_HR: Scope.UNIT},
 }
 
 #: What a user may still do while the password must change or MFA is not yet enrolled.
