@@ -37,7 +37,10 @@ ACCESS: dict[str, dict[str, Scope]] = {
     "users.read": {ADMIN: Scope.ALL},
     "users.manage": {ADMIN: Scope.ALL},
     # the audit log
+    # checkpoints and proofs are hashes only: national; the entries say who did what to
+    # whom, so an inspector reads their own province's
     "audit.read": {ADMIN: Scope.ALL, INSPECTOR: Scope.ALL},
+    "audit.entries": {ADMIN: Scope.ALL, INSPECTOR: Scope.PROVINCE},
     # workers and their dossiers
     "workers.create": {POST_HR: Scope.UNIT},
     "workers.read": {POST_HR: Scope.UNIT, DISPATCHER: Scope.UNIT, POLICE_OFFICER: Scope.UNIT,
