@@ -7,23 +7,26 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from vetting.settings import Settings, SettingsError, get_settings
+
+#: Exit code of a command that cannot work with what it was given (settings, files, state).
+UNUSABLE = 2
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
 
 
 def _settings() -> Settings:
     try:
         return get_settings()
     except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def _fail(message: str, code: int = 1) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
+        _fail(str(exc), UNUSABLE)
 
 
 def _run_reporting_refusals(work: Callable[..., Any]) -> Any:
@@ -33,7 +36,7 @@ def _run_reporting_refusals(work: Callable[..., Any]) -> Any:
     try:
         return _run_with_db(work)
     except DomainError as exc:
-        _fail(f"{exc.extra.get('field', exc.code)}: {exc.detail}", 2)
+        _fail(f"{exc.extra.get('field', exc.code)}: {exc.detail}", UNUSABLE)
 
 
 @click.command("serve")
@@ -45,7 +48,13 @@ def serve(workers: int) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
+    from vetting.settings import create_storage
+
     settings = _settings()
+    try:
+        create_storage(settings)
+    except SettingsError as exc:
+        _fail(str(exc), UNUSABLE)
     # Migrate and bootstrap in a child process: the parent then only supervises the server,
     # without carrying Alembic, the models and a database pool for the rest of its life.
     with multiprocessing.get_context("spawn").Pool(1) as pool:
@@ -79,28 +88,33 @@ def db_upgrade() -> None:
     """Apply migrations and load or refresh the reference data."""
     from vetting.bootstrap import prepare
 
-    report = asyncio.run(prepare(_settings(), create_admin=False)).reference
+    try:
+        report = asyncio.run(prepare(_settings(), create_admin=False)).reference
+    except SettingsError as exc:
+        _fail(str(exc), UNUSABLE)
     click.echo(f"schema at head; {report.provinces} provinces, {report.units} units, "
                f"{report.legacy_codes} legacy codes ({report.changed} changed)")
 
 
 def _run_with_db(work: Callable[..., Any]) -> Any:
-    """Run `work(session, keys, settings)` in one transaction against the configured database."""
-    from vetting.db import Database
-    from vetting.keys import RegistryKeys
+    """Run `work(session, keys, settings)` in one transaction against the existing registry.
+
+    Creates no database and no keys: a missing or unmigrated database or a keys folder
+    without the master key is one line naming the variable, and exit code 2.
+    """
+    from vetting.bootstrap import open_existing
 
     settings = _settings()
 
     async def runner() -> Any:
-        database = Database(settings.database_url)
-        try:
-            keys = RegistryKeys.open(settings.keys_dir)
-            async with database.transaction() as session:
-                return await work(session, keys, settings)
-        finally:
-            await database.dispose()
+        async with open_existing(settings) as (database, keys), \
+                database.transaction() as session:
+            return await work(session, keys, settings)
 
-    return asyncio.run(runner())
+    try:
+        return asyncio.run(runner())
+    except SettingsError as exc:
+        _fail(str(exc), UNUSABLE)
 
 
 @click.group("users")
@@ -156,7 +170,7 @@ def audit_verify(checkpoint_file: Path | None) -> None:
                                root=bytes.fromhex(data["root"]), timestamp=data["timestamp"])
             signature = str(data["signature"])
         except (ValueError, KeyError, TypeError) as exc:
-            _fail(f"{checkpoint_file}: not a saved checkpoint ({exc})", 2)
+            _fail(f"{checkpoint_file}: not a saved checkpoint ({exc})", UNUSABLE)
 
     async def work(session: Any, keys: Any, _settings: Settings) -> Any:
         return await verify_log(session, audit_jwk=keys.audit_jwk(), saved=saved,
@@ -164,6 +178,8 @@ def audit_verify(checkpoint_file: Path | None) -> None:
 
     report = _run_with_db(work)
     click.echo(f"size: {report.size}\nroot: {report.root.hex()}")
+    if report.saved_checkpoint is not None:
+        click.echo(f"checkpoint: {report.saved_checkpoint}")
     if report.intact:
         click.echo("audit log intact")
         return
@@ -182,18 +198,17 @@ def keys_group() -> None:
 @keys_group.command("rotate-data")
 def keys_rotate_data() -> None:
     """Add a new data key and re-encrypt every personal-data field under it."""
-    from crypto.keystore import KeyStore
     from vetting.personal_data import DataProtection
     from vetting.principal import Actor, Context
     from vetting.workers.rotation import reencrypt_all
 
-    version = DataProtection.add_version(KeyStore.open(_settings().keys_dir))
-
-    async def work(session: Any, keys: Any, _settings: Settings) -> int:
+    async def work(session: Any, keys: Any, _settings: Settings) -> tuple[int, int]:
+        version = DataProtection.add_version(keys.store)
         ctx = Context(actor=Actor(id=None, role="system", username="cli"))
-        return await reencrypt_all(session, ctx, keys.data)
+        return version, await reencrypt_all(session, ctx, DataProtection.open(keys.store))
 
-    click.echo(f"data key v{version}: {_run_with_db(work)} fields re-encrypted")
+    version, fields = _run_with_db(work)
+    click.echo(f"data key v{version}: {fields} fields re-encrypted")
 
 
 @keys_group.command("rotate")
