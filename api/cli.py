@@ -225,15 +225,48 @@ def keys_rotate(unit: str) -> None:
     click.echo(f"{unit}: new key {_run_reporting_refusals(work)}")
 
 
-def _read_source(source: str) -> str:
+#: Status lists named by an attestation are fetched with a short timeout: a verifier offline
+#: gets "status unknown" (exit 3) quickly rather than a long wait.
+STATUS_FETCH_TIMEOUT_S = 5.0
+VALID, INVALID, STATUS_UNKNOWN = 0, 1, 3
+
+
+def _read_source(source: str, timeout: float = 10) -> str:
     """A file's text, or a URL's body (for published keys and status lists)."""
     if source.startswith(("http://", "https://")):
         import httpx
 
-        response = httpx.get(source, timeout=10, follow_redirects=False)
+        response = httpx.get(source, timeout=timeout, follow_redirects=False)
         response.raise_for_status()
         return response.text
     return Path(source).read_text(encoding="utf-8")
+
+
+def _fetch_status_lists(urls: dict[str, str], jwks: list[dict[str, Any]],
+                        now: float) -> tuple[dict[str, bytes], list[str]]:
+    """The lists at the attestation's own `credentialStatus` URLs (read only after its
+    signature held), each checked against the JWKS; and why any could not be had."""
+    import httpx
+
+    from vetting.attestations.verification import read_status_list
+
+    lists: dict[str, bytes] = {}
+    problems: list[str] = []
+    for purpose, url in sorted(urls.items()):
+        if not url.startswith(("http://", "https://")):
+            problems.append(f"{purpose}: {url!r} is not an http(s) URL")
+            continue
+        try:
+            found, bits = read_status_list(
+                _read_source(url, STATUS_FETCH_TIMEOUT_S).strip(), jwks, now=now)
+        except (httpx.HTTPError, ValueError) as exc:
+            problems.append(f"{purpose}: {url}: {exc}")
+            continue
+        if found != purpose:
+            problems.append(f"{purpose}: {url} serves the {found} list")
+            continue
+        lists[purpose] = bits
+    return lists, problems
 
 
 @click.group("attestation")
@@ -245,12 +278,27 @@ def attestation_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--jwks", "jwks_source", required=True, help="JWKS file or URL")
 @click.option("--status-list", "status_sources", multiple=True,
-              help="signed status list file or URL (repeat for revocation and suspension)")
+              help="signed status list file or URL (repeat for revocation and suspension); "
+                   "a list not given is fetched from the attestation's credentialStatus URL")
 def attestation_verify(file: str, jwks_source: str, status_sources: tuple[str, ...]) -> None:
-    """Check a saved attestation offline; exit 0 valid, 1 invalid (reasons printed)."""
+    """Check a saved attestation: signature, validity and revocation/suspension status.
+
+    \b
+    Exit codes:
+      0  valid: signature holds and neither revoked nor suspended
+      1  invalid (the reasons are printed)
+      2  unusable input (unreadable file, JWKS or status list)
+      3  signature valid, status unknown (a status list could not be had)
+    """
     import time
 
-    from vetting.attestations.verification import read_status_list, verify_attestation
+    import httpx
+
+    from vetting.attestations.verification import (
+        read_status_list,
+        status_list_urls,
+        verify_attestation,
+    )
 
     now = time.time()
     try:
@@ -259,14 +307,21 @@ def attestation_verify(file: str, jwks_source: str, status_sources: tuple[str, .
             raise ValueError("the JWKS 'keys' must be a list of objects")
         text = Path(file).read_text(encoding="utf-8").strip()
         jws = json.loads(text)["jws"] if text.startswith("{") else text
-        lists: dict[str, bytes] | None = None
-        if status_sources:
-            lists = dict(read_status_list(_read_source(s).strip(), jwks, now=now)
-                         for s in status_sources)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        _fail(f"cannot read the inputs: {exc}", 2)
-        return
+        lists = dict(read_status_list(_read_source(s).strip(), jwks, now=now)
+                     for s in status_sources)
+    except (OSError, ValueError, KeyError, TypeError, httpx.HTTPError) as exc:
+        _fail(f"cannot read the inputs: {exc}", UNUSABLE)
     result = verify_attestation(jws, jwks, status_lists=lists, now=now)
+    problems: list[str] = []
+    checked = dict(lists)
+    if result.valid and result.claims is not None and result.status_unknown:
+        wanted = status_list_urls(result.claims)
+        fetched, problems = _fetch_status_lists(
+            {p: wanted[p] for p in result.status_unknown if p in wanted}, jwks, now)
+        problems += [f"{p}: the attestation names no status list URL"
+                     for p in result.status_unknown if p not in wanted]
+        checked |= fetched
+        result = verify_attestation(jws, jwks, status_lists=checked, now=now)
     if result.claims is not None:
         subject = result.claims.get("credentialSubject", {})
         issuer = result.claims.get("issuer")
@@ -274,13 +329,16 @@ def attestation_verify(file: str, jwks_source: str, status_sources: tuple[str, .
         click.echo(f"subject: {subject.get('id')} ({subject.get('employeeNo')}), "
                    f"outcome {subject.get('outcome')}")
         click.echo(f"valid until: {result.claims.get('validUntil')}")
-    if not result.status_checked:
-        click.echo("status: not checked (no --status-list given)")
-    if result.valid:
-        click.echo("VALID")
-        return
-    click.echo(f"INVALID: {', '.join(result.reasons)}")
-    sys.exit(1)
+    for problem in problems:
+        click.echo(f"status unknown: {problem}")
+    if not result.valid:
+        click.echo(f"INVALID: {', '.join(result.reasons)}")
+        sys.exit(INVALID)
+    if result.status_unknown:
+        click.echo("signature valid, status unknown")
+        sys.exit(STATUS_UNKNOWN)
+    click.echo(f"status: checked ({', '.join(sorted(checked)) or 'no status list named'})")
+    click.echo("VALID")
 
 
 @click.group("notifications")
