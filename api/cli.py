@@ -7,23 +7,26 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from vetting.settings import Settings, SettingsError, get_settings
+
+#: Exit code of a command that cannot work with what it was given (settings, files, state).
+UNUSABLE = 2
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
 
 
 def _settings() -> Settings:
     try:
         return get_settings()
     except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def _fail(message: str, code: int = 1) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
+        _fail(str(exc), UNUSABLE)
 
 
 def _run_reporting_refusals(work: Callable[..., Any]) -> Any:
@@ -33,7 +36,7 @@ def _run_reporting_refusals(work: Callable[..., Any]) -> Any:
     try:
         return _run_with_db(work)
     except DomainError as exc:
-        _fail(f"{exc.extra.get('field', exc.code)}: {exc.detail}", 2)
+        _fail(f"{exc.extra.get('field', exc.code)}: {exc.detail}", UNUSABLE)
 
 
 @click.command("serve")
@@ -45,7 +48,13 @@ def serve(workers: int) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
+    from vetting.settings import create_storage
+
     settings = _settings()
+    try:
+        create_storage(settings)
+    except SettingsError as exc:
+        _fail(str(exc), UNUSABLE)
     # Migrate and bootstrap in a child process: the parent then only supervises the server,
     # without carrying Alembic, the models and a database pool for the rest of its life.
     with multiprocessing.get_context("spawn").Pool(1) as pool:
@@ -79,28 +88,33 @@ def db_upgrade() -> None:
     """Apply migrations and load or refresh the reference data."""
     from vetting.bootstrap import prepare
 
-    report = asyncio.run(prepare(_settings(), create_admin=False)).reference
+    try:
+        report = asyncio.run(prepare(_settings(), create_admin=False)).reference
+    except SettingsError as exc:
+        _fail(str(exc), UNUSABLE)
     click.echo(f"schema at head; {report.provinces} provinces, {report.units} units, "
                f"{report.legacy_codes} legacy codes ({report.changed} changed)")
 
 
 def _run_with_db(work: Callable[..., Any]) -> Any:
-    """Run `work(session, keys, settings)` in one transaction against the configured database."""
-    from vetting.db import Database
-    from vetting.keys import RegistryKeys
+    """Run `work(session, keys, settings)` in one transaction against the existing registry.
+
+    Creates no database and no keys: a missing or unmigrated database or a keys folder
+    without the master key is one line naming the variable, and exit code 2.
+    """
+    from vetting.bootstrap import open_existing
 
     settings = _settings()
 
     async def runner() -> Any:
-        database = Database(settings.database_url)
-        try:
-            keys = RegistryKeys.open(settings.keys_dir)
-            async with database.transaction() as session:
-                return await work(session, keys, settings)
-        finally:
-            await database.dispose()
+        async with open_existing(settings) as (database, keys), \
+                database.transaction() as session:
+            return await work(session, keys, settings)
 
-    return asyncio.run(runner())
+    try:
+        return asyncio.run(runner())
+    except SettingsError as exc:
+        _fail(str(exc), UNUSABLE)
 
 
 @click.group("users")
@@ -156,7 +170,7 @@ def audit_verify(checkpoint_file: Path | None) -> None:
                                root=bytes.fromhex(data["root"]), timestamp=data["timestamp"])
             signature = str(data["signature"])
         except (ValueError, KeyError, TypeError) as exc:
-            _fail(f"{checkpoint_file}: not a saved checkpoint ({exc})", 2)
+            _fail(f"{checkpoint_file}: not a saved checkpoint ({exc})", UNUSABLE)
 
     async def work(session: Any, keys: Any, _settings: Settings) -> Any:
         return await verify_log(session, audit_jwk=keys.audit_jwk(), saved=saved,
@@ -164,6 +178,8 @@ def audit_verify(checkpoint_file: Path | None) -> None:
 
     report = _run_with_db(work)
     click.echo(f"size: {report.size}\nroot: {report.root.hex()}")
+    if report.saved_checkpoint is not None:
+        click.echo(f"checkpoint: {report.saved_checkpoint}")
     if report.intact:
         click.echo("audit log intact")
         return
@@ -182,18 +198,17 @@ def keys_group() -> None:
 @keys_group.command("rotate-data")
 def keys_rotate_data() -> None:
     """Add a new data key and re-encrypt every personal-data field under it."""
-    from crypto.keystore import KeyStore
     from vetting.personal_data import DataProtection
     from vetting.principal import Actor, Context
     from vetting.workers.rotation import reencrypt_all
 
-    version = DataProtection.add_version(KeyStore.open(_settings().keys_dir))
-
-    async def work(session: Any, keys: Any, _settings: Settings) -> int:
+    async def work(session: Any, keys: Any, _settings: Settings) -> tuple[int, int]:
+        version = DataProtection.add_version(keys.store)
         ctx = Context(actor=Actor(id=None, role="system", username="cli"))
-        return await reencrypt_all(session, ctx, keys.data)
+        return version, await reencrypt_all(session, ctx, DataProtection.open(keys.store))
 
-    click.echo(f"data key v{version}: {_run_with_db(work)} fields re-encrypted")
+    version, fields = _run_with_db(work)
+    click.echo(f"data key v{version}: {fields} fields re-encrypted")
 
 
 @keys_group.command("rotate")
@@ -210,15 +225,48 @@ def keys_rotate(unit: str) -> None:
     click.echo(f"{unit}: new key {_run_reporting_refusals(work)}")
 
 
-def _read_source(source: str) -> str:
+#: Status lists named by an attestation are fetched with a short timeout: a verifier offline
+#: gets "status unknown" (exit 3) quickly rather than a long wait.
+STATUS_FETCH_TIMEOUT_S = 5.0
+VALID, INVALID, STATUS_UNKNOWN = 0, 1, 3
+
+
+def _read_source(source: str, timeout: float = 10) -> str:
     """A file's text, or a URL's body (for published keys and status lists)."""
     if source.startswith(("http://", "https://")):
         import httpx
 
-        response = httpx.get(source, timeout=10, follow_redirects=False)
+        response = httpx.get(source, timeout=timeout, follow_redirects=False)
         response.raise_for_status()
         return response.text
     return Path(source).read_text(encoding="utf-8")
+
+
+def _fetch_status_lists(urls: dict[str, str], jwks: list[dict[str, Any]],
+                        now: float) -> tuple[dict[str, bytes], list[str]]:
+    """The lists at the attestation's own `credentialStatus` URLs (read only after its
+    signature held), each checked against the JWKS; and why any could not be had."""
+    import httpx
+
+    from vetting.attestations.verification import read_status_list
+
+    lists: dict[str, bytes] = {}
+    problems: list[str] = []
+    for purpose, url in sorted(urls.items()):
+        if not url.startswith(("http://", "https://")):
+            problems.append(f"{purpose}: {url!r} is not an http(s) URL")
+            continue
+        try:
+            found, bits = read_status_list(
+                _read_source(url, STATUS_FETCH_TIMEOUT_S).strip(), jwks, now=now)
+        except (httpx.HTTPError, ValueError) as exc:
+            problems.append(f"{purpose}: {url}: {exc}")
+            continue
+        if found != purpose:
+            problems.append(f"{purpose}: {url} serves the {found} list")
+            continue
+        lists[purpose] = bits
+    return lists, problems
 
 
 @click.group("attestation")
@@ -230,12 +278,27 @@ def attestation_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--jwks", "jwks_source", required=True, help="JWKS file or URL")
 @click.option("--status-list", "status_sources", multiple=True,
-              help="signed status list file or URL (repeat for revocation and suspension)")
+              help="signed status list file or URL (repeat for revocation and suspension); "
+                   "a list not given is fetched from the attestation's credentialStatus URL")
 def attestation_verify(file: str, jwks_source: str, status_sources: tuple[str, ...]) -> None:
-    """Check a saved attestation offline; exit 0 valid, 1 invalid (reasons printed)."""
+    """Check a saved attestation: signature, validity and revocation/suspension status.
+
+    \b
+    Exit codes:
+      0  valid: signature holds and neither revoked nor suspended
+      1  invalid (the reasons are printed)
+      2  unusable input (unreadable file, JWKS or status list)
+      3  signature valid, status unknown (a status list could not be had)
+    """
     import time
 
-    from vetting.attestations.verification import read_status_list, verify_attestation
+    import httpx
+
+    from vetting.attestations.verification import (
+        read_status_list,
+        status_list_urls,
+        verify_attestation,
+    )
 
     now = time.time()
     try:
@@ -244,14 +307,21 @@ def attestation_verify(file: str, jwks_source: str, status_sources: tuple[str, .
             raise ValueError("the JWKS 'keys' must be a list of objects")
         text = Path(file).read_text(encoding="utf-8").strip()
         jws = json.loads(text)["jws"] if text.startswith("{") else text
-        lists: dict[str, bytes] | None = None
-        if status_sources:
-            lists = dict(read_status_list(_read_source(s).strip(), jwks, now=now)
-                         for s in status_sources)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        _fail(f"cannot read the inputs: {exc}", 2)
-        return
+        lists = dict(read_status_list(_read_source(s).strip(), jwks, now=now)
+                     for s in status_sources)
+    except (OSError, ValueError, KeyError, TypeError, httpx.HTTPError) as exc:
+        _fail(f"cannot read the inputs: {exc}", UNUSABLE)
     result = verify_attestation(jws, jwks, status_lists=lists, now=now)
+    problems: list[str] = []
+    checked = dict(lists)
+    if result.valid and result.claims is not None and result.status_unknown:
+        wanted = status_list_urls(result.claims)
+        fetched, problems = _fetch_status_lists(
+            {p: wanted[p] for p in result.status_unknown if p in wanted}, jwks, now)
+        problems += [f"{p}: the attestation names no status list URL"
+                     for p in result.status_unknown if p not in wanted]
+        checked |= fetched
+        result = verify_attestation(jws, jwks, status_lists=checked, now=now)
     if result.claims is not None:
         subject = result.claims.get("credentialSubject", {})
         issuer = result.claims.get("issuer")
@@ -259,13 +329,16 @@ def attestation_verify(file: str, jwks_source: str, status_sources: tuple[str, .
         click.echo(f"subject: {subject.get('id')} ({subject.get('employeeNo')}), "
                    f"outcome {subject.get('outcome')}")
         click.echo(f"valid until: {result.claims.get('validUntil')}")
-    if not result.status_checked:
-        click.echo("status: not checked (no --status-list given)")
-    if result.valid:
-        click.echo("VALID")
-        return
-    click.echo(f"INVALID: {', '.join(result.reasons)}")
-    sys.exit(1)
+    for problem in problems:
+        click.echo(f"status unknown: {problem}")
+    if not result.valid:
+        click.echo(f"INVALID: {', '.join(result.reasons)}")
+        sys.exit(INVALID)
+    if result.status_unknown:
+        click.echo("signature valid, status unknown")
+        sys.exit(STATUS_UNKNOWN)
+    click.echo(f"status: checked ({', '.join(sorted(checked)) or 'no status list named'})")
+    click.echo("VALID")
 
 
 @click.group("notifications")

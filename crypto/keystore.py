@@ -110,22 +110,28 @@ def _read_master(path: Path) -> bytes:
 class KeyStore:
     """Named key material, each wrapped (AES-256-GCM) under the master key of ``keys_dir``."""
 
-    def __init__(self, keys_dir: Path) -> None:
-        """Open ``keys_dir``, creating it and ``master.key`` on first use."""
+    def __init__(self, keys_dir: Path, *, create: bool = True) -> None:
+        """Open ``keys_dir``, creating it and ``master.key`` on first use if ``create``.
+
+        Without ``create`` a missing store is an error: a fresh master key would silently
+        start a second registry whose keys open nothing of the first.
+        """
         self._dir = Path(keys_dir)
+        master_path = self._dir / _MASTER_FILE
+        if not create and not master_path.exists():
+            raise KeyStoreError(f"{self._dir} holds no {_MASTER_FILE}")
         if not self._dir.is_dir():
             self._dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             os.chmod(self._dir, 0o700)
-        master_path = self._dir / _MASTER_FILE
         if not master_path.exists():
             # O_EXCL + link: if another process creates it meanwhile, we read theirs.
             _create_once(master_path, os.urandom(_MASTER_LEN))
         self._aead = AESGCM(_read_master(master_path))
 
     @classmethod
-    def open(cls, keys_dir: Path) -> KeyStore:
-        """Open (or initialise) the key store in ``keys_dir``."""
-        return cls(keys_dir)
+    def open(cls, keys_dir: Path, *, create: bool = True) -> KeyStore:
+        """Open the key store in ``keys_dir``; initialise it first only if ``create``."""
+        return cls(keys_dir, create=create)
 
     @property
     def keys_dir(self) -> Path:

@@ -37,7 +37,10 @@ ACCESS: dict[str, dict[str, Scope]] = {
     "users.read": {ADMIN: Scope.ALL},
     "users.manage": {ADMIN: Scope.ALL},
     # the audit log
+    # checkpoints and proofs are hashes only: national; the entries say who did what to
+    # whom, so an inspector reads their own province's
     "audit.read": {ADMIN: Scope.ALL, INSPECTOR: Scope.ALL},
+    "audit.entries": {ADMIN: Scope.ALL, INSPECTOR: Scope.PROVINCE},
     # workers and their dossiers
     "workers.create": {POST_HR: Scope.UNIT},
     "workers.read": {POST_HR: Scope.UNIT, DISPATCHER: Scope.UNIT, POLICE_OFFICER: Scope.UNIT,
@@ -66,7 +69,8 @@ ACCESS: dict[str, dict[str, Scope]] = {
     "incidents.conclude": {POLICE_LEAD: Scope.PROVINCE},
     "notifications.read": _EVERY_ROLE_SELF,
     "reports.read": {ADMIN: Scope.ALL, INSPECTOR: Scope.PROVINCE},
-    "records.delete": {ADMIN: Scope.ALL},  # always refused inside the retention period
+    # HR is who would ask to delete its unit's records: it gets the same audited refusal
+    "records.delete": {ADMIN: Scope.ALL, POST_HR: Scope.UNIT},
 }
 
 #: What a user may still do while the password must change or MFA is not yet enrolled.

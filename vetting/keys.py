@@ -7,6 +7,7 @@ never share one, and police units' attestation keys live apart from both.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from crypto import checkpoints, jose_es256
-from crypto.keystore import KeyStore
+from crypto.keystore import KeyStore, KeyStoreError
 from vetting.attestations.unit_keys import KeyTrust
 from vetting.eligibility.signatures import AttestationChecker
 from vetting.personal_data import DataProtection
@@ -47,12 +48,15 @@ class RegistryKeys:
         self.attestations = AttestationChecker(self.unit_keys)
 
     @classmethod
-    def open(cls, keys_dir: Path) -> RegistryKeys:
-        store = KeyStore.open(keys_dir)
-        token_key = _es256(store, ACCESS_TOKEN_KEY)
-        audit_key = checkpoints.private_from_raw(store.load_or_create(
-            AUDIT_KEY, lambda: checkpoints.private_to_raw(checkpoints.generate_signing_key())))
-        status_key = _es256(store, STATUS_LIST_KEY)
+    def open(cls, keys_dir: Path, *, create: bool = True) -> RegistryKeys:
+        """The registry's keys; without `create`, a missing store or key is a KeyStoreError
+        (a command reading the registry must never mint a new audit or data key)."""
+        store = KeyStore.open(keys_dir, create=create)
+        token_key = _es256(store, ACCESS_TOKEN_KEY, create)
+        audit_key = checkpoints.private_from_raw(_material(
+            store, AUDIT_KEY, lambda: checkpoints.private_to_raw(
+                checkpoints.generate_signing_key()), create))
+        status_key = _es256(store, STATUS_LIST_KEY, create)
         token_jwk = jose_es256.public_jwk(token_key.public_key())
         token_kid = jose_es256.thumbprint(token_jwk)
         return cls(
@@ -63,7 +67,7 @@ class RegistryKeys:
             audit_kid=checkpoints.key_id(audit_key.public_key()),
             status_key=status_key,
             status_kid=jose_es256.thumbprint(jose_es256.public_jwk(status_key.public_key())),
-            data=DataProtection.open(store),
+            data=DataProtection.open(store, create=create),
             token_jwks={token_kid: token_jwk},
         )
 
@@ -78,6 +82,15 @@ class RegistryKeys:
                 "kt1_purpose": "status-list"}
 
 
-def _es256(store: KeyStore, name: str) -> ec.EllipticCurvePrivateKey:
-    return jose_es256.private_from_pkcs8(store.load_or_create(
-        name, lambda: jose_es256.private_to_pkcs8(jose_es256.generate_key())))
+def _material(store: KeyStore, name: str, factory: Callable[[], bytes], create: bool) -> bytes:
+    if create:
+        return store.load_or_create(name, factory)
+    found = store.load(name)
+    if found is None:
+        raise KeyStoreError(f"{store.keys_dir} holds no key {name!r}")
+    return found
+
+
+def _es256(store: KeyStore, name: str, create: bool) -> ec.EllipticCurvePrivateKey:
+    return jose_es256.private_from_pkcs8(_material(
+        store, name, lambda: jose_es256.private_to_pkcs8(jose_es256.generate_key()), create))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crypto.fields import FieldCipher, blind_index, new_data_key
-from crypto.keystore import KeyStore
+from crypto.keystore import KeyStore, KeyStoreError
 
 DATA_KEY_PREFIX = "data/field-v"
 BLIND_INDEX_KEY = "data/blind-index"
@@ -31,11 +31,17 @@ class DataProtection:
     blind_key: bytes
 
     @classmethod
-    def open(cls, store: KeyStore) -> DataProtection:
+    def open(cls, store: KeyStore, *, create: bool = True) -> DataProtection:
+        """The data keys; without `create`, missing keys are a KeyStoreError, never new keys
+        that would open none of the stored ciphertexts."""
         versions = _versions(store)
+        blind_key = store.load(BLIND_INDEX_KEY)
+        if not create and (not versions or blind_key is None):
+            raise KeyStoreError(f"{store.keys_dir} holds no data keys")
         if not versions:
             versions = {1: store.load_or_create(f"{DATA_KEY_PREFIX}1", new_data_key)}
-        blind_key = store.load_or_create(BLIND_INDEX_KEY, new_data_key)
+        if blind_key is None:
+            blind_key = store.load_or_create(BLIND_INDEX_KEY, new_data_key)
         return cls(cipher=FieldCipher(versions, max(versions)), blind_key=blind_key)
 
     @staticmethod

@@ -16,6 +16,7 @@ from vetting.audit.entries import append
 from vetting.errors import Conflict, NotFound
 from vetting.models import AuditEntry, Worker
 from vetting.principal import Context
+from vetting.scoping import worker_condition
 
 #: Entries that record someone looking, not the record changing: they do not restart retention.
 PASSIVE_ACTIONS = ("worker.delete_refused", "worker.dossier_read")
@@ -23,7 +24,9 @@ PASSIVE_ACTIONS = ("worker.delete_refused", "worker.dossier_read")
 
 async def refuse_worker_deletion(session: AsyncSession, ctx: Context, policy: Policy,
                                  worker_id: str) -> None:
-    worker = await session.get(Worker, worker_id)
+    """Audit the request and refuse it; a worker outside the caller's scope is not found."""
+    worker = await session.scalar(select(Worker).where(
+        Worker.id == worker_id, worker_condition(ctx.actor, "records.delete")))
     if worker is None:
         raise NotFound("no such worker")
     last = await session.scalar(select(func.max(AuditEntry.created_at)).where(

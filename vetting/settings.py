@@ -31,7 +31,10 @@ class SettingsError(Exception):
 
     def __init__(self, variable: str, message: str) -> None:
         super().__init__(f"{variable}: {message}")
-        self.variable = variable
+        self.variable, self.message = variable, message
+
+    def __reduce__(self) -> tuple[type[SettingsError], tuple[str, str]]:
+        return SettingsError, (self.variable, self.message)  # crosses process pools intact
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +66,7 @@ def _database_url(raw: str) -> str:
     if url.drivername.startswith("sqlite"):
         if not url.database or url.database == ":memory:":
             raise SettingsError("KT1_DATABASE_URL", "SQLite needs a file path")
-        parent = Path(url.database).parent
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise SettingsError("KT1_DATABASE_URL",
-                                f"cannot create {parent}: {exc.strerror}") from exc
+        _check_creatable("KT1_DATABASE_URL", Path(url.database).parent)
     return raw
 
 
@@ -78,15 +76,37 @@ def _port(raw: str) -> int:
     return int(raw)
 
 
+def _check_creatable(variable: str, path: Path) -> None:
+    """`path` is a usable directory, or could be made one: reading settings creates nothing
+    (only `serve` and `db upgrade` do, through `create_storage`)."""
+    if path.exists():
+        if not path.is_dir() or not os.access(path, os.R_OK | os.W_OK | os.X_OK):
+            raise SettingsError(variable, f"{path} is not a readable, writable directory")
+        return
+    ancestor = next(p for p in path.absolute().parents if p.exists())
+    if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+        raise SettingsError(variable, f"cannot create {path}: {ancestor} is not a writable "
+                                      "directory")
+
+
 def _keys_dir(raw: str) -> Path:
     path = Path(raw)
-    try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SettingsError("KT1_KEYS_DIR", f"cannot create {path}: {exc.strerror}") from exc
-    if not path.is_dir() or not os.access(path, os.R_OK | os.W_OK | os.X_OK):
-        raise SettingsError("KT1_KEYS_DIR", f"{path} is not a readable, writable directory")
+    _check_creatable("KT1_KEYS_DIR", path)
     return path
+
+
+def create_storage(settings: Settings) -> None:
+    """Make the SQLite file's folder and the keys folder (0700): for the commands that set a
+    registry up, never for those that read one."""
+    folders = [("KT1_KEYS_DIR", settings.keys_dir, 0o700)]
+    if settings.is_sqlite:
+        database = make_url(settings.database_url).database or ""
+        folders.append(("KT1_DATABASE_URL", Path(database).parent, 0o755))
+    for variable, folder, mode in folders:
+        try:
+            folder.mkdir(mode=mode, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SettingsError(variable, f"cannot create {folder}: {exc.strerror}") from exc
 
 
 def _policy(raw: str | None) -> tuple[Path | None, Policy]:

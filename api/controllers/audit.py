@@ -1,4 +1,5 @@
-"""The audit log for inspectors: signed checkpoints, proofs and a filterable listing."""
+"""The audit log for inspectors: national checkpoints and proofs (hashes only) and a
+filterable listing of entries scoped to the inspector's province."""
 
 from __future__ import annotations
 
@@ -87,10 +88,11 @@ class AuditController(Controller):
         return ConsistencyOut(first=p.first, second=p.second, first_root=p.first_root.hex(),
                               second_root=p.second_root.hex(), proof=[h.hex() for h in p.proof])
 
-    @get("/entries", opt={"action": "audit.read", "read_only": True},
+    @get("/entries", opt={"action": "audit.entries", "read_only": True},
          responses=documented(400, 401, 403))
     async def entries(
-        self, request: Request[Any, Any, Any], db: Db, limit: Limit = 50, offset: Offset = 0,
+        self, request: Request[Any, Any, Any], db: Db, ctx: Ctx, limit: Limit = 50,
+        offset: Offset = 0,
         actor: Annotated[str | None, QueryParameter(max_length=64)] = None,
         action: Annotated[str | None, QueryParameter(max_length=64)] = None,
         object_type: Annotated[str | None, QueryParameter(max_length=64)] = None,
@@ -101,7 +103,7 @@ class AuditController(Controller):
         since = query_instant(request, "from", since)
         until = query_instant(request, "to", until)
         rows, total = await listing.list_entries(
-            db, listing.EntryFilter(actor=actor, action=action, object_type=object_type,
+            db, ctx.actor, listing.EntryFilter(actor=actor, action=action, object_type=object_type,
                                     object_id=object_id, since=since, until=until),
             limit=limit, offset=offset)
         return Page(items=[EntryOut(seq=e.seq, time=e.created_at, actor_id=e.actor_id,

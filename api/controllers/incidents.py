@@ -193,7 +193,8 @@ class ReportController(Controller):
                              province=province, start=first, end=last)
         if output == "csv":
             name = f"kt1-report-{report.province or 'all'}-{first}-{last}.csv"
-            return Response(_csv(report), media_type="text/csv; charset=utf-8",
+            # Litestar appends `; charset=utf-8` to every text/* type itself.
+            return Response(_csv(report), media_type="text/csv",
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
         totals = {k: sum(r.counts[k] for r in report.rows) for k in COUNTERS}
         return Response({

@@ -6,16 +6,25 @@ variants run the same click command in-process (CliRunner) to keep the suite fas
 
 from __future__ import annotations
 
+import functools
 import json
+import socket
+import threading
+import time
 import traceback
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import CliRunner
 
+from api.app import create_app
 from api.cli import main
+from api.state import Registry
 from crypto import jose_es256
 from tests.api.test_attestations import (
     JWKS_URL,
@@ -29,7 +38,8 @@ from tests.api.test_attestations import (
     make_cast,
     status_token,
 )
-from tests.conftest import People
+from tests.conftest import People, settings_for
+from vetting.db import Database
 from vetting.keys import RegistryKeys
 from vetting.settings import Settings
 
@@ -98,10 +108,10 @@ async def saved(client: httpx.AsyncClient, cast: Cast, tmp_path: Path) -> Saved:
 
 async def test_valid_attestation(settings: Settings, saved: Saved,
                                  client: httpx.AsyncClient) -> None:
-    code, out, err = await verify_cli(settings, saved.attestation, saved.jwks)
+    code, out, err = await verify_cli(settings, saved.attestation, saved.jwks,
+                                      *await saved.lists(client))
     assert code == 0, (out, err)
-    assert out.splitlines()[-1] == "VALID"
-    assert "status: not checked" in out
+    assert out.splitlines()[-2:] == ["status: checked (revocation, suspension)", "VALID"]
     assert f"urn:kt1:worker:{saved.issued.worker_id}" in out
     assert "urn:kt1:unit:POLICE-51" in out
 
@@ -111,7 +121,6 @@ async def test_valid_attestation(settings: Settings, saved: Saved,
     code, out, err = verify_here(as_json, saved.jwks, *await saved.lists(client))
     assert code == 0, (out, err)
     assert out.splitlines()[-1] == "VALID"
-    assert "not checked" not in out
 
 
 async def test_revoked_attestation_with_status_lists(settings: Settings, saved: Saved,
@@ -137,9 +146,12 @@ async def test_suspended_attestation_with_status_lists(saved: Saved, client: htt
     revocation, suspension = await saved.lists(client)
     code, out, _ = verify_here(saved.attestation, saved.jwks, suspension)
     assert code == 1 and out.splitlines()[-1] == "INVALID: suspended"
-    # with only the revocation list given, the suspension is not known
+    # with only the revocation list given, the suspension list is fetched from the
+    # attestation's URL; nothing serves it here, so the status is unknown (never VALID)
     code, out, _ = verify_here(saved.attestation, saved.jwks, revocation)
-    assert code == 0 and "VALID" in out
+    assert code == 3, out
+    assert out.splitlines()[-1] == "signature valid, status unknown"
+    assert "status unknown: suspension: " in out and "revocation:" not in out
 
 
 async def test_tampered_attestation(settings: Settings, saved: Saved) -> None:
@@ -197,7 +209,7 @@ async def test_string_issuer_is_reported_not_crashed(saved: Saved, client: httpx
     assert answer.json()["valid"] is True
     plain = saved.directory / "plain-issuer.jws"
     plain.write_text(token, encoding="utf-8")
-    code, out, err = verify_here(plain, saved.jwks)
+    code, out, err = verify_here(plain, saved.jwks, *await saved.lists(client))
     assert "Traceback" not in err, err
     assert code == 0 and out.splitlines()[-1] == "VALID"
 
@@ -215,3 +227,144 @@ def test_malformed_jwks_is_an_input_error(saved: Saved) -> None:
     code, out, err = verify_here(saved.attestation, partial)
     assert "Traceback" not in err, err
     assert code == 1 and out.splitlines()[-1] == "INVALID: unknown_kid"
+
+
+# ------------------------------------------------- status lists from the attestation's URLs
+
+
+class Publisher:
+    """A real HTTP server in a thread, serving saved status lists where the registry would
+    (`{public_url}/api/v1/status-lists/{purpose}`): what a verifier without lists fetches."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        handler = functools.partial(QuietHandler, directory=str(root))
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def publish(self, purpose: str, token: str) -> None:
+        path = self.root / "api" / "v1" / "status-lists" / purpose
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(token, encoding="utf-8")
+
+    async def publish_from(self, client: httpx.AsyncClient) -> None:
+        for purpose in ("revocation", "suspension"):
+            self.publish(purpose, await status_token(client, purpose))
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep the test output clean."""
+
+
+def closed_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def registry_publishing_at(settings: Settings, database: Database,
+                                 public_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The registry (same database and keys) with its public URL at `public_url`, so the
+    attestations it issues name status lists there."""
+    moved = settings_for(settings.database_url, settings.keys_dir, KT1_PUBLIC_URL=public_url)
+    application = create_app(moved, database)
+    application.state.registry = Registry(settings=moved, db=database,
+                                          keys=RegistryKeys.open(moved.keys_dir))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application),
+                                 base_url="http://kt1.test") as client:
+        yield client
+
+
+async def save_issued(client: httpx.AsyncClient, cast: Cast, folder: Path) -> Saved:
+    issued = await issue(client, cast)
+    attestation = folder / "attestation.jws"
+    attestation.write_text(issued.jws, encoding="utf-8")
+    jwks = folder / "jwks.json"
+    jwks.write_text((await client.get(JWKS_URL)).text, encoding="utf-8")
+    return Saved(issued=issued, directory=folder, attestation=attestation, jwks=jwks)
+
+
+@pytest.fixture
+def publisher(tmp_path: Path) -> Iterator[Publisher]:
+    running = Publisher(tmp_path / "www")
+    yield running
+    running.stop()
+
+
+async def test_without_status_lists_they_are_fetched_from_the_attestation(
+        settings: Settings, database: Database, cast: Cast, publisher: Publisher,
+        tmp_path: Path) -> None:
+    async with registry_publishing_at(settings, database, publisher.url) as client:
+        saved = await save_issued(client, cast, tmp_path)
+        urls = {e["statusPurpose"]: e["statusListCredential"]
+                for e in claims_of(saved.issued.jws)["credentialStatus"]}
+        assert urls == {p: f"{publisher.url}/api/v1/status-lists/{p}"
+                        for p in ("revocation", "suspension")}
+        await publisher.publish_from(client)
+        code, out, err = await verify_cli(settings, saved.attestation, saved.jwks)
+        assert code == 0, (out, err)
+        assert out.splitlines()[-2:] == ["status: checked (revocation, suspension)", "VALID"]
+
+        # suspended: the published suspension list says so, and the CLI finds it unasked
+        assert (await change(client, cast.lead, saved.issued.worker_id, "suspend")
+                ).status_code == 200
+        await publisher.publish_from(client)
+        code, out, err = await verify_cli(settings, saved.attestation, saved.jwks)
+        assert code == 1, (out, err)
+        assert out.splitlines()[-1] == "INVALID: suspended"
+        # a list given on the command line is used as is; only the missing one is fetched
+        revocation, _ = await saved.lists(client)
+        code, out, _ = verify_here(saved.attestation, saved.jwks, revocation)
+        assert code == 1 and out.splitlines()[-1] == "INVALID: suspended"
+
+        # the URL serving the wrong list, or a list the JWKS does not sign: status unknown
+        publisher.publish("suspension", revocation.read_text(encoding="utf-8"))
+        code, out, _ = verify_here(saved.attestation, saved.jwks)
+        assert code == 3, out
+        assert "serves the revocation list" in out
+        publisher.publish("suspension", "not a status list")
+        code, out, _ = verify_here(saved.attestation, saved.jwks)
+        assert code == 3 and "status list rejected" in out, out
+
+
+async def test_offline_without_status_lists_is_status_unknown(
+        settings: Settings, database: Database, cast: Cast, tmp_path: Path) -> None:
+    nowhere = f"http://127.0.0.1:{closed_port()}"
+    async with registry_publishing_at(settings, database, nowhere) as client:
+        saved = await save_issued(client, cast, tmp_path)
+        assert (await change(client, cast.lead, saved.issued.worker_id, "suspend")
+                ).status_code == 200
+    # a suspended attestation, its lists unreachable: never VALID, and not "invalid" either
+    started = time.monotonic()
+    code, out, err = await verify_cli(settings, saved.attestation, saved.jwks)
+    assert code == 3, (out, err)
+    assert out.splitlines()[-1] == "signature valid, status unknown"
+    assert "VALID" not in out.replace("signature valid", "")
+    unknown = [line for line in out.splitlines() if line.startswith("status unknown: ")]
+    assert [line.split(":")[1].strip() for line in unknown] == ["revocation", "suspension"]
+    assert all(nowhere in line for line in unknown)
+    assert time.monotonic() - started < 30
+    # a bad signature stays INVALID (1) whether or not the status can be had
+    head, payload, signature = saved.issued.jws.split(".")
+    forged = tmp_path / "forged.jws"
+    forged.write_text(f"{head}.{payload}.{signature[::-1]}", encoding="utf-8")
+    code, out, _ = verify_here(forged, saved.jwks)
+    assert code == 1 and out.splitlines()[-1].startswith("INVALID"), out
+
+
+def test_the_help_documents_the_exit_codes() -> None:
+    result = CliRunner().invoke(main, ["attestation", "verify", "--help"])
+    assert result.exit_code == 0
+    for line in ("0  valid", "1  invalid", "2  unusable input",
+                 "3  signature valid, status unknown"):
+        assert line in result.output, result.output

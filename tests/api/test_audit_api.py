@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from crypto import checkpoints, merkle
+from tests.factories import worker_body
 from vetting.audit import proofs
 from vetting.audit.entries import append, entry_bytes
 from vetting.db import Database
@@ -297,7 +298,8 @@ async def list_all(client: httpx.AsyncClient, person: Person,
 
 
 async def test_entries_filter_by_action_actor_and_object(
-        client: httpx.AsyncClient, inspector: Person, database: Database) -> None:
+        client: httpx.AsyncClient, admin: Person, database: Database) -> None:
+    inspector = admin  # system entries on objects of no province: national, admin only
     action, other_action = unique("test.act."), unique("test.act.")
     actor = Actor(id=new_id(), role="admin", username="someone")
     target = new_id()
@@ -349,7 +351,8 @@ async def test_entries_carry_every_field_and_their_leaf_hash(
 
 
 async def test_entries_filter_by_time_range(
-        client: httpx.AsyncClient, inspector: Person, database: Database) -> None:
+        client: httpx.AsyncClient, admin: Person, database: Database) -> None:
+    inspector = admin  # system entries: national, admin only
     action = unique("test.time.")
     base = datetime(2031, 5, 17, 8, 0, 0, tzinfo=UTC)
     days = {}
@@ -400,6 +403,48 @@ async def test_entries_are_paged_newest_first_with_a_total(
     everything = await get_ok(client, admin, ENTRIES, limit=200)
     assert len(everything["items"]) == min(200, everything["total"])
     assert everything["total"] >= 7
+
+
+async def test_an_inspector_lists_only_their_provinces_entries(
+        client: httpx.AsyncClient, people: People, admin: Person, database: Database) -> None:
+    """By the actor's account or the object's province; checkpoints stay national."""
+    inspector51 = await people.make("inspector", province="51")
+    inspector12 = await people.make("inspector", province="12")
+    hr12 = await people.make("post_hr", unit="POST-12")
+    hr51 = await people.make("post_hr", unit="POST-51")
+    created = await client.post("/api/v1/workers", json=worker_body("POST-12"),
+                                headers=hr12.headers)
+    assert created.status_code == 201, created.text
+    worker12 = created.json()["id"]
+    action = unique("test.scope.")
+
+    async def entry(actor: Person | None, object_type: str, object_id: str) -> int:
+        who = SYSTEM if actor is None else Actor(id=actor.id, role=actor.role)
+        async with database.transaction() as s:
+            return (await append(s, Context(actor=who), action=action,
+                                 object_type=object_type, object_id=object_id)).seq
+
+    by_hr12 = await entry(hr12, "t", new_id())                 # actor of 12
+    on_worker12 = await entry(admin, "worker", worker12)       # object of 12, national actor
+    on_account12 = await entry(None, "user", hr12.id)          # an account of 12
+    by_hr51 = await entry(hr51, "t", new_id())                 # actor of 51
+    national = await entry(None, "t", new_id())                # neither: admin only
+
+    def seqs(items: list[dict[str, Any]]) -> set[int]:
+        return {e["seq"] for e in items}
+
+    twelve = {by_hr12, on_worker12, on_account12}
+    assert seqs(await list_all(client, inspector12, action=action)) == twelve
+    assert seqs(await list_all(client, inspector51, action=action)) == {by_hr51}
+    # filters cannot widen the scope: naming 12's actor or object finds nothing for 51
+    assert await list_all(client, inspector51, actor=hr12.id) == []
+    assert await list_all(client, inspector51, object_id=worker12) == []
+    assert seqs(await list_all(client, inspector12, actor=hr12.id)) >= {by_hr12}
+    assert seqs(await list_all(client, admin, action=action)) == twelve | {by_hr51, national}
+    # checkpoints and proofs are hashes only: national for every inspector
+    for reader in (inspector51, inspector12):
+        assert (await get_ok(client, reader, CHECKPOINT))["size"] > national
+        assert (await get_ok(client, reader, INCLUSION, index=by_hr12))["index"] == by_hr12
 
 
 @pytest.mark.parametrize(("params", "field"), [

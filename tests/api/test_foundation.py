@@ -33,7 +33,9 @@ KT1VET = str(Path(sys.executable).with_name("kt1vet"))
         ({"KT1_DATABASE_URL": "not a url"}, "KT1_DATABASE_URL"),
         ({"KT1_PORT": "http"}, "KT1_PORT"),
         ({"KT1_PORT": "70000"}, "KT1_PORT"),
-        ({"KT1_KEYS_DIR": "/proc/kt1-keys"}, "KT1_KEYS_DIR"),
+        # below a file, not a folder: no one could create them
+        ({"KT1_KEYS_DIR": "/dev/null/kt1-keys"}, "KT1_KEYS_DIR"),
+        ({"KT1_DATABASE_URL": "sqlite+aiosqlite:////dev/null/var/kt1.db"}, "KT1_DATABASE_URL"),
         ({"KT1_POLICY_FILE": "/nonexistent/policy.toml"}, "KT1_POLICY_FILE"),
     ],
 )

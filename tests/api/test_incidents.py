@@ -452,16 +452,26 @@ async def test_deleting_a_worker_is_refused_for_the_retention_period(
     three_years = date(today.year + 3, today.month, min(today.day, 28 if (
         today.month, today.day) == (2, 29) else today.day))
     assert date.fromisoformat(problem["keep_until"]) == three_years
-    for who in ("hr", "dispatcher", "officer", "lead", "inspector"):
+    # HR of the worker's unit is who would ask: the same refusal, not a 403
+    by_hr = await desk.client.delete(url, headers=desk.p["hr"].headers)
+    assert by_hr.status_code == 409, by_hr.text
+    assert by_hr.json()["code"] == "RETENTION_PERIOD"
+    assert by_hr.json()["keep_until"] == problem["keep_until"]
+    # another unit's HR does not learn that the worker exists
+    elsewhere = await desk.client.delete(url, headers=desk.p["hr12"].headers)
+    assert elsewhere.status_code == 404, elsewhere.text
+    for who in ("dispatcher", "officer", "lead", "inspector"):
         denied = await desk.client.delete(url, headers=desk.p[who].headers)
         assert denied.status_code == 403, who
-    assert (await desk.client.delete("/api/v1/workers/no-such-worker",
-                                     headers=desk.p["admin"].headers)).status_code == 404
+    for who in ("admin", "hr"):
+        assert (await desk.client.delete("/api/v1/workers/no-such-worker",
+                                         headers=desk.p[who].headers)).status_code == 404
     still = await desk.client.get(url, headers=desk.p["hr"].headers)
     assert still.status_code == 200 and still.json()["id"] == worker_id
-    [entry] = await audit_of(database, action="worker.delete_refused", object_id=worker_id)
-    assert entry.outcome == "denied" and entry.actor_id == desk.p["admin"].id
-    assert json.loads(entry.body)["keep_until"] == problem["keep_until"]
+    entries = await audit_of(database, action="worker.delete_refused", object_id=worker_id)
+    assert [(e.outcome, e.actor_id) for e in entries] == [
+        ("denied", desk.p["admin"].id), ("denied", desk.p["hr"].id)]
+    assert {json.loads(e.body)["keep_until"] for e in entries} == {problem["keep_until"]}
 
 
 async def test_a_refusal_does_not_extend_the_retention_period(

@@ -327,7 +327,7 @@ async def test_csv_has_a_bom_vietnamese_headers_and_the_same_figures(
     as_json = await scenario.report("admin", **window)
     response = await scenario.summary("admin", format="csv", **window)
     assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert "charset=utf-8" in response.headers["content-type"]
     disposition = response.headers["content-disposition"]
     assert disposition.startswith("attachment") and \

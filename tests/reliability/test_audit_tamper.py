@@ -255,6 +255,8 @@ async def test_a_saved_checkpoint_of_the_intact_log_verifies(log: Log, tmp_path:
         await database.dispose()
     result = await run_cli(log.settings, "--checkpoint", str(saved))
     assert_intact(result, log.size + 1)
+    assert (f"checkpoint: checkpoint of size {log.size} is consistent with the log of size "
+            f"{log.size + 1}: signature verified") in result.out
     report = await verify(log.settings, saved_of(data), data["signature"])
     assert report.intact, report.problems
 
@@ -400,6 +402,8 @@ async def test_a_consistent_rewrite_fails_against_a_saved_checkpoint(
     result = await run_cli(log.settings, "--checkpoint", str(saved))
     assert result.code == 1, result.out
     assert "TAMPERED" in result.out and "saved checkpoint" in result.out
+    assert (f"checkpoint: saved checkpoint at size {log.size}: the log is not an extension "
+            "of it") in result.out.splitlines()
     assert "audit log intact" not in result.out
 
 
@@ -411,7 +415,8 @@ async def test_a_truncation_fails_against_a_saved_checkpoint(log: Log, tmp_path:
     assert_intact(await run_cli(log.settings), kept)
     result = await run_cli(log.settings, "--checkpoint", str(saved))
     assert result.code == 1, result.out
-    assert "saved checkpoint" in result.out
+    assert (f"checkpoint: saved checkpoint at size {log.size}: the log has only {kept} "
+            "entries") in result.out.splitlines()
     assert result.size == kept
 
 

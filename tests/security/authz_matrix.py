@@ -296,9 +296,9 @@ MATRIX: list[Rule] = [
     Rule("POST", "/api/v1/workers/{worker}/trainings", "training", in_scope(201, POST_HR)),
     Rule("POST", "/api/v1/workers/{worker}/commitments", "commitment", in_scope(201, POST_HR)),
     Rule("POST", "/api/v1/workers/{worker}/leave", "leave", in_scope(200, POST_HR)),
-    # deleting: only admins may ask (global), and the answer is always the documented
-    # refusal (409 RETENTION_PERIOD: nothing is hard-deleted)
-    Rule("DELETE", "/api/v1/workers/{worker}", None, only({ADMIN: 409})),
+    # deleting: admins (global) and HR of the post unit may ask, and the answer is always
+    # the documented refusal (409 RETENTION_PERIOD: nothing is hard-deleted)
+    Rule("DELETE", "/api/v1/workers/{worker}", None, admin_everywhere(409, POST_HR)),
     # vetting requests. Nominating: HR of the worker's post unit; another unit's worker is
     # not found (404), whatever the body says.
     Rule("POST", "/api/v1/vetting-requests", "new_request", in_scope(201, POST_HR)),

@@ -15,6 +15,7 @@ from typing import Any
 from crypto import jose_es256, status_list
 
 JWK_MEMBERS = ("kty", "crv", "x", "y")
+STATUS_PURPOSES = ("revocation", "suspension")
 
 
 @dataclass(slots=True)
@@ -23,6 +24,9 @@ class VerificationResult:
     reasons: list[str] = field(default_factory=list)
     claims: dict[str, Any] | None = None
     status_checked: bool = False
+    #: Status purposes the attestation names but no list was given for: valid is then only
+    #: "the signature holds", not "in force".
+    status_unknown: list[str] = field(default_factory=list)
 
 
 def keys_for(jwks: Sequence[Mapping[str, Any]], purpose: str) -> dict[str, dict[str, str]]:
@@ -54,12 +58,24 @@ def _key_reasons(claims: Mapping[str, Any], jwk: Mapping[str, Any]) -> list[str]
     return reasons
 
 
+def _status_entries(claims: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The attestation's `credentialStatus` entries of a known purpose."""
+    entries = claims.get("credentialStatus") or []
+    return [e for e in (entries if isinstance(entries, list) else [entries])
+            if isinstance(e, Mapping) and e.get("statusPurpose") in STATUS_PURPOSES]
+
+
+def status_list_urls(claims: Mapping[str, Any]) -> dict[str, str]:
+    """Purpose -> where the attestation says its status list is published."""
+    return {str(e["statusPurpose"]): str(e["statusListCredential"])
+            for e in _status_entries(claims) if isinstance(e.get("statusListCredential"), str)}
+
+
 def _status_reasons(claims: Mapping[str, Any], lists: Mapping[str, bytes]) -> list[str]:
     reasons = []
-    entries = claims.get("credentialStatus") or []
-    for entry in entries if isinstance(entries, list) else [entries]:
-        purpose = entry.get("statusPurpose") if isinstance(entry, Mapping) else None
-        if purpose not in ("revocation", "suspension") or purpose not in lists:
+    for entry in _status_entries(claims):
+        purpose = entry["statusPurpose"]
+        if purpose not in lists:
             continue
         try:
             flagged = status_list.get_bit(lists[purpose], int(entry["statusListIndex"]))
@@ -81,8 +97,11 @@ def verify_attestation(jws: str, jwks: Sequence[Mapping[str, Any]], *,
         reasons.extend(_key_reasons(claims, jwk))
         if status_lists is not None:
             reasons.extend(_status_reasons(claims, status_lists))
+    unknown = sorted({str(e["statusPurpose"]) for e in _status_entries(claims or {})}
+                     - set(status_lists or {}))
     return VerificationResult(valid=not reasons, reasons=reasons, claims=claims,
-                              status_checked=status_lists is not None)
+                              status_checked=status_lists is not None and not unknown,
+                              status_unknown=unknown)
 
 
 def read_status_list(token: str, jwks: Sequence[Mapping[str, Any]], *,
@@ -94,6 +113,6 @@ def read_status_list(token: str, jwks: Sequence[Mapping[str, Any]], *,
         raise ValueError(f"status list rejected: {', '.join(reasons) or 'unreadable'}")
     subject = claims.get("credentialSubject") or {}
     purpose = subject.get("statusPurpose")
-    if purpose not in ("revocation", "suspension"):
+    if purpose not in STATUS_PURPOSES:
         raise ValueError("status list has no known statusPurpose")
     return str(purpose), status_list.decode(str(subject.get("encodedList", "")))

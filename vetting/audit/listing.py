@@ -9,6 +9,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vetting.models import AuditEntry
+from vetting.principal import Actor
+from vetting.scoping import audit_entry_condition
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +37,10 @@ def _filtered(f: EntryFilter) -> Select[tuple[AuditEntry]]:
     return query
 
 
-async def list_entries(session: AsyncSession, f: EntryFilter, *, limit: int,
+async def list_entries(session: AsyncSession, actor: Actor, f: EntryFilter, *, limit: int,
                        offset: int) -> tuple[list[AuditEntry], int]:
-    query = _filtered(f)
+    """The entries `actor` may read (scoped in the query, see `audit_entry_condition`)."""
+    query = _filtered(f).where(audit_entry_condition(actor))
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit).offset(offset))
     return list(rows.all()), int(total)

@@ -26,6 +26,8 @@ class VerifyReport:
     root: bytes = merkle.EMPTY_ROOT
     first_bad_seq: int | None = None
     problems: list[str] = field(default_factory=list)
+    #: What was proved about the checkpoint an inspector saved, when one was given.
+    saved_checkpoint: str | None = None
 
     @property
     def intact(self) -> bool:
@@ -71,14 +73,20 @@ async def _check_nodes(session: AsyncSession, leaves: list[bytes], report: Verif
 def _check_checkpoint(
     name: str, head: checkpoints.Checkpoint, signature: str, jwk: Mapping[str, str],
     leaves: list[bytes], report: VerifyReport,
-) -> None:
+) -> str | None:
+    """The problem found with one checkpoint, also recorded in `report`; None if it holds."""
+    problem: str | None = None
+    seq: int | None = None
     if not checkpoints.verify_checkpoint(head, signature, jwk):
-        report.fail(f"{name} at size {head.size}: bad signature")
+        problem = f"{name} at size {head.size}: bad signature"
     elif head.size > len(leaves):
-        report.fail(f"{name} at size {head.size}: the log has only {len(leaves)} entries",
-                    len(leaves))
+        problem = f"{name} at size {head.size}: the log has only {len(leaves)} entries"
+        seq = len(leaves)
     elif merkle.root_from_leaves(leaves[: head.size]) != head.root:
-        report.fail(f"{name} at size {head.size}: the log is not an extension of it", None)
+        problem = f"{name} at size {head.size}: the log is not an extension of it"
+    if problem is not None:
+        report.fail(problem, seq)
+    return problem
 
 
 async def verify_log(
@@ -102,5 +110,10 @@ async def verify_log(
         head = checkpoints.Checkpoint(stored.origin, stored.size, stored.root, stored.timestamp)
         _check_checkpoint("stored checkpoint", head, stored.signature, audit_jwk, leaves, report)
     if saved is not None:
-        _check_checkpoint("saved checkpoint", saved, saved_signature, audit_jwk, leaves, report)
+        problem = _check_checkpoint("saved checkpoint", saved, saved_signature, audit_jwk,
+                                    leaves, report)
+        report.saved_checkpoint = problem or (
+            f"checkpoint of size {saved.size} is consistent with the log of size "
+            f"{len(leaves)}: signature verified, its root recomputed from the first "
+            f"{saved.size} entries")
     return report

@@ -36,6 +36,18 @@ def test_master_reused_across_opens(tmp_path: Path) -> None:
     assert second.unwrap(blob, label="x") == b"secret"
 
 
+def test_open_without_create_never_makes_a_master(tmp_path: Path) -> None:
+    missing, empty = tmp_path / "missing", tmp_path / "empty"
+    empty.mkdir()
+    for folder in (missing, empty):
+        with pytest.raises(KeyStoreError, match=r"master\.key"):
+            KeyStore.open(folder, create=False)
+    assert not missing.exists() and list(empty.iterdir()) == []
+    made = KeyStore.open(tmp_path / "made")
+    made.save("k", b"secret")
+    assert KeyStore.open(tmp_path / "made", create=False).load("k") == b"secret"
+
+
 def test_concurrent_open_yields_one_master(tmp_path: Path) -> None:
     keys_dir = tmp_path / "keys"
     barrier = threading.Barrier(8)

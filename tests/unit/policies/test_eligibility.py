@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.calendar import day_end
+from policies.calendar import day_end, local_date
 from policies.eligibility import (
     REASON_CODES,
     ClearanceFact,
@@ -159,9 +159,9 @@ def test_valid_until_is_the_latest_window_end_accepted(clearance_days: int, trai
     at = AT.replace(hour=hour)
     facts = good(clearance=clearance(valid_until=at + timedelta(days=clearance_days)),
                  trainings=(TrainingFact("postal_operations", date(2026, 1, 1),
-                                         at.date() + timedelta(days=trained_days)),
+                                         local_date(at) + timedelta(days=trained_days)),
                             TrainingFact("kt1_security", date(2026, 1, 1),
-                                         at.date() + timedelta(days=security_days))))
+                                         local_date(at) + timedelta(days=security_days))))
     decision = evaluate(facts, at=at)
     assert decision.eligible and decision.valid_until is not None
     assert decision.valid_until > at
