@@ -292,6 +292,13 @@ MATRIX: list[Rule] = [
     # reading (shaped per role): HR and dispatchers of the post unit, the police the
     # worker's request is routed to, the province's inspector; admins have no rule
     Rule("GET", "/api/v1/workers/{nominated_worker}", None, in_scope(200, *WORKER_READERS)),
+    # listing: the same readers, each in its own scope; a national ID lookup is for HR and
+    # the police only (a dispatcher's or inspector's is refused, and audited)
+    Rule("GET", "/api/v1/workers", None, only(dict.fromkeys(WORKER_READERS, 200))),
+    Rule("GET", "/api/v1/workers?q=nguyen&employed=true&sort=-name&limit=5", None,
+         only(dict.fromkeys(WORKER_READERS, 200))),
+    Rule("GET", "/api/v1/workers?national_id=051090000001", None,
+         only(dict.fromkeys((POST_HR, *POLICE), 200))),
     # training, commitments, leave: HR of the post unit (201 created; leave answers 200)
     Rule("POST", "/api/v1/workers/{worker}/trainings", "training", in_scope(201, POST_HR)),
     Rule("POST", "/api/v1/workers/{worker}/commitments", "commitment", in_scope(201, POST_HR)),
