@@ -372,6 +372,9 @@ MATRIX: list[Rule] = [
     Rule("POST", "/api/v1/eligibility/batch", "eligibility_batch", in_scope(200, DISPATCHER)),
     Rule("POST", "/api/v1/assignments", "assignment", in_scope(201, DISPATCHER)),
     Rule("POST", "/api/v1/assignments/{assignment}/end", None, in_scope(200, DISPATCHER)),
+    Rule("GET", "/api/v1/assignments", None, only({DISPATCHER: 200})),
+    Rule("GET", "/api/v1/assignments?route_id={route}&active=true&limit=5", None,
+         only({DISPATCHER: 200})),
     # incidents. Reporting: HR of the workers' post unit; naming another unit's worker is
     # invalid input (422 naming `worker_ids`, the same answer as for an unknown id).
     Rule("POST", "/api/v1/incidents", "incident", scoped({POST_HR: 201}, {POST_HR: 422})),
