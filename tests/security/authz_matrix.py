@@ -216,7 +216,8 @@ BODIES: Mapping[str, Callable[[Call], dict[str, Any]]] = {
     "return_note": lambda c: {"note": f"Bổ sung nơi ở hiện tại {c.unique}"},
     "resubmission": lambda c: {"reason": f"KT1 giao nhận, bổ sung {c.unique}"},
     # a real police unit outside both provinces of the matrix
-    "transfer": lambda c: {"police_unit": f"POLICE-{THIRD_PROVINCE}"},
+    "transfer": lambda c: {"police_unit": f"POLICE-{THIRD_PROVINCE}",
+                          "reason": "nơi cư trú thuộc tỉnh khác"},
     "proposal": lambda c: {"outcome": "meets_standard", "note": f"Đạt {c.unique}"},
     # clearances and attestations
     "clearance_reason": lambda c: {"reason": f"xác minh sự cố {c.unique}"},
