@@ -46,6 +46,9 @@ ACCESS: dict[str, dict[str, Scope]] = {
     "workers.read": {POST_HR: Scope.UNIT, DISPATCHER: Scope.UNIT, POLICE_OFFICER: Scope.UNIT,
                      POLICE_LEAD: Scope.UNIT, INSPECTOR: Scope.PROVINCE},
     "workers.record": {POST_HR: Scope.UNIT},  # training, commitment, leave
+    # looking a worker up by national ID (blind index; each lookup audited)
+    "workers.search_national_id": {POST_HR: Scope.UNIT, POLICE_OFFICER: Scope.UNIT,
+                                   POLICE_LEAD: Scope.UNIT},
     # vetting requests
     "requests.read": {POST_HR: Scope.UNIT, POLICE_OFFICER: Scope.UNIT, POLICE_LEAD: Scope.UNIT,
                       INSPECTOR: Scope.PROVINCE},

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from policies.folding import fold_compact
+
 __all__ = [
     "MAX_LENGTH",
     "MIN_LENGTH_MFA",
@@ -51,12 +53,6 @@ def _blocklist() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
 
 
-def _fold(text: str) -> str:
-    """Lowercase, strip Vietnamese diacritics (đ -> d) and drop everything but letters/digits,
-    so "Lai Châu", "lai-chau" and "LAICHAU" compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed.lower() if c.isalnum() and not unicodedata.combining(c))
-
 
 def check_password(
     password: str,
@@ -81,11 +77,11 @@ def check_password(
 
     blocked = _blocklist()
     lowered = normalised.lower()
-    if lowered in blocked or _fold(lowered) in blocked:
+    if lowered in blocked or fold_compact(lowered) in blocked:
         problems.append(PasswordProblem("PASSWORD_COMMON"))
 
-    folded = _fold(normalised)
-    words = {_fold(w) for w in (username, *_SERVICE_WORDS, *context_words)}
+    folded = fold_compact(normalised)
+    words = {fold_compact(w) for w in (username, *_SERVICE_WORDS, *context_words)}
     if any(len(w) >= _MIN_CONTEXT_WORD and w in folded for w in words):
         problems.append(PasswordProblem("PASSWORD_CONTEXT"))
 

@@ -36,7 +36,12 @@ async def authorize(scope: Scope, actor: Actor) -> None:
     allowed = rule is not None and scope_for(actor.role, rule) is not None
     if allowed and (not actor.restricted or rule in RESTRICTED_ACTIONS):
         return
-    code = "ACCOUNT_SETUP_REQUIRED" if allowed else "FORBIDDEN"
+    await deny(scope, actor, rule,
+               "ACCOUNT_SETUP_REQUIRED" if allowed else "FORBIDDEN")
+
+
+async def deny(scope: Scope, actor: Actor, rule: str | None, code: str = "FORBIDDEN") -> None:
+    """Audit a refusal in its own transaction (the request's rolls back) and raise 403."""
     registry = registry_of(scope["app"].state)
     ctx = Context(actor=actor, request_id=request_id_of(scope))
     async with registry.db.transaction() as session:

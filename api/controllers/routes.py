@@ -239,6 +239,16 @@ class AssignmentController(Controller):
                                     for r in refused.decision.reasons])
         return Response(_assignment(created), status_code=201)
 
+    @get("/", opt={"action": "assignments.manage", "read_only": True},
+         responses=documented(400, 401, 403))
+    async def list(self, db: Db, ctx: Ctx, route_id: FromQuery[Id | None] = None,
+                   worker_id: FromQuery[Id | None] = None, active: FromQuery[bool | None] = None,
+                   limit: Limit = 50, offset: Offset = 0) -> Page[AssignmentOut]:
+        rows, total = await assignments.list_assignments(
+            db, ctx, route_id=route_id, worker_id=worker_id, active=active, limit=limit,
+            offset=offset)
+        return Page(items=[_assignment(a) for a in rows], total=total)
+
     @post("/{assignment_id:str}/end", opt={"action": "assignments.manage"}, status_code=200,
           responses=documented(400, 401, 403, 404, 409))
     async def end(self, assignment_id: FromPath[str], db: Db, ctx: Ctx,

@@ -57,6 +57,7 @@ class ResubmitIn(Strict):
 
 class TransferIn(Strict):
     police_unit: Annotated[str, msgspec.Meta(pattern=r"^POLICE-[0-9A-Z-]{2,30}$")]
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
     version: Version | None = None
 
 
@@ -73,6 +74,7 @@ class EventOut(msgspec.Struct, kw_only=True):
     to_state: str
     police_unit: str
     actor_id: str | None
+    reason: str | None = None  # why a transfer was made
 
 
 class RequestOut(msgspec.Struct, kw_only=True):
@@ -99,6 +101,9 @@ class RequestOut(msgspec.Struct, kw_only=True):
     approved_by: str | None = None
     police_note: str | None = None
     history: list[EventOut] | None = None
+    #: in lists only: who the request is about (no dossier data)
+    worker_full_name: str | None = None
+    worker_employee_no: str | None = None
 
 
 def _open(protection: DataProtection, r: VettingRequest, column: str) -> str | None:
@@ -163,7 +168,13 @@ class VettingRequestController(Controller):
         rows, total = await service.list_requests(db, ctx, state=state_filter, overdue=overdue,
                                                   worker_id=worker_id, limit=limit,
                                                   offset=offset)
-        return Page(items=[_out(r, ctx, registry.keys.data) for r in rows], total=total)
+        items = []
+        for line in rows:
+            out = _out(line.request, ctx, registry.keys.data)
+            out.worker_full_name = line.worker_full_name
+            out.worker_employee_no = line.worker_employee_no
+            items.append(out)
+        return Page(items=items, total=total)
 
     @get("/{request_id:str}", opt={"action": "requests.read", "read_only": True},
          responses=documented(401, 403, 404))
@@ -173,7 +184,7 @@ class VettingRequestController(Controller):
         out = _out(r, ctx, registry.keys.data)
         out.history = [EventOut(at=e.at, action=e.action, from_state=e.from_state,
                                 to_state=e.to_state, police_unit=e.police_unit_code,
-                                actor_id=e.actor_id)
+                                actor_id=e.actor_id, reason=e.reason)
                        for e in await service.events(db, r.id)]
         return out
 
@@ -217,6 +228,7 @@ class VettingRequestController(Controller):
                        request_id: FromPath[str], data: JSONBody[TransferIn], db: Db, ctx: Ctx,
                        registry: Reg) -> RequestOut:
         r = await service.transfer(db, ctx, request_id, police_unit=data.police_unit,
+                                   reason=data.reason,
                                    expected_version=expected_version(
                                        request, data.version))
         return _out(r, ctx, registry.keys.data)

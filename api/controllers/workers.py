@@ -6,23 +6,27 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Response, delete, get, post
-from litestar.params import FromPath, JSONBody
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from api.auth.access import deny
 from api.problems import documented, problem
-from api.schemas import Strict
+from api.schemas import Limit, Offset, Page, Strict
 from api.state import Ctx, Db, Reg
 from policies.access import DISPATCHER, INSPECTOR
 from vetting.errors import Conflict
 from vetting.models import Worker
 from vetting.retention import refuse_worker_deletion
-from vetting.workers import records
+from vetting.workers import listing, records
 from vetting.workers.service import Dossier, WorkerInput, create_worker, get_worker, read_dossier
 
 Stage = Literal["acceptance", "processing", "transport", "delivery"]
 Text200 = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Text500 = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 UnitCode = Annotated[str, msgspec.Meta(pattern=r"^POST-[0-9A-Z-]{2,30}$")]
+ClearanceState = Literal["none", "pending", "active", "expired", "suspended", "revoked",
+                         "not_cleared"]
+Sort = Literal["name", "-name", "employee_no", "-employee_no", "created_at", "-created_at"]
 
 
 class WorkerIn(Strict):
@@ -67,6 +71,17 @@ class WorkerSummary(msgspec.Struct, kw_only=True):
 
 
 class InspectorView(WorkerSummary, kw_only=True):
+    national_id: str
+
+
+class ListedSummary(WorkerSummary, kw_only=True):
+    """A list line: the summary and the clearance state (what `/clearance` would say)."""
+
+    clearance_state: str
+    clearance_valid_until: datetime | None
+
+
+class ListedMasked(ListedSummary, kw_only=True):
     national_id: str
 
 
@@ -123,6 +138,38 @@ class WorkerController(Controller):
             permanent_province=data.permanent_province, current_address=data.current_address,
             post_unit=data.post_unit, stages=tuple(data.stages)))
         return _dossier(await read_dossier(db, ctx, registry.keys.data, worker.id))
+
+    @get("/", opt={"action": "workers.read"}, responses=documented(400, 401, 403))
+    async def list(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx, registry: Reg,
+                   q: Annotated[str | None, QueryParameter(min_length=1, max_length=200)] = None,
+                   national_id: Annotated[str | None, QueryParameter(
+                       pattern=r"^[0-9]{12}$")] = None,
+                   post_unit: Annotated[str | None, QueryParameter(
+                       pattern=r"^POST-[0-9A-Z-]{2,30}$")] = None,
+                   employed: FromQuery[bool | None] = None, stage: FromQuery[Stage | None] = None,
+                   clearance_state: FromQuery[ClearanceState | None] = None,
+                   expiring_within_days: Annotated[int | None, QueryParameter(
+                       ge=0, le=3660)] = None,
+                   sort: FromQuery[Sort] = "name", limit: Limit = 50, offset: Offset = 0
+                   ) -> Page[ListedSummary] | Page[ListedMasked]:
+        """Dispatchers get summaries; everyone else the masked national ID, never the dossier.
+        A national ID lookup is for HR and the police; anyone else's is refused (audited)."""
+        if national_id is not None and not listing.may_search_national_id(ctx.actor.role):
+            await deny(request.scope, ctx.actor, listing.NATIONAL_ID_SEARCH)
+        rows, total = await listing.list_workers(
+            db, ctx, registry.keys.data, listing.WorkerFilter(
+                q=q, national_id=national_id, post_unit=post_unit, employed=employed,
+                stage=stage, clearance_state=clearance_state,
+                expiring_within_days=expiring_within_days),
+            sort=sort, limit=limit, offset=offset)
+        if ctx.actor.role == DISPATCHER:
+            return Page(items=[ListedSummary(
+                **_summary(r.worker), clearance_state=r.clearance_state,  # type: ignore[arg-type]
+                clearance_valid_until=r.clearance_valid_until) for r in rows], total=total)
+        return Page(items=[ListedMasked(
+            **_summary(r.worker), clearance_state=r.clearance_state,  # type: ignore[arg-type]
+            clearance_valid_until=r.clearance_valid_until,
+            national_id=r.worker.national_id_mask) for r in rows], total=total)
 
     @get("/{worker_id:str}", opt={"action": "workers.read"}, responses=documented(401, 403, 404))
     async def read(self, worker_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg

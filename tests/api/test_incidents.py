@@ -271,7 +271,8 @@ async def test_the_issuing_unit_concludes_after_a_transfer(desk: Desk) -> None:
     worker_id = await desk.worker()
     rid = await desk.request(worker_id, until="submitted")
     base = f"/api/v1/vetting-requests/{rid}"
-    moved = await desk.post("officer", f"{base}/transfer", {"police_unit": "POLICE-12"})
+    moved = await desk.post("officer", f"{base}/transfer",
+                            {"police_unit": "POLICE-12", "reason": "cư trú tại tỉnh 12"})
     assert moved.status_code == 200, moved.text
     await desk.post("officer12", f"{base}/claim")
     await desk.post("officer12", f"{base}/propose", {"outcome": "meets_standard", "note": "n"})

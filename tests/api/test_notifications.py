@@ -146,7 +146,7 @@ async def test_a_submitted_request_notifies_exactly_the_routed_police_unit(
 
     # a transfer routes it to POLICE-12: now their police hear of it, and only they
     moved = await desk.post("officer", f"/api/v1/vetting-requests/{rid}/transfer",
-                            {"police_unit": "POLICE-12"})
+                            {"police_unit": "POLICE-12", "reason": "cư trú tại tỉnh 12"})
     assert moved.status_code == 200, moved.text
     police12 = town.expected(POLICE, unit="POLICE-12")
     assert {cast["officer12"].id, cast["lead12"].id} <= police12

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -138,7 +139,8 @@ async def test_one_open_request_per_worker(client: httpx.AsyncClient,
 
 
 async def test_return_resubmit_transfer_withdraw(client: httpx.AsyncClient,
-                                                 cast: dict[str, Person]) -> None:
+                                                 cast: dict[str, Person],
+                                                 database: Database) -> None:
     worker = await _worker(client, cast["hr"])
     rid = (await _submit(client, cast["hr"], worker["id"]))["id"]
     base = f"/api/v1/vetting-requests/{rid}"
@@ -151,12 +153,25 @@ async def test_return_resubmit_transfer_withdraw(client: httpx.AsyncClient,
     resubmitted = await client.post(f"{base}/resubmit", headers=cast["hr"].headers,
                                     json={"current_address": "5 Hùng Vương"})
     assert resubmitted.json()["state"] == "submitted"
+    unexplained = await client.post(f"{base}/transfer", headers=cast["officer"].headers,
+                                    json={"police_unit": "POLICE-12"})
+    assert unexplained.status_code == 400 and "reason" in unexplained.text
+    blank = await client.post(f"{base}/transfer", headers=cast["officer"].headers,
+                              json={"police_unit": "POLICE-12", "reason": "   "})
+    assert blank.status_code == 400
+    why = "Người lao động cư trú tại Lai Châu"
     moved = await client.post(f"{base}/transfer", headers=cast["officer"].headers,
-                              json={"police_unit": "POLICE-12"})
+                              json={"police_unit": "POLICE-12", "reason": why})
     assert moved.status_code == 200 and moved.json()["police_unit"] == "POLICE-12"
+    async with database.transaction() as session:
+        entry = await session.scalar(select(AuditEntry).where(
+            AuditEntry.action == "request.transfer", AuditEntry.object_id == rid))
+    assert entry is not None and json.loads(entry.body)["reason_given"] is True
+    assert "Lai" not in entry.body  # the reason may name people: history only
     assert (await client.get(base, headers=cast["officer"].headers)).status_code == 404
     history = (await client.get(base, headers=cast["other_officer"].headers)).json()["history"]
     assert [(e["action"], e["police_unit"]) for e in history][-1] == ("transfer", "POLICE-12")
+    assert history[-1]["reason"] == why and history[0]["reason"] is None
     assert history[0]["police_unit"] == "POLICE-51"
     withdrawn = await client.post(f"{base}/withdraw", headers=cast["hr"].headers)
     assert withdrawn.json()["state"] == "withdrawn"
@@ -235,3 +250,18 @@ async def test_dispatcher_sees_no_dossier_and_police_see_full_id(
                                headers=cast["officer"].headers)).json()
     assert police["national_id"] == body["national_id"]
     assert police["national_id_masked"] is False
+
+
+async def test_list_items_name_the_worker_without_dossier_data(
+        client: httpx.AsyncClient, cast: dict[str, Person]) -> None:
+    worker = await _worker(client, cast["hr"], full_name="Phạm Thị Hoa", employee_no="HOA-77")
+    rid = (await _submit(client, cast["hr"], worker["id"]))["id"]
+    for who in ("hr", "officer"):
+        listed = await client.get("/api/v1/vetting-requests", headers=cast[who].headers,
+                                  params={"worker_id": worker["id"]})
+        assert listed.status_code == 200, listed.text
+        [item] = listed.json()["items"]
+        assert item["id"] == rid and item["worker_full_name"] == "Phạm Thị Hoa"
+        assert item["worker_employee_no"] == "HOA-77"
+        assert "national_id" not in item and "date_of_birth" not in item
+        assert worker["national_id"] not in listed.text

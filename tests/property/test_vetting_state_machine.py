@@ -300,7 +300,8 @@ class VettingMachine(RuleBasedStateMachine):
         elif action == "transfer":
             other = next(f"POLICE-{p}" for p in PROVINCES if f"POLICE-{p}" != req.police_unit)
             to_unit = other if data.draw(LIKELY, label="other unit") else req.police_unit
-            self.attempt(action, req, person, {"police_unit": to_unit}, to_unit=to_unit)
+            self.attempt(action, req, person, {"police_unit": to_unit,
+                                               "reason": "cư trú tỉnh khác"}, to_unit=to_unit)
         elif action == "propose":
             outcome = data.draw(OUTCOMES, label="outcome")
             self.attempt(action, req, person, {"outcome": outcome, "note": "Không vi phạm"},

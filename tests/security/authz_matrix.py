@@ -216,7 +216,8 @@ BODIES: Mapping[str, Callable[[Call], dict[str, Any]]] = {
     "return_note": lambda c: {"note": f"Bổ sung nơi ở hiện tại {c.unique}"},
     "resubmission": lambda c: {"reason": f"KT1 giao nhận, bổ sung {c.unique}"},
     # a real police unit outside both provinces of the matrix
-    "transfer": lambda c: {"police_unit": f"POLICE-{THIRD_PROVINCE}"},
+    "transfer": lambda c: {"police_unit": f"POLICE-{THIRD_PROVINCE}",
+                          "reason": "nơi cư trú thuộc tỉnh khác"},
     "proposal": lambda c: {"outcome": "meets_standard", "note": f"Đạt {c.unique}"},
     # clearances and attestations
     "clearance_reason": lambda c: {"reason": f"xác minh sự cố {c.unique}"},
@@ -292,6 +293,13 @@ MATRIX: list[Rule] = [
     # reading (shaped per role): HR and dispatchers of the post unit, the police the
     # worker's request is routed to, the province's inspector; admins have no rule
     Rule("GET", "/api/v1/workers/{nominated_worker}", None, in_scope(200, *WORKER_READERS)),
+    # listing: the same readers, each in its own scope; a national ID lookup is for HR and
+    # the police only (a dispatcher's or inspector's is refused, and audited)
+    Rule("GET", "/api/v1/workers", None, only(dict.fromkeys(WORKER_READERS, 200))),
+    Rule("GET", "/api/v1/workers?q=nguyen&employed=true&sort=-name&limit=5", None,
+         only(dict.fromkeys(WORKER_READERS, 200))),
+    Rule("GET", "/api/v1/workers?national_id=051090000001", None,
+         only(dict.fromkeys((POST_HR, *POLICE), 200))),
     # training, commitments, leave: HR of the post unit (201 created; leave answers 200)
     Rule("POST", "/api/v1/workers/{worker}/trainings", "training", in_scope(201, POST_HR)),
     Rule("POST", "/api/v1/workers/{worker}/commitments", "commitment", in_scope(201, POST_HR)),
@@ -365,6 +373,9 @@ MATRIX: list[Rule] = [
     Rule("POST", "/api/v1/eligibility/batch", "eligibility_batch", in_scope(200, DISPATCHER)),
     Rule("POST", "/api/v1/assignments", "assignment", in_scope(201, DISPATCHER)),
     Rule("POST", "/api/v1/assignments/{assignment}/end", None, in_scope(200, DISPATCHER)),
+    Rule("GET", "/api/v1/assignments", None, only({DISPATCHER: 200})),
+    Rule("GET", "/api/v1/assignments?route_id={route}&active=true&limit=5", None,
+         only({DISPATCHER: 200})),
     # incidents. Reporting: HR of the workers' post unit; naming another unit's worker is
     # invalid input (422 naming `worker_ids`, the same answer as for an unknown id).
     Rule("POST", "/api/v1/incidents", "incident", scoped({POST_HR: 201}, {POST_HR: 422})),

@@ -34,12 +34,16 @@ class Worker(Base):
     __table_args__ = (
         UniqueConstraint("post_unit_code", "employee_no"),
         CheckConstraint("sex IN ('male', 'female')", name="sex"),
+        Index("ix_worker_unit_name", "post_unit_code", "full_name_folded"),
+        Index("ix_worker_full_name_folded", "full_name_folded"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     post_unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code"), index=True)
     employee_no: Mapped[str] = mapped_column(String(32))
     full_name: Mapped[str] = mapped_column(String(200))
+    #: `policies.folding.fold(full_name)`: what accent-insensitive search and sorting read
+    full_name_folded: Mapped[str] = mapped_column(String(200))
     sex: Mapped[str] = mapped_column(String(6))
     stages: Mapped[str] = mapped_column(String(100))  # comma-separated, in canonical order
     permanent_province: Mapped[str] = mapped_column(ForeignKey("province.code"))
@@ -131,6 +135,7 @@ class VettingEvent(Base):
     from_state: Mapped[str | None] = mapped_column(String(20))
     to_state: Mapped[str] = mapped_column(String(20))
     police_unit_code: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(String(1000))  # why, for a transfer
 
 
 class IdempotencyRecord(Base):

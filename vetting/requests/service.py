@@ -38,11 +38,11 @@ class Resubmission:
     permanent_address: str | None = None
 
 
-def _event(request: VettingRequest, ctx: Context, action: str, from_state: str | None) -> \
-        VettingEvent:
+def _event(request: VettingRequest, ctx: Context, action: str, from_state: str | None,
+           reason: str | None = None) -> VettingEvent:
     return VettingEvent(request_id=request.id, at=ctx.now, actor_id=ctx.actor.id, action=action,
                         from_state=from_state, to_state=request.state,
-                        police_unit_code=request.police_unit_code)
+                        police_unit_code=request.police_unit_code, reason=reason)
 
 
 async def _adds_stages(session: AsyncSession, worker: Worker) -> bool:
@@ -116,11 +116,20 @@ async def get_request(session: AsyncSession, ctx: Context, request_id: str, *,
     return request
 
 
+@dataclass(frozen=True, slots=True)
+class Listed:
+    request: VettingRequest
+    worker_full_name: str
+    worker_employee_no: str
+
+
 async def list_requests(session: AsyncSession, ctx: Context, *, state: str | None,
                         overdue: bool | None, worker_id: str | None, limit: int,
-                        offset: int) -> tuple[list[VettingRequest], int]:
-    """The caller's inbox or outbox: overdue first, then by due date."""
-    query = select(VettingRequest).where(request_condition(ctx.actor))
+                        offset: int) -> tuple[list[Listed], int]:
+    """The caller's inbox or outbox: overdue first, then by due date; each line names the
+    worker (name and employee number, no dossier data)."""
+    query = select(VettingRequest, Worker.full_name, Worker.employee_no).join(
+        Worker, Worker.id == VettingRequest.worker_id).where(request_condition(ctx.actor))
     if state is not None:
         query = query.where(VettingRequest.state == state)
     if worker_id is not None:
@@ -133,8 +142,8 @@ async def list_requests(session: AsyncSession, ctx: Context, *, state: str | Non
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     ordered = query.order_by(case((is_overdue, 0), else_=1), VettingRequest.due_on,
                              VettingRequest.id)
-    rows = await session.scalars(ordered.limit(limit).offset(offset))
-    return list(rows.all()), int(total)
+    rows = (await session.execute(ordered.limit(limit).offset(offset))).all()
+    return [Listed(r, name, number) for r, name, number in rows], int(total)
 
 
 async def _transition(session: AsyncSession, ctx: Context, request_id: str, action: str, *,
@@ -156,8 +165,10 @@ async def _transition(session: AsyncSession, ctx: Context, request_id: str, acti
 
 
 async def _finish(session: AsyncSession, ctx: Context, request: VettingRequest, action: str,
-                  previous: str, body: dict[str, object] | None = None) -> VettingRequest:
-    session.add(_event(request, ctx, action, previous))
+                  previous: str, body: dict[str, object] | None = None, *,
+                  reason: str | None = None) -> VettingRequest:
+    """`reason` is kept in the request's history (the event row), never in the audit log."""
+    session.add(_event(request, ctx, action, previous, reason))
     await session.flush()
     await append(session, ctx, action=f"request.{action}", object_type="vetting_request",
                  object_id=request.id,
@@ -207,8 +218,9 @@ async def resubmit(session: AsyncSession, ctx: Context, protection: DataProtecti
 
 
 async def transfer(session: AsyncSession, ctx: Context, request_id: str, *, police_unit: str,
-                   expected_version: int | None) -> VettingRequest:
-    """Hand the request to another province's police; the history keeps both units."""
+                   reason: str, expected_version: int | None) -> VettingRequest:
+    """Hand the request to another province's police; the history keeps both units and why
+    (the audit entry records only that a reason was given: it may name people)."""
     target = await session.get(Unit, police_unit)
     if target is None or target.kind != "police":
         raise InvalidInput(f"{police_unit} is not a police unit", field="police_unit",
@@ -222,7 +234,8 @@ async def transfer(session: AsyncSession, ctx: Context, request_id: str, *, poli
     request.police_unit_code, request.claimed_by = police_unit, None
     await _notify(session, ctx, request, "request.routed")
     return await _finish(session, ctx, request, "transfer", previous,
-                         {"from_unit": source, "to_unit": police_unit})
+                         {"from_unit": source, "to_unit": police_unit, "reason_given": True},
+                         reason=reason)
 
 
 async def propose(session: AsyncSession, ctx: Context, protection: DataProtection,

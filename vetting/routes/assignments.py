@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.access import DISPATCHER
@@ -149,3 +149,25 @@ async def flag_blocked(session: AsyncSession, ctx: Context, worker_id: str, *, c
                       payload={"route": assignment.route_id, "worker": worker_id,
                                "ended": end_them})
     return [a.id for a in current]
+
+
+async def list_assignments(session: AsyncSession, ctx: Context, *, route_id: str | None,
+                           worker_id: str | None, active: bool | None, limit: int,
+                           offset: int) -> tuple[list[Assignment], int]:
+    """A dispatcher's assignments: routes of their province, workers of their unit (as `end`
+    scopes them). Active means not ended and not yet over; newest start first."""
+    query = select(Assignment).join(Route, Route.id == Assignment.route_id).join(
+        Worker, Worker.id == Assignment.worker_id).where(
+        route_condition(ctx.actor, "assignments.manage"),
+        worker_condition(ctx.actor, "assignments.manage"))
+    if route_id is not None:
+        query = query.where(Assignment.route_id == route_id)
+    if worker_id is not None:
+        query = query.where(Assignment.worker_id == worker_id)
+    running = Assignment.ended_at.is_(None) & (Assignment.ends_at > ctx.now)
+    if active is not None:
+        query = query.where(running if active else ~running)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(query.order_by(Assignment.starts_at.desc(), Assignment.id)
+                                 .limit(limit).offset(offset))
+    return list(rows.all()), int(total)

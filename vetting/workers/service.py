@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.access import POLICE
 from policies.cccd import check_cccd, mask
+from policies.folding import fold
 from vetting.audit.entries import append
 from vetting.errors import Conflict, InvalidInput, NotFound
 from vetting.models import LegacyProvince, Province, VettingRequest, Worker
@@ -104,7 +105,8 @@ async def create_worker(session: AsyncSession, ctx: Context, protection: DataPro
         raise Conflict("this employee number is already used in the unit",
                        code="DUPLICATE_EMPLOYEE_NO")
     worker = Worker(id=new_id(), post_unit_code=data.post_unit, employee_no=data.employee_no,
-                    full_name=data.full_name, sex=data.sex, stages=stages,
+                    full_name=data.full_name, full_name_folded=fold(data.full_name),
+                    sex=data.sex, stages=stages,
                     permanent_province=data.permanent_province, national_id_bidx=index,
                     national_id_mask=mask(data.national_id))
     seal_fields(worker, protection, {
