@@ -8,10 +8,12 @@ collide); tests that must own the whole database (tamper, crash) ask for
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import warnings
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,12 +21,12 @@ from typing import Any
 import httpx
 import pytest
 from argon2 import PasswordHasher
+from litestar import Litestar
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 import crypto.passwords
 from api.app import create_app
-from api.state import Registry
 from crypto import totp
 from vetting.accounts.tokens import issue_access_token
 from vetting.bootstrap import prepare
@@ -128,10 +130,42 @@ def keys(keys_dir: Path) -> RegistryKeys:
 @pytest.fixture(scope="session")
 async def app(settings: Settings, database: Database) -> AsyncIterator[Any]:
     application = create_app(settings, database)
-    # Lifespan hooks cannot span pytest-asyncio's fixture tasks; set the state they would.
-    application.state.registry = Registry(settings=settings, db=database,
-                                          keys=RegistryKeys.open(settings.keys_dir))
-    yield application
+    async with running_lifespan(application):
+        yield application
+
+
+@asynccontextmanager
+async def running_lifespan(application: Litestar) -> AsyncIterator[None]:
+    """The app's own start-up and shut-down hooks, as under a server.
+
+    They hold an anyio task group, which must be entered and left by one task; a fixture's
+    set-up and tear-down run in different tasks, so one task of its own holds them."""
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with application.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(hold())
+    await asyncio.wait({task, asyncio.create_task(started.wait())},
+                       return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        task.result()  # start-up failed: raise its error here
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+@asynccontextmanager
+async def served(application: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of `application` with its lifespan running: for tests with their own app."""
+    async with running_lifespan(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://kt1.test") as c:
+            yield c
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+from policies.calendar import local_date
 
 _rng = random.Random(20261123)
 _used: set[str] = set()
+
+
+def days_ago(days: int) -> str:
+    """A Vietnam calendar date `days` before today, so fixtures do not age with the suite."""
+    return (local_date(datetime.now(UTC)) - timedelta(days=days)).isoformat()
 
 
 def cccd(*, born: date, sex: str, legacy_code: str = "051") -> str:

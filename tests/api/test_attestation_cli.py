@@ -24,7 +24,6 @@ from click.testing import CliRunner
 
 from api.app import create_app
 from api.cli import main
-from api.state import Registry
 from crypto import jose_es256
 from tests.api.test_attestations import (
     JWKS_URL,
@@ -38,7 +37,7 @@ from tests.api.test_attestations import (
     make_cast,
     status_token,
 )
-from tests.conftest import People, settings_for
+from tests.conftest import People, served, settings_for
 from vetting.db import Database
 from vetting.keys import RegistryKeys
 from vetting.settings import Settings
@@ -277,11 +276,7 @@ async def registry_publishing_at(settings: Settings, database: Database,
     """The registry (same database and keys) with its public URL at `public_url`, so the
     attestations it issues name status lists there."""
     moved = settings_for(settings.database_url, settings.keys_dir, KT1_PUBLIC_URL=public_url)
-    application = create_app(moved, database)
-    application.state.registry = Registry(settings=moved, db=database,
-                                          keys=RegistryKeys.open(moved.keys_dir))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application),
-                                 base_url="http://kt1.test") as client:
+    async with served(create_app(moved, database)) as client:
         yield client
 
 

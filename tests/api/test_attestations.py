@@ -27,9 +27,8 @@ import pytest
 from sqlalchemy import select, update
 
 from api.app import create_app
-from api.state import Registry
 from crypto import status_list
-from tests.conftest import People, Person
+from tests.conftest import People, Person, served
 from tests.factories import worker_body
 from vetting.attestations import unit_keys
 from vetting.attestations.verification import read_status_list
@@ -252,11 +251,8 @@ class Isolated:
 async def isolated_registry(settings: Settings) -> AsyncIterator[Isolated]:
     database = Database(settings.database_url)
     keys = RegistryKeys.open(settings.keys_dir)
-    application = create_app(settings, database)
-    application.state.registry = Registry(settings=settings, db=database, keys=keys)
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application),
-                                     base_url="http://kt1.test") as client:
+        async with served(create_app(settings, database)) as client:
             yield Isolated(client=client, people=People(database=database, keys=keys),
                            settings=settings, database=database)
     finally:

@@ -10,15 +10,11 @@ import httpx
 from sqlalchemy import select, update
 
 from tests.conftest import People, Person, unique
-from tests.factories import worker_body
+from tests.factories import days_ago, worker_body
 from vetting.db import Database
 from vetting.models import Attestation, AuditEntry, Training, Worker
 
 DIGEST = "b" * 64
-
-
-def days_ago(days: int) -> str:
-    return (datetime.now(UTC).date() - timedelta(days=days)).isoformat()
 
 
 class Desk:

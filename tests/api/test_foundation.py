@@ -9,14 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
-from tests.conftest import new_database_url, settings_for
+from tests.conftest import new_database_url, served, settings_for
 from vetting.bootstrap import prepare
 from vetting.db import Database
 from vetting.models import Base, Province, Unit, UserAccount
@@ -121,16 +120,11 @@ async def test_db_upgrade_on_an_empty_database_then_ready(backend: str, keys_dir
     assert result.returncode == 0, result.stderr
     assert "34 provinces" in result.stdout
     from api.app import create_app
-    from api.state import Registry
-    from vetting.keys import RegistryKeys
 
     settings = settings_for(url, keys_dir)
     database = Database(url)
-    app = create_app(settings, database)
-    app.state.registry = Registry(settings=settings, db=database, keys=RegistryKeys.open(keys_dir))
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://kt1.test") as client:
+        async with served(create_app(settings, database)) as client:
             assert (await client.get("/ready")).status_code == 200
     finally:
         await database.dispose()
@@ -139,17 +133,12 @@ async def test_db_upgrade_on_an_empty_database_then_ready(backend: str, keys_dir
 async def test_ready_is_503_before_migrations(backend: str, keys_dir: Path,
                                              tmp_path: Path) -> None:
     from api.app import create_app
-    from api.state import Registry
-    from vetting.keys import RegistryKeys
 
     url = await new_database_url(backend, tmp_path)
     settings = settings_for(url, keys_dir)
     database = Database(url)
-    app = create_app(settings, database)
-    app.state.registry = Registry(settings=settings, db=database, keys=RegistryKeys.open(keys_dir))
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://kt1.test") as client:
+        async with served(create_app(settings, database)) as client:
             response = await client.get("/ready")
         assert response.status_code == 503
         assert response.json()["code"] == "MIGRATIONS_PENDING"

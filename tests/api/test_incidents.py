@@ -15,13 +15,11 @@ import pytest
 from sqlalchemy import select, text, update
 
 from api.app import create_app
-from api.state import Registry
 from tests.api.test_attestations import isolated_registry
 from tests.api.test_eligibility import Desk, codes
-from tests.conftest import People, Person, settings_for, unique
+from tests.conftest import People, Person, served, settings_for, unique
 from tests.factories import worker_body
 from vetting.db import Database
-from vetting.keys import RegistryKeys
 from vetting.models import AuditEntry, Clearance, Incident
 from vetting.models.base import Base
 from vetting.settings import Settings
@@ -416,12 +414,8 @@ async def test_a_policy_file_decides_which_kinds_suspend(
     policy_file.write_text('suspending_incident_kinds = ["delay"]\n', encoding="utf-8")
     strict = settings_for(settings.database_url, keys_dir, KT1_POLICY_FILE=str(policy_file))
     assert strict.policy.suspending_incident_kinds == ("delay",)
-    application = create_app(strict, database)
-    application.state.registry = Registry(settings=strict, db=database,
-                                          keys=RegistryKeys.open(keys_dir))
     delayed, lost = await desk.cleared_worker(), await desk.cleared_worker()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application),
-                                 base_url="http://kt1.test") as client:
+    async with served(create_app(strict, database)) as client:
         strict_desk = Desk(client, desk.p)
         delay = await reported(strict_desk, "delay", [delayed])
         loss = await reported(strict_desk, "loss", [lost])

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
-from tests.conftest import People
+from tests.conftest import People, served, settings_for
 from tests.factories import worker_body
 from vetting.db import Database
 from vetting.models import Worker
@@ -104,7 +104,6 @@ async def test_rotate_data_reencrypts_under_a_new_key(fresh_settings: Settings,
     import shutil
 
     from api.app import create_app
-    from api.state import Registry
     from tests.conftest import People as PeopleFactory
     from vetting.keys import RegistryKeys
 
@@ -112,11 +111,9 @@ async def test_rotate_data_reencrypts_under_a_new_key(fresh_settings: Settings,
     database = Database(fresh_settings.database_url)
     try:
         keys = RegistryKeys.open(keys_dir)
-        app = create_app(fresh_settings, database)
-        app.state.registry = Registry(settings=fresh_settings, db=database, keys=keys)
         hr = await PeopleFactory(database=database, keys=keys).make("post_hr", unit="POST-51")
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://kt1.test") as client:
+        copied = settings_for(fresh_settings.database_url, keys_dir)
+        async with served(create_app(copied, database)) as client:
             body = worker_body()
             worker = (await client.post("/api/v1/workers", json=body,
                                         headers=hr.headers)).json()

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -43,10 +44,9 @@ from hypothesis.stateful import (
 from sqlalchemy import func, select
 
 from api.app import create_app
-from api.state import Registry
 from policies.access import POLICE, POLICE_LEAD, POST_HR, scope_for
 from policies.vetting_states import DECIDED, OPEN, next_state
-from tests.conftest import People, Person
+from tests.conftest import People, Person, served
 from tests.factories import worker_body
 from vetting.db import Database
 from vetting.keys import RegistryKeys
@@ -166,21 +166,14 @@ class VettingMachine(RuleBasedStateMachine):
         self.by_id = {p.id: p for p in cast.values()}
         self.workers: dict[str, WorkerModel] = {}
         self.requests: dict[str, RequestModel] = {}
-        self.db, self.client = loop.run(self._open(settings, keys))
-
-    @staticmethod
-    async def _open(settings: Settings, keys: RegistryKeys
-                    ) -> tuple[Database, httpx.AsyncClient]:
-        database = Database(settings.database_url)
-        app = create_app(settings, database)
-        app.state.registry = Registry(settings=settings, db=database, keys=keys)
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                   base_url="http://kt1.test")
-        return database, client
+        self.serving = AsyncExitStack()
+        self.db = Database(settings.database_url)
+        self.client = loop.run(self.serving.enter_async_context(
+            served(create_app(settings, self.db))))
 
     async def _close(self) -> None:
         try:
-            await self.client.aclose()
+            await self.serving.aclose()
         finally:
             await self.db.dispose()
 

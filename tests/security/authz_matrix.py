@@ -45,10 +45,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from tests.factories import worker_body
+from tests.factories import days_ago, worker_body
 
 ADMIN, POST_HR, POLICE_OFFICER, POLICE_LEAD, DISPATCHER, INSPECTOR = (
     "admin", "post_hr", "police_officer", "police_lead", "dispatcher", "inspector")
@@ -186,10 +186,6 @@ class Call:
     targets: Mapping[str, str] = field(default_factory=dict)  # see BODY_TARGETS
 
 
-def _days_ago(days: int) -> str:
-    return (date.today() - timedelta(days=days)).isoformat()
-
-
 def _hours_from_now(hours: float) -> str:
     """An RFC 3339 instant with its UTC offset (negative: in the past)."""
     return (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
@@ -207,10 +203,10 @@ BODIES: Mapping[str, Callable[[Call], dict[str, Any]]] = {
     "wrong_otp": lambda c: {"otp": "000000"},
     # workers: the new worker belongs to the scope's post unit
     "new_worker": lambda c: worker_body(f"POST-{c.province}"),
-    "training": lambda c: {"kind": "kt1_security", "completed_on": _days_ago(30)},
-    "commitment": lambda c: {"signed_on": _days_ago(7),
+    "training": lambda c: {"kind": "kt1_security", "completed_on": days_ago(30)},
+    "commitment": lambda c: {"signed_on": days_ago(7),
                              "document_sha256": hashlib.sha256(c.unique.encode()).hexdigest()},
-    "leave": lambda c: {"left_on": _days_ago(1), "reason": f"nghỉ việc {c.unique}"},
+    "leave": lambda c: {"left_on": days_ago(1), "reason": f"nghỉ việc {c.unique}"},
     # vetting requests
     "new_request": lambda c: {"worker_id": c.targets["worker_id"], "reason": "KT1 giao nhận"},
     "return_note": lambda c: {"note": f"Bổ sung nơi ở hiện tại {c.unique}"},

@@ -21,7 +21,7 @@ from litestar import Litestar
 from sqlalchemy import select
 
 from tests.conftest import People, Person, unique
-from tests.factories import worker_body
+from tests.factories import days_ago, worker_body
 from tests.security.authz_matrix import (
     BODIES,
     BODY_TARGETS,
@@ -158,9 +158,9 @@ class Builder:
         worker_id = str((await self.cleared(p))["worker_id"])
         for kind in ("postal_operations", "kt1_security"):
             await self.call("post_hr", p, "POST", f"/api/v1/workers/{worker_id}/trainings", 201,
-                            {"kind": kind, "completed_on": "2026-06-01"})
+                            {"kind": kind, "completed_on": days_ago(30)})
         await self.call("post_hr", p, "POST", f"/api/v1/workers/{worker_id}/commitments", 201,
-                        {"signed_on": "2026-06-02", "document_sha256": "c" * 64})
+                        {"signed_on": days_ago(29), "document_sha256": "c" * 64})
         return worker_id
 
     async def assignment(self, p: str) -> str:

@@ -18,11 +18,9 @@ from litestar.handlers.http_handlers import HTTPRouteHandler
 from sqlalchemy import func, select
 
 from api.app import create_app
-from api.state import Registry
 from policies.access import ACCESS
-from tests.conftest import People
+from tests.conftest import People, served
 from vetting.db import Database
-from vetting.keys import RegistryKeys
 from vetting.models import AuditEntry
 from vetting.settings import Settings
 
@@ -106,12 +104,9 @@ async def test_a_route_without_a_rule_is_refused_even_to_an_admin(
 
     application = create_app(settings, database)
     application.register(unruled)
-    application.state.registry = Registry(settings=settings, db=database,
-                                          keys=RegistryKeys.open(settings.keys_dir))
     admin = await people.make("admin")
     before = await _audit_size(database)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application),
-                                 base_url="http://kt1.test") as client:
+    async with served(application) as client:
         response = await client.get("/api/v1/unruled", headers=admin.headers)
     assert response.status_code == 403
     assert response.json()["code"] == "FORBIDDEN"
