@@ -10,10 +10,12 @@ from click import Group
 from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.di import Provide
+from litestar.exceptions import HTTPException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins import CLIPluginProtocol, InitPluginProtocol
+from litestar.static_files import create_static_files_router
 
 from api.auth.middleware import BearerSecurity
 from api.controllers.attestations import (
@@ -38,6 +40,9 @@ from api.controllers.users import UserController
 from api.controllers.vetting_requests import VettingRequestController
 from api.controllers.workers import WorkerController
 from api.idempotency import IdempotencyMiddleware
+from api.pages import page_router
+from api.pages.errors import pages_for_unrouted
+from api.pages.rendering import STATIC, template_config
 from api.problems import EXCEPTION_HANDLERS
 from api.request_id import RequestIdMiddleware
 from api.state import Registry, provide_context, provide_registry, provide_session
@@ -64,12 +69,19 @@ class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config.route_handlers.extend(ROUTE_HANDLERS)
+        app_config.route_handlers.append(page_router())
+        app_config.route_handlers.append(create_static_files_router(
+            path="/static", directories=[STATIC], opt={"public": True},
+            include_in_schema=False, name="static"))
+        app_config.template_config = template_config()
         app_config.dependencies.update({
             "db": Provide(provide_session),
             "ctx": Provide(provide_context, sync_to_thread=False),
             "registry": Provide(provide_registry, sync_to_thread=False),
         })
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
+        app_config.exception_handlers[HTTPException] = pages_for_unrouted(
+            EXCEPTION_HANDLERS[HTTPException])
         app_config.openapi_config = OpenAPIConfig(
             title="KT1 vetting registry", version="1.0.0", path="/schema",
             description="Vetting of Post workers for KT1 (state-secret) mail.",

@@ -130,7 +130,14 @@ MESSAGES: dict[str, str] = {
                                   "validity."),
     "STAGE_NOT_CLEARED": N_("The route's stage is not among the stages the clearance covers."),
     "ROUTE_INACTIVE": N_("The KT1 route is not active."),
+    # Web pages.
+    "CSRF_REFUSED": N_("The form has expired or did not come from this service; open the "
+                       "page again and send it once more."),
+    "PASSWORDS_DIFFER": N_("The two new passwords are not the same."),
+    "MFA_QR_LABEL": N_("QR code to scan with the authenticator app"),
+    "UNKNOWN_LANGUAGE": N_("This language is not available."),
 }
+
 
 #: Why a clearance changed state (the reasons the registry itself writes).
 CLEARANCE_CAUSES: dict[str, str] = {
@@ -238,4 +245,15 @@ RULES: dict[str, str] = {
     "unit_format": N_("{field}: write a unit code such as POST-51."),
     "province_format": N_("{field}: write the two-digit province code, such as 51."),
     "sha256_format": N_("{field}: must be 64 lowercase hexadecimal characters (SHA-256)."),
+}
+
+
+#: What each role is called on the pages.
+ROLE_NAMES: dict[str, str] = {
+    "admin": N_("Administrator"),
+    "post_hr": N_("Post HR"),
+    "police_officer": N_("Police officer"),
+    "police_lead": N_("Police lead"),
+    "dispatcher": N_("Dispatcher"),
+    "inspector": N_("Inspector"),
 }

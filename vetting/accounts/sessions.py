@@ -49,7 +49,8 @@ class LoginResult:
     mfa_enrolment_required: bool = False
 
 
-def _actor(user: UserAccount, policy: Policy) -> Actor:
+def actor_for(user: UserAccount, policy: Policy) -> Actor:
+    """The principal an account acts as now (restricted until its set-up is done)."""
     return Actor(
         id=user.id, role=user.role, username=user.username, province=user.province_code,
         unit=user.unit_code,
@@ -101,41 +102,68 @@ def _otp_step(user: UserAccount, keys: RegistryKeys, otp: str | None, ctx: Conte
     return totp.verify(secret, otp, at=ctx.now.timestamp(), last_used_step=user.totp_last_step)
 
 
-async def login(session: AsyncSession, ctx: Context, keys: RegistryKeys, policy: Policy, *,
-                username: str, password: str, otp: str | None) -> LoginResult:
+@dataclass(frozen=True, slots=True)
+class LoginCheck:
+    """A login judged: the account when every factor was right, else the audited cause."""
+
+    user: UserAccount | None = None
+    failure: str | None = None
+
+
+async def check_login(session: AsyncSession, ctx: Context, keys: RegistryKeys, policy: Policy, *,
+                      username: str, password: str, otp: str | None,
+                      via: str | None = None) -> LoginCheck:
+    """The one login rule for the API and the pages: throttling, lock-out, second factor and
+    the audit entry; `via` names a channel other than the API in that entry."""
     user = await session.scalar(
         select(UserAccount).where(UserAccount.username == username).with_for_update())
     password_ok = await verify_password(user.password_hash if user else None, password)
     if user is None:
         await append(session, ctx, action="auth.login", outcome="failure",
                      body={"reason": "unknown_user"})
-        return LoginResult(failure="unknown_user")
+        return LoginCheck(failure="unknown_user")
     blocked = _blocked_reason(user, ctx)
     if blocked is not None:
         await append(session, ctx, action="auth.login", object_type="user", object_id=user.id,
                      outcome="failure", body={"reason": blocked})
-        return LoginResult(failure=blocked)
+        return LoginCheck(failure=blocked)
     if not password_ok:
         await _record_failure(session, ctx, user, "bad_password")
-        return LoginResult(failure="bad_password")
+        return LoginCheck(failure="bad_password")
     if user.totp_confirmed:
         step = _otp_step(user, keys, otp, ctx)
         if step is None:
             await _record_failure(session, ctx, user, "bad_otp" if otp else "otp_missing")
-            return LoginResult(failure="bad_otp" if otp else "otp_missing")
+            return LoginCheck(failure="bad_otp" if otp else "otp_missing")
         user.totp_last_step = step
     user.failed_logins, user.throttled_until, user.locked_until = 0, None, None
     if needs_rehash(user.password_hash):
         user.password_hash = await hash_password(password)
-    tokens = await _issue_pair(session, ctx, user, keys)
-    actor = _actor(user, policy)
+    actor = actor_for(user, policy)
+    body: dict[str, object] = {"mfa": user.totp_confirmed}
+    if via is not None:
+        body["via"] = via
     await append(session, Context(actor=actor, request_id=ctx.request_id, now=ctx.now),
-                 action="auth.login", object_type="user", object_id=user.id,
-                 body={"mfa": user.totp_confirmed})
+                 action="auth.login", object_type="user", object_id=user.id, body=body)
+    return LoginCheck(user=user)
+
+
+def mfa_pending(user: UserAccount, policy: Policy) -> bool:
+    """The role needs a second factor the account has not enrolled yet."""
+    return user.role in policy.mfa_required_roles and not user.totp_confirmed
+
+
+async def login(session: AsyncSession, ctx: Context, keys: RegistryKeys, policy: Policy, *,
+                username: str, password: str, otp: str | None) -> LoginResult:
+    check = await check_login(session, ctx, keys, policy, username=username,
+                              password=password, otp=otp)
+    if check.user is None:
+        return LoginResult(failure=check.failure)
+    user = check.user
     return LoginResult(
-        tokens=tokens,
+        tokens=await _issue_pair(session, ctx, user, keys),
         password_change_required=user.must_change_password,
-        mfa_enrolment_required=user.role in policy.mfa_required_roles and not user.totp_confirmed,
+        mfa_enrolment_required=mfa_pending(user, policy),
     )
 
 
@@ -189,9 +217,9 @@ async def logout(session: AsyncSession, ctx: Context) -> None:
     await append(session, ctx, action="auth.logout", object_type="user", object_id=ctx.actor.id)
 
 
-async def change_password(session: AsyncSession, ctx: Context, keys: RegistryKeys,
-                          policy: Policy, *, current: str, new: str) -> TokenPair:
-    """Needs the current password; ends every other session and returns a fresh pair."""
+async def replace_password(session: AsyncSession, ctx: Context, policy: Policy, *,
+                           current: str, new: str) -> UserAccount:
+    """Needs the current password; ends every session of the account (tokens and pages)."""
     user = await _me(session, ctx)
     if not await verify_password(user.password_hash, current):
         raise InvalidInput("the current password is wrong", field="current_password",
@@ -210,6 +238,13 @@ async def change_password(session: AsyncSession, ctx: Context, keys: RegistryKey
     await _end_sessions(session, ctx, user)
     await append(session, ctx, action="auth.password_change", object_type="user",
                  object_id=user.id)
+    return user
+
+
+async def change_password(session: AsyncSession, ctx: Context, keys: RegistryKeys,
+                          policy: Policy, *, current: str, new: str) -> TokenPair:
+    """The API's password change: every other session ends, a fresh pair is returned."""
+    user = await replace_password(session, ctx, policy, current=current, new=new)
     return await _issue_pair(session, ctx, user, keys)
 
 
@@ -222,6 +257,17 @@ async def enrol_totp(session: AsyncSession, ctx: Context, keys: RegistryKeys) ->
     user.totp_secret = keys.store.wrap(secret, label=f"totp:{user.id}")
     user.totp_last_step = None
     await append(session, ctx, action="auth.mfa_enrol", object_type="user", object_id=user.id)
+    return totp.provisioning_uri(secret, account=user.username, issuer=TOTP_ISSUER)
+
+
+async def pending_enrolment(session: AsyncSession, ctx: Context, keys: RegistryKeys
+                            ) -> str | None:
+    """The otpauth:// URI of an enrolment begun but not confirmed yet (shown again until the
+    first code confirms it), or None."""
+    user = await session.get(UserAccount, ctx.actor.id)
+    if user is None or user.totp_secret is None or user.totp_confirmed:
+        return None
+    secret = keys.store.unwrap(user.totp_secret, label=f"totp:{user.id}")
     return totp.provisioning_uri(secret, account=user.username, issuer=TOTP_ISSUER)
 
 
@@ -263,7 +309,7 @@ async def _account(database: Database, policy: Policy, user_id: str,
         user = await session.get(UserAccount, user_id)
         state = None if user is None else AccountState(
             active=user.state == "active", token_version=user.token_version,
-            actor=_actor(user, policy))
+            actor=actor_for(user, policy))
     if cache is not None:
         cache.put(version, user_id, state)
     return state

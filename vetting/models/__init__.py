@@ -1,6 +1,6 @@
 """Every table of the registry; importing this package registers them all."""
 
-from vetting.models.accounts import RefreshToken, UserAccount
+from vetting.models.accounts import PageSession, RefreshToken, UserAccount
 from vetting.models.attestations import (
     Attestation,
     Clearance,
@@ -39,6 +39,7 @@ __all__ = [
     "LegacyProvince",
     "Notification",
     "OutboxEvent",
+    "PageSession",
     "Province",
     "RefreshToken",
     "Route",

@@ -1,0 +1,18 @@
+"""Banners after a form worked: the handler redirects to `path?notice=<code>` and the layout
+shows the code's text (a fixed list, so a link cannot make the page say anything else)."""
+
+from __future__ import annotations
+
+from api.i18n.codes import N_
+
+NOTICES: dict[str, str] = {
+    "signed_out": N_("You have signed out."),
+    "password_changed": N_("Your password has been changed. Every other session has ended."),
+    "mfa_enrolled": N_("The authenticator app is set up. Sign-ins now ask for its code."),
+    "notifications_read": N_("The notification is marked as read."),
+}
+
+
+def notice_text(code: str | None) -> str | None:
+    """The English msgid of a known notice code."""
+    return NOTICES.get(code or "")
