@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request
@@ -25,7 +26,6 @@ from api.i18n import DEFAULT, LANGUAGES, language_of
 from api.state import Registry, registry_of, request_id_of
 from vetting.accounts import page_sessions
 from vetting.errors import Unauthenticated
-from vetting.models.base import utcnow
 from vetting.notifications.outbox import unread_count
 from vetting.principal import Actor, Context
 
@@ -149,7 +149,7 @@ class PageSessionMiddleware:
     async def _state(scope: Scope, registry: Registry) -> tuple[PageState, list[Cookie]]:
         cookies = cookies_of(scope)
         token = cookies.get(session_cookie_name(registry))
-        now = utcnow()
+        now = datetime.now(UTC)
         resumed = (await page_sessions.resume(registry.db, registry.settings.policy, token, now)
                    if token else None)
         new_cookies: list[Cookie] = []
