@@ -136,6 +136,20 @@ MESSAGES: dict[str, str] = {
     "PASSWORDS_DIFFER": N_("The two new passwords are not the same."),
     "MFA_QR_LABEL": N_("QR code to scan with the authenticator app"),
     "UNKNOWN_LANGUAGE": N_("This language is not available."),
+    # Dispatcher pages.
+    "UNKNOWN_EMPLOYEE_NO": N_("{field}: no worker of your unit has this employee number."),
+    "TOO_MANY_WORKERS": N_("Check at most {maximum} workers at once."),
+    # The vocabularies as the pages name them (t("STAGE_TRANSPORT"), ...).
+    "STAGE_ACCEPTANCE": N_("Acceptance"),
+    "STAGE_PROCESSING": N_("Processing"),
+    "STAGE_TRANSPORT": N_("Transport"),
+    "STAGE_DELIVERY": N_("Delivery"),
+    "SERVICE_STANDARD": N_("Standard"),
+    "SERVICE_EXPRESS": N_("Express"),
+    "SERVICE_SCHEDULED": N_("Scheduled"),
+    "SECRECY_A": N_("A (Top secret)"),
+    "SECRECY_B": N_("B (Secret)"),
+    "SECRECY_C": N_("C (Confidential)"),
 }
 
 

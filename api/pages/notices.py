@@ -10,6 +10,13 @@ NOTICES: dict[str, str] = {
     "password_changed": N_("Your password has been changed. Every other session has ended."),
     "mfa_enrolled": N_("The authenticator app is set up. Sign-ins now ask for its code."),
     "notifications_read": N_("The notification is marked as read."),
+    # Dispatcher pages.
+    "route_created": N_("The route has been created."),
+    "route_updated": N_("The route has been changed."),
+    "route_activated": N_("The route is active again."),
+    "route_deactivated": N_("The route is inactive: nobody can be assigned to it."),
+    "assigned": N_("The worker has been assigned to the route."),
+    "assignment_ended": N_("The assignment has ended."),
 }
 
 
