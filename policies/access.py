@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from policies.vocabulary import ROLES
+
 
 class Scope(StrEnum):
     ALL = "all"            # every province (admin, and read-only global views)
@@ -17,13 +19,8 @@ class Scope(StrEnum):
     SELF = "self"          # the caller's own account
 
 
-ADMIN = "admin"
-POST_HR = "post_hr"
-POLICE_OFFICER = "police_officer"
-POLICE_LEAD = "police_lead"
-DISPATCHER = "dispatcher"
-INSPECTOR = "inspector"
-ROLES = (ADMIN, POST_HR, POLICE_OFFICER, POLICE_LEAD, DISPATCHER, INSPECTOR)
+# Names for the roles of the one vocabulary, in its order.
+ADMIN, POST_HR, POLICE_OFFICER, POLICE_LEAD, DISPATCHER, INSPECTOR = ROLES
 POLICE = (POLICE_OFFICER, POLICE_LEAD)
 
 _EVERY_ROLE_SELF = {role: Scope.SELF for role in ROLES}

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from policies.access import POLICE, POLICE_LEAD, POST_HR
+from policies.vocabulary import DECIDED_STATES, OPEN_STATES
 
-OPEN = ("submitted", "in_review", "needs_info", "awaiting_approval")
-DECIDED = ("cleared", "not_cleared")
+OPEN = OPEN_STATES
+DECIDED = DECIDED_STATES
 
 #: action → (states it may start from, the state it leads to, roles that may take it)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {

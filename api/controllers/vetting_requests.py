@@ -18,18 +18,16 @@ from api.problems import documented
 from api.schemas import Limit, Offset, Page, Strict
 from api.state import Ctx, Db, Reg
 from policies.access import POLICE
+from policies.vocabulary import OPEN_STATES, STAGES, Stage
+from policies.vocabulary import RequestState as State
 from vetting.errors import InvalidInput
 from vetting.models import VettingRequest
 from vetting.personal_data import DataProtection
 from vetting.principal import Context
 from vetting.requests import service
-from vetting.workers.service import STAGES
 
-State = Literal["submitted", "in_review", "needs_info", "awaiting_approval", "cleared",
-                "not_cleared", "withdrawn"]
 Note = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 Version = Annotated[int, msgspec.Meta(ge=1)]
-Stage = Literal["acceptance", "processing", "transport", "delivery"]
 ERRORS = documented(400, 401, 403, 404, 409, 422)
 
 
@@ -118,7 +116,7 @@ def _out(r: VettingRequest, ctx: Context, protection: DataProtection) -> Request
         id=r.id, worker_id=r.worker_id, state=r.state, post_unit=r.post_unit_code,
         police_unit=r.police_unit_code, reason=r.reason,
         stages=[s for s in STAGES if s in r.stages.split(",")], due_on=r.due_on,
-        overdue=r.state in service.OPEN_STATES and r.due_on < ctx.today,
+        overdue=r.state in OPEN_STATES and r.due_on < ctx.today,
         submitted_at=r.submitted_at, outcome=r.outcome, decided_at=r.decided_at,
         info_request=_open(protection, r, "info_request"), policy_version=r.policy_version,
         version=r.version,

@@ -14,13 +14,13 @@ from policies.access import POLICE, POST_HR
 from policies.policy import Policy
 from policies.routing import police_province, police_unit_for
 from policies.vetting_states import TRANSITIONS, may_approve, may_take, next_state
+from policies.vocabulary import OPEN_STATES
 from vetting.attestations.credentials import issue_for_decision
 from vetting.attestations.lifecycle import clearance_until
 from vetting.audit.entries import append
 from vetting.errors import Conflict, Forbidden, InvalidInput, NotFound, require_version
 from vetting.keys import RegistryKeys
 from vetting.models import Attestation, Clearance, Unit, VettingEvent, VettingRequest, Worker
-from vetting.models.workers import OPEN_STATES
 from vetting.notifications.outbox import Audience, publish
 from vetting.personal_data import DataProtection
 from vetting.principal import Context
