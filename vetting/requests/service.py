@@ -148,10 +148,8 @@ async def list_requests(session: AsyncSession, ctx: Context, *, state: str | Non
 
 async def _transition(session: AsyncSession, ctx: Context, request_id: str, action: str, *,
                       expected_version: int | None) -> tuple[VettingRequest, str]:
-    _sources, _target, roles = TRANSITIONS[action]
-    scope_action = ("requests.approve" if action == "approve" else
-                    "requests.review" if roles[0] in POLICE else "requests.submit")
-    request = await get_request(session, ctx, request_id, action=scope_action, for_update=True)
+    request = await get_request(session, ctx, request_id, action=TRANSITIONS[action].access,
+                                for_update=True)
     if not may_take(action, ctx.actor.role):
         raise Forbidden(f"a {ctx.actor.role} cannot {action} a request", code="FORBIDDEN")
     require_version(request.version, expected_version, what="request")
