@@ -39,6 +39,7 @@ from api.controllers.vetting_requests import VettingRequestController
 from api.controllers.workers import WorkerController
 from api.idempotency import IdempotencyMiddleware
 from api.problems import EXCEPTION_HANDLERS
+from api.rate_limit import public_rate_limit
 from api.request_id import RequestIdMiddleware
 from api.state import Registry, provide_context, provide_registry, provide_session
 from vetting.db import Database
@@ -80,6 +81,7 @@ class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
         app_config = BearerSecurity().on_app_init(app_config)
         # Outermost first: request id, then authentication (added above), then idempotency.
         app_config.middleware.insert(0, DefineMiddleware(RequestIdMiddleware))
+        app_config.middleware.insert(1, public_rate_limit(self.settings).middleware)
         app_config.middleware.append(DefineMiddleware(IdempotencyMiddleware))
         return app_config
 

@@ -56,7 +56,6 @@ ACCESS: dict[str, dict[str, Scope]] = {
     "clearance.read": {POST_HR: Scope.UNIT, DISPATCHER: Scope.UNIT, POLICE_OFFICER: Scope.UNIT,
                        POLICE_LEAD: Scope.UNIT, INSPECTOR: Scope.PROVINCE},
     "clearance.manage": {POLICE_LEAD: Scope.UNIT},  # suspend, reinstate, revoke
-    "attestations.verify": {role: Scope.ALL for role in ROLES},
     # KT1 routes, eligibility and assignments
     "routes.read": {ADMIN: Scope.ALL, DISPATCHER: Scope.PROVINCE, INSPECTOR: Scope.PROVINCE},
     "routes.manage": {ADMIN: Scope.ALL, DISPATCHER: Scope.PROVINCE},

@@ -32,6 +32,7 @@ PUBLIC_ROUTES = frozenset({
     ("GET", "/.well-known/jwks.json"),
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/refresh"),
+    ("POST", "/api/v1/attestations/verify"),  # the contract: public, rate-limited
 })
 #: Public by the contract, but not built yet: allowed public, required public once they exist.
 PLANNED_PUBLIC_ROUTES = frozenset({
