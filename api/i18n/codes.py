@@ -139,6 +139,7 @@ MESSAGES: dict[str, str] = {
     # Dispatcher pages.
     "UNKNOWN_EMPLOYEE_NO": N_("{field}: no worker of your unit has this employee number."),
     "TOO_MANY_WORKERS": N_("Check at most {maximum} workers at once."),
+    "EMPLOYEE_NOS_MISSING": N_("{field}: write at least one employee number."),
     # The vocabularies as the pages name them (t("STAGE_TRANSPORT"), ...).
     "STAGE_ACCEPTANCE": N_("Acceptance"),
     "STAGE_PROCESSING": N_("Processing"),
@@ -199,6 +200,7 @@ FIELDS: dict[str, str] = {
     "outcome": N_("Outcome"),
     "worker_id": N_("Worker"),
     "worker_ids": N_("Workers"),
+    "employee_nos": N_("Employee numbers"),
     "route_id": N_("Route"),
     "starts_at": N_("Starts at"),
     "ends_at": N_("Ends at"),

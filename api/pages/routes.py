@@ -16,14 +16,13 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from api.controllers.routes import AssignmentIn, EndIn, RouteIn, RoutePatch
-from api.i18n import language_of, message
+from api.i18n import field_label, language_of, message
 from api.pages.forms import REFUSALS, Form, FormErrors, field_errors, refusal
 from api.pages.rendering import page, see_other
 from api.state import Ctx, Db, Reg
 from policies.calendar import VIETNAM
 from policies.vocabulary import STAGES
 from vetting.eligibility.service import CHECK_ACTION, check, get_route
-from vetting.errors import InvalidInput
 from vetting.routes import assignments
 from vetting.routes.service import RouteInput, create_route, list_routes, update_route
 from vetting.workers.lookup import ids_by_employee_no
@@ -78,7 +77,8 @@ class RoutePages(Controller):
         return _route_form()
 
     @post("/routes/new", opt={"action": "routes.manage"})
-    async def create(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx) -> Template | Redirect:
+    async def create(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx
+                     ) -> Template | Redirect:
         form = await Form.read(request)
         try:
             data = form.parse(RouteIn, province=ctx.actor.province or form.value("province"))
@@ -171,7 +171,8 @@ class RoutePages(Controller):
                         errors=FormErrors(general=(message(language, "NOT_ELIGIBLE"),
                                                    *reasons)))
         except REFUSALS as exc:
-            errors = await refusal(db, request, exc)
+            errors = await refusal(db, request, exc)  # rolled back: read the route again
+            route = await get_route(db, ctx, route_id, "assignments.manage")
             return page("routes/assign.html", route=route, form=form, errors=errors, status=422)
         return see_other(f"/routes/{route.id}?notice=assigned")
 
@@ -184,25 +185,25 @@ class RoutePages(Controller):
         return see_other(f"/routes/{ended.route_id}?notice=assignment_ended")
 
     @get("/routes/{route_id:str}/eligibility", opt={"action": CHECK_ACTION, "read_only": True})
-    async def eligibility(self, request: Request[Any, Any, Any], route_id: FromPath[str],
-                          ctx: Ctx, registry: Reg, db: Db,
-                          numbers: Annotated[str | None, QueryParameter(
-                              name="employee_nos", max_length=20_000)] = None) -> Template:
-        """One worker or a pasted list, checked now with the batch call; numbers outside the
-        caller's scope read as unknown."""
+    async def eligibility_form(self, route_id: FromPath[str], db: Db, ctx: Ctx) -> Template:
         route = await get_route(db, ctx, route_id, "routes.read")
-        wanted = pasted_numbers(numbers or "")
-        if not wanted:
-            return page("routes/eligibility.html", route=route, results=None, unknown=[],
-                        pasted=numbers or "")
+        return page("routes/eligibility.html", route=route, results=None, unknown=[])
+
+    @post("/routes/{route_id:str}/eligibility", opt={"action": CHECK_ACTION, "read_only": True})
+    async def eligibility(self, request: Request[Any, Any, Any], route_id: FromPath[str],
+                          ctx: Ctx, registry: Reg, db: Db) -> Template:
+        """One worker or a pasted list (a form post: a pasted list has line breaks), checked
+        now with the batch call; numbers outside the caller's scope read as unknown."""
+        form = await Form.read(request)
+        route = await get_route(db, ctx, route_id, "routes.read")
+        wanted = pasted_numbers(form.value("employee_nos"))
         language = language_of(request.scope)
-        if len(wanted) > MAX_PASTED:
-            refused = InvalidInput("too many", field="employee_nos", code="TOO_MANY_WORKERS",
-                                   maximum=MAX_PASTED)
+        if not wanted or len(wanted) > MAX_PASTED:
+            text = (message(language, "TOO_MANY_WORKERS", {"maximum": MAX_PASTED}) if wanted
+                    else message(language, "EMPLOYEE_NOS_MISSING", {"field": field_label(
+                        language, "employee_nos")}))
             return page("routes/eligibility.html", route=route, results=None, unknown=[],
-                        pasted=numbers, status=422,
-                        errors=FormErrors(general=(message(language, refused.code,
-                                                           refused.extra),)))
+                        form=form, errors=field_errors(("employee_nos", text)), status=422)
         found = await ids_by_employee_no(db, ctx, wanted, action=CHECK_ACTION)
         ids = [found[n] for n in wanted if n in found]
         results = []
@@ -211,9 +212,8 @@ class RoutePages(Controller):
                                      policy_version=registry.settings.policy.version,
                                      signatures=registry.keys.attestations,
                                      cache=registry.eligibility)
-        return page("routes/eligibility.html", route=route, results=results,
-                    unknown=[n for n in wanted if n not in found], pasted=numbers)
-
+        return page("routes/eligibility.html", route=route, results=results, form=form,
+                    unknown=[n for n in wanted if n not in found])
 
 def _route_form(*, form: Form | None = None, errors: FormErrors | None = None,
                 status: int = 200) -> Template:
