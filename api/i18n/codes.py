@@ -151,6 +151,26 @@ MESSAGES: dict[str, str] = {
     "SECRECY_A": N_("A (Top secret)"),
     "SECRECY_B": N_("B (Secret)"),
     "SECRECY_C": N_("C (Confidential)"),
+    # The public check of an attestation: each reason it can fail for, and the decision.
+    "VERIFY_MALFORMED": N_("This is not a well-formed attestation token."),
+    "VERIFY_BAD_ALG": N_("It is signed with an algorithm the registry does not use."),
+    "VERIFY_BAD_TYP": N_("It is not an attestation (wrong token type)."),
+    "VERIFY_UNKNOWN_KID": N_("It was not signed with any key the registry publishes."),
+    "VERIFY_BAD_SIGNATURE": N_("The signature does not match: the token was altered or forged."),
+    "VERIFY_EXPIRED": N_("Its validity has ended."),
+    "VERIFY_NOT_YET_VALID": N_("It is not valid yet."),
+    "VERIFY_ISSUER_MISMATCH": N_("The issuer named in it does not own the signing key."),
+    "VERIFY_KEY_RETIRED": N_("It was signed after its key was retired."),
+    "VERIFY_REVOKED": N_("It has been revoked."),
+    "VERIFY_SUSPENDED": N_("It is suspended."),
+    "VERIFY_STATUS_ENTRY_INVALID": N_("Its status entry cannot be read."),
+    "VERIFY_BAD_AUDIENCE": N_("It is meant for another audience."),
+    "VERIFY_BAD_ISSUER": N_("Its issuer is not a police unit the registry knows."),
+    "VERIFY_BAD_KEY": N_("The key it names cannot be used."),
+    "VERIFY_MISSING_CLAIM": N_("A part every attestation must carry is missing."),
+    "OUTCOME_MEETS_STANDARD": N_("Meets the political standard"),
+    "OUTCOME_DOES_NOT_MEET": N_("Does not meet the political standard"),
+    "OUTCOME_UNKNOWN": N_("Unknown"),
 }
 
 

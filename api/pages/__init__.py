@@ -43,9 +43,10 @@ from api.pages.errors import PAGE_EXCEPTION_HANDLERS
 from api.pages.home import HomePages
 from api.pages.routes import RoutePages
 from api.pages.session import PageSessionMiddleware
+from api.pages.verify import VerifyPages
 
 #: Every page controller, in one list (add yours here).
-PAGE_CONTROLLERS: list[type] = [HomePages, AccountPages, RoutePages]
+PAGE_CONTROLLERS: list[type] = [HomePages, AccountPages, RoutePages, VerifyPages]
 
 
 def page_router() -> Router:

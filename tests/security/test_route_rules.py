@@ -38,6 +38,8 @@ PUBLIC_ROUTES = frozenset({
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/language"),
+    ("GET", "/verify"),  # the contract: anyone checks an attestation
+    ("POST", "/verify"),
     ("GET", "/static/{}"),
     ("HEAD", "/static/{}"),
 })
