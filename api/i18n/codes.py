@@ -171,6 +171,9 @@ MESSAGES: dict[str, str] = {
     "OUTCOME_MEETS_STANDARD": N_("Meets the political standard"),
     "OUTCOME_DOES_NOT_MEET": N_("Does not meet the political standard"),
     "OUTCOME_UNKNOWN": N_("Unknown"),
+    # The audit pages.
+    "CHECKPOINT_UNREADABLE": N_("{field}: choose the checkpoint file saved from this page "
+                                "(JSON)."),
 }
 
 
@@ -221,6 +224,7 @@ FIELDS: dict[str, str] = {
     "worker_id": N_("Worker"),
     "worker_ids": N_("Workers"),
     "employee_nos": N_("Employee numbers"),
+    "checkpoint": N_("Saved checkpoint"),
     "route_id": N_("Route"),
     "starts_at": N_("Starts at"),
     "ends_at": N_("Ends at"),
