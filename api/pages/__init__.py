@@ -39,6 +39,7 @@ from litestar.middleware.base import DefineMiddleware
 
 from api.auth.access import PAGE_OPT
 from api.pages.account import AccountPages
+from api.pages.accounts import AccountsPages
 from api.pages.audit import AuditPages
 from api.pages.errors import PAGE_EXCEPTION_HANDLERS
 from api.pages.home import HomePages
@@ -47,7 +48,8 @@ from api.pages.session import PageSessionMiddleware
 from api.pages.verify import VerifyPages
 
 #: Every page controller, in one list (add yours here).
-PAGE_CONTROLLERS: list[type] = [HomePages, AccountPages, RoutePages, VerifyPages, AuditPages]
+PAGE_CONTROLLERS: list[type] = [HomePages, AccountPages, RoutePages, VerifyPages, AuditPages,
+                                 AccountsPages]
 
 
 def page_router() -> Router:

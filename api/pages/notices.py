@@ -17,6 +17,8 @@ NOTICES: dict[str, str] = {
     "route_deactivated": N_("The route is inactive: nobody can be assigned to it."),
     "assigned": N_("The worker has been assigned to the route."),
     "assignment_ended": N_("The assignment has ended."),
+    # Account pages.
+    "account_changed": N_("The account has been changed; its sessions have ended."),
 }
 
 
