@@ -84,6 +84,7 @@ MESSAGES: dict[str, str] = {
     "DATE_TOO_EARLY": N_("{field}: the date is too early."),
     "DATE_ORDER": N_("{field}: the date must come after the start."),
     "DATE_OUT_OF_RANGE": N_("{field}: the date is outside the allowed range."),
+    "INVALID_DATE": N_("{field}: this day does not exist; write day, month and year."),
     "INVALID_DIGEST": N_("{field}: must be 64 lowercase hexadecimal characters (SHA-256)."),
     "EMPTY_CHANGE": N_("Nothing to change was given."),
     "TRAINING_VALIDITY_EXCEEDS_POLICY": N_("{field}: a training is valid for at most {months} "
@@ -225,6 +226,8 @@ FIELDS: dict[str, str] = {
     "worker_ids": N_("Workers"),
     "employee_nos": N_("Employee numbers"),
     "checkpoint": N_("Saved checkpoint"),
+    "period_kind": N_("Period"),
+    "year": N_("Year"),
     "route_id": N_("Route"),
     "starts_at": N_("Starts at"),
     "ends_at": N_("Ends at"),

@@ -43,13 +43,14 @@ from api.pages.accounts import AccountsPages
 from api.pages.audit import AuditPages
 from api.pages.errors import PAGE_EXCEPTION_HANDLERS
 from api.pages.home import HomePages
+from api.pages.reports import ReportPages
 from api.pages.routes import RoutePages
 from api.pages.session import PageSessionMiddleware
 from api.pages.verify import VerifyPages
 
 #: Every page controller, in one list (add yours here).
 PAGE_CONTROLLERS: list[type] = [HomePages, AccountPages, RoutePages, VerifyPages, AuditPages,
-                                 AccountsPages]
+                                 AccountsPages, ReportPages]
 
 
 def page_router() -> Router:

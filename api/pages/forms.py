@@ -75,6 +75,17 @@ class Form:
         """Day, month and year as typed into a date input (`macros/forms.html: date_input`)."""
         return {part: self.value(f"{name}-{part}").strip() for part in DATE_PARTS}
 
+    def parse_date(self, name: str) -> date | None:
+        """A date typed into `date_input(name)`, None when left empty; a day that does not
+        exist is refused naming the field."""
+        joined = _joined_date(self.date_parts(name))
+        if joined is None:
+            return None
+        try:
+            return date.fromisoformat(joined)
+        except ValueError:
+            raise InvalidInput("not a date", field=name, code="INVALID_DATE") from None
+
     def parse(self, kind: type[S], **given: Any) -> S:
         """The form read into the API's struct `kind` (its constraints and cleaning apply
         unchanged); `given` are values the page sets itself (path ids, the caller's unit).
