@@ -12,8 +12,7 @@ from litestar import Litestar
 
 from tests.api.test_eligibility import Desk
 from tests.conftest import People, Person
-from tests.pages.test_page_rules import PLACEMENT
-from tests.pages.visitor import Visitor, csrf_of
+from tests.pages.visitor import PLACEMENT, Visitor, csrf_of
 
 
 @pytest.fixture
