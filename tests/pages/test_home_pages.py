@@ -152,4 +152,13 @@ async def test_notifications_with_an_unread_badge_and_mark_as_read(
     other = await browser.submit("/notifications/nosuchid/read", {},
                                  token=csrf_of(listing.text))
     assert other.status_code == 404 and "Không tìm thấy trang" in other.text
+    # the lead of the same unit was told too, but cannot touch the officer's notification
+    lead, _ = await home_of(app, desk.p["lead"])
+    listed = await client.get("/api/v1/notifications", headers=officer.headers)
+    assert listed.json()["items"]
+    for item in listed.json()["items"]:
+        taken = await lead.submit(f"/notifications/{item['id']}/read", {}, form_page="/")
+        assert taken.status_code == 404
+    assert await api_total(client, officer, "/api/v1/notifications?unread=true") == unread - 1
     await browser.close()
+    await lead.close()
