@@ -4,7 +4,8 @@ province may read. Checkpoints and proofs are national (hashes only); entries ar
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Annotated, Any, Protocol
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -25,13 +26,28 @@ MAX_CHECKPOINT_BYTES = 16_384
 Filter = Annotated[str | None, QueryParameter(max_length=64)]
 
 
+class AuditCheckpointLike(Protocol):
+    size: int
+    root: bytes
+    timestamp: str
+    key_id: str
+
+
+def _audit_page(checkpoint: AuditCheckpointLike, *, status: int = 200, **context: Any
+                ) -> Template:
+    """The audit page; the checkpoint's signing time shown in Vietnam time."""
+    signed_at = datetime.strptime(checkpoint.timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=UTC)
+    return page("audit/audit.html", checkpoint=checkpoint, signed_at=signed_at,
+                status=status, **{"checked": None, **context})
+
+
 class AuditPages(Controller):
     include_in_schema = False
 
     @get("/audit", opt={"action": "audit.read"})
     async def audit(self, db: Db, ctx: Ctx, registry: Reg) -> Template:
-        return page("audit/audit.html",
-                    checkpoint=await proofs.checkpoint(db, ctx, registry.keys), checked=None)
+        return _audit_page(await proofs.checkpoint(db, ctx, registry.keys))
 
     @get("/audit/checkpoint.json", opt={"action": "audit.read"})
     async def download(self, db: Db, ctx: Ctx, registry: Reg) -> Response[bytes]:
@@ -55,10 +71,9 @@ class AuditPages(Controller):
             checked = await check_saved(db, registry.keys, saved, signature)
         except REFUSALS as exc:
             errors = await refusal(db, request, exc)
-            return page("audit/audit.html", status=422, errors=errors, checked=None,
-                        checkpoint=await proofs.checkpoint(db, ctx, registry.keys))
-        return page("audit/audit.html", checked=checked,
-                    checkpoint=await proofs.checkpoint(db, ctx, registry.keys))
+            return _audit_page(await proofs.checkpoint(db, ctx, registry.keys), status=422,
+                               errors=errors)
+        return _audit_page(await proofs.checkpoint(db, ctx, registry.keys), checked=checked)
 
     @get("/audit/entries", opt={"action": "audit.entries", "read_only": True})
     async def entries(self, db: Db, ctx: Ctx, action: Filter = None,

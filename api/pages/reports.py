@@ -65,6 +65,8 @@ class ReportPages(Controller):
         form = Form(values={k: request.query_params.getall(k)
                             for k in request.query_params})
         language = language_of(request.scope)
+        form.values.setdefault("period_kind", ["H1" if ctx.today.month <= 6 else "H2"])
+        form.values.setdefault("year", [str(ctx.today.year)])
         try:
             start, end = _period(form, ctx.today)
             report = await build(db, ctx, registry.keys, registry.settings.policy,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -33,8 +34,8 @@ class Shown:
     result: VerificationResult
     subject: dict[str, Any]
     issuer: str | None
-    valid_from: str | None
-    valid_until: str | None
+    valid_from: datetime | None
+    valid_until: datetime | None
 
 
 def shown(result: VerificationResult) -> Shown:
@@ -43,8 +44,16 @@ def shown(result: VerificationResult) -> Shown:
     issuer = claims.get("issuer")
     return Shown(result=result, subject=subject if isinstance(subject, dict) else {},
                  issuer=str(issuer.get("name") or issuer.get("id")) if isinstance(issuer, dict)
-                 else None, valid_from=claims.get("validFrom"),
-                 valid_until=claims.get("validUntil"))
+                 else None, valid_from=_instant(claims.get("validFrom")),
+                 valid_until=_instant(claims.get("validUntil")))
+
+
+def _instant(value: Any) -> datetime | None:
+    """A signed RFC 3339 time (UTC, `Z`), shown in Vietnam time; None when unreadable."""
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 class VerifyPages(Controller):
