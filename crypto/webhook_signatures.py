@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 __all__ = ["SECRET_PREFIX", "new_secret", "secret_key", "signature_header"]
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
 _SECRET_BYTES = 32  # the specification asks for 24 to 64
 
 

@@ -47,16 +47,37 @@ _HOST_NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
                         r"(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 
 
+class AllowedTargets:
+    """Host names and networks (KT1_WEBHOOK_ALLOWED_HOSTS) that webhooks may reach although
+    they are not public. A plain class, not a dataclass: Litestar converts dependencies with
+    msgspec, which cannot type a union of two address classes."""
+
+    __slots__ = ("hosts", "networks")
+
+    def __init__(self, hosts: frozenset[str] = frozenset(),
+                 networks: tuple[IPNetwork, ...] = ()) -> None:
+        self.hosts, self.networks = hosts, networks
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AllowedTargets) and (self.hosts, self.networks) == (
+            other.hosts, other.networks)
+
+    def __hash__(self) -> int:
+        return hash((self.hosts, self.networks))
+
+    def __repr__(self) -> str:
+        return f"AllowedTargets({sorted(self.hosts)}, {[str(n) for n in self.networks]})"
+
+
 @dataclass(frozen=True, slots=True)
 class WebhookSettings:
     """The webhook relay. Private, loopback and other non-public addresses are refused as
-    targets unless their host name or network is listed in `allowed_hosts`/`allowed_networks`
-    (KT1_WEBHOOK_ALLOWED_HOSTS); retries back off exponentially with jitter, bounded by
-    `retry_window_s` from the first attempt (24 h) and `max_attempts`."""
+    targets unless their host name or network is in `allowed` (KT1_WEBHOOK_ALLOWED_HOSTS);
+    retries back off exponentially with jitter, bounded by `retry_window_s` from the first
+    attempt (24 h) and `max_attempts`."""
 
     relay: bool = True  # run the relay inside `kt1vet serve`
-    allowed_hosts: frozenset[str] = frozenset()
-    allowed_networks: tuple[IPNetwork, ...] = ()
+    allowed: AllowedTargets = field(default_factory=AllowedTargets)
     timeout_s: float = 10.0  # one whole attempt: name lookup, connect, send, status line
     lease_s: float = 60.0  # a claimed delivery is another relay's to retry after this
     poll_s: float = 2.0
@@ -176,7 +197,7 @@ def _seconds(env: Mapping[str, str], variable: str, default: float, *, low: floa
     return value
 
 
-def _allowed_targets(raw: str) -> tuple[frozenset[str], tuple[IPNetwork, ...]]:
+def _allowed_targets(raw: str) -> AllowedTargets:
     """Host names, IP addresses and CIDR networks, separated by commas or spaces."""
     hosts: set[str] = set()
     networks: list[IPNetwork] = []
@@ -191,14 +212,14 @@ def _allowed_targets(raw: str) -> tuple[frozenset[str], tuple[IPNetwork, ...]]:
             raise SettingsError("KT1_WEBHOOK_ALLOWED_HOSTS",
                                 f"{item!r} is not a host name, IP address or network")
         hosts.add(entry)
-    return frozenset(hosts), tuple(networks)
+    return AllowedTargets(frozenset(hosts), tuple(networks))
 
 
 def _webhook_settings(env: Mapping[str, str]) -> WebhookSettings:
     relay = env.get("KT1_WEBHOOK_RELAY", "on").strip().lower()
     if relay not in ("on", "off"):
         raise SettingsError("KT1_WEBHOOK_RELAY", "must be on or off")
-    hosts, networks = _allowed_targets(env.get("KT1_WEBHOOK_ALLOWED_HOSTS", ""))
+    allowed = _allowed_targets(env.get("KT1_WEBHOOK_ALLOWED_HOSTS", ""))
     defaults = WebhookSettings()
     timeout = _seconds(env, "KT1_WEBHOOK_TIMEOUT_S", defaults.timeout_s, low=0.1, high=120)
     lease = _seconds(env, "KT1_WEBHOOK_LEASE_S", defaults.lease_s, low=1, high=3600)
@@ -209,7 +230,7 @@ def _webhook_settings(env: Mapping[str, str]) -> WebhookSettings:
     if not attempts.isdigit() or not 1 <= int(attempts) <= 100:
         raise SettingsError("KT1_WEBHOOK_MAX_ATTEMPTS", "must be a whole number from 1 to 100")
     return WebhookSettings(
-        relay=relay == "on", allowed_hosts=hosts, allowed_networks=networks,
+        relay=relay == "on", allowed=allowed,
         timeout_s=timeout, lease_s=lease,
         poll_s=_seconds(env, "KT1_WEBHOOK_POLL_S", defaults.poll_s, low=0.01, high=300),
         retry_base_s=_seconds(env, "KT1_WEBHOOK_RETRY_BASE_S", defaults.retry_base_s,
