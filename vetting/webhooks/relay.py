@@ -275,7 +275,7 @@ class Relay:
 
         try:
             async with asyncio.timeout(self.settings.timeout_s):
-                target = targets.parse(claim.url, self.settings)
+                target = targets.parse(claim.url)
                 addresses = await targets.resolve(target, self.settings, self.resolver)
                 response = await self._client.send(
                     self._request(claim, target, addresses), stream=True)

@@ -50,9 +50,8 @@ class Target:
         return f"{self.scheme}://{shown}:{self.port}{self.path}"
 
 
-def parse(url: str, settings: WebhookSettings) -> Target:
-    """An absolute http(s) URL without credentials or fragment; plain http only to a host
-    the operator listed (the payload is signed, not encrypted)."""
+def parse(url: str) -> Target:
+    """An absolute http(s) URL without credentials or fragment."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -63,33 +62,27 @@ def parse(url: str, settings: WebhookSettings) -> Target:
             or parts.password is not None or parts.fragment or "%" in host:
         raise TargetRefused("not an http(s) URL without user, password or fragment",
                             field=FIELD, code="WEBHOOK_URL_INVALID")
-    target = Target(scheme=parts.scheme, host=host,
-                    port=port or (443 if parts.scheme == "https" else 80),
-                    path=(parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
-    if target.scheme == "http" and not _listed(target.host, settings):
-        raise TargetRefused("plain http only to a listed host", field=FIELD,
-                            code="WEBHOOK_HTTPS_REQUIRED")
-    return target
+    return Target(scheme=parts.scheme, host=host,
+                  port=port or (443 if parts.scheme == "https" else 80),
+                  path=(parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
 
 
-def _listed(host: str, settings: WebhookSettings) -> bool:
-    if host in settings.allowed.hosts:
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return any(address in network for network in settings.allowed.networks)
+def _address(text: str) -> IPAddress:
+    ip: IPAddress = ipaddress.ip_address(text)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def _in_listed_network(address: str, settings: WebhookSettings) -> bool:
+    ip = _address(address)
+    return any(ip in network for network in settings.allowed.networks)
 
 
 def address_allowed(address: str, settings: WebhookSettings) -> bool:
     """A public unicast address, or one inside a network the operator listed."""
-    ip: IPAddress = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if any(ip in network for network in settings.allowed.networks):
-        return True
-    return ip.is_global and not ip.is_multicast
+    ip = _address(address)
+    return _in_listed_network(address, settings) or (ip.is_global and not ip.is_multicast)
 
 
 async def system_resolver(host: str, port: int) -> Sequence[str]:
@@ -99,8 +92,9 @@ async def system_resolver(host: str, port: int) -> Sequence[str]:
 
 async def resolve(target: Target, settings: WebhookSettings,
                   resolver: Resolver = system_resolver) -> list[str]:
-    """The addresses to connect to, all of them checked; refused if any is not allowed
-    (a name that answers both a public and a private address is not trusted)."""
+    """The addresses to connect to, all of them checked; refused if any is not allowed (a
+    name that answers both a public and a private address is not trusted), and plain http
+    unless the host, or the network of every address, is listed."""
     try:
         ipaddress.ip_address(target.host)
         addresses: Sequence[str] = [target.host]
@@ -113,17 +107,22 @@ async def resolve(target: Target, settings: WebhookSettings,
     if not addresses:
         raise TargetRefused("the host name does not resolve", field=FIELD,
                             code="WEBHOOK_HOST_UNRESOLVED")
-    if target.host not in settings.allowed.hosts and not all(
-            address_allowed(a, settings) for a in addresses):
+    named = target.host in settings.allowed.hosts
+    if not named and not all(address_allowed(a, settings) for a in addresses):
         raise TargetRefused("a private, loopback or reserved address", field=FIELD,
                             code="WEBHOOK_ADDRESS_REFUSED")
+    # the payload is signed, not encrypted: plain http only where the operator said so
+    if target.scheme == "http" and not named and not all(
+            _in_listed_network(a, settings) for a in addresses):
+        raise TargetRefused("plain http only to a listed host", field=FIELD,
+                            code="WEBHOOK_HTTPS_REQUIRED")
     return list(addresses)
 
 
 async def check(url: str, settings: WebhookSettings,
                 resolver: Resolver = system_resolver) -> Target:
     """Refuse a URL that may not be called now (at subscription and at enabling)."""
-    target = parse(url, settings)
+    target = parse(url)
     try:
         await asyncio.wait_for(resolve(target, settings, resolver), settings.timeout_s)
     except TimeoutError as exc:
