@@ -20,6 +20,11 @@ from typing import Any
 from standardwebhooks import Webhook
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # several relays connect at once; 5 would drop some
+
+
 @dataclass(frozen=True)
 class Reply:
     status: int = 200
@@ -75,8 +80,7 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
