@@ -13,6 +13,7 @@ import base64
 import dataclasses
 import json
 import os
+import shutil
 import sys
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -238,6 +239,8 @@ async def test_the_payload_carries_no_personal_data(hub: Hub, receiver: Receiver
         data = json.loads(text)["data"]
         assert set(data) == {"event_id", "object_type", "object_id", "details", "units",
                              "provinces"}
+        # every one concerns the worker's post unit and the police unit that vetted them
+        assert {"POST-51", "POLICE-51"} <= set(data["units"]) and data["provinces"] == ["51"]
 
 
 # --------------------------------------------------------------------------- retries
@@ -671,3 +674,31 @@ async def test_kt1vet_relay_without_a_registry_names_the_variable(tmp_path: Path
     code, _, err = await _kt1vet(settings, "relay", "--once")
     assert code == 2 and "KT1_DATABASE_URL" in err and "Traceback" not in err
     assert not (tmp_path / "none.db").exists()
+
+
+async def test_rotating_the_data_key_reseals_webhook_secrets(fresh_settings: Settings,
+                                                             keys_dir: Path,
+                                                             tmp_path: Path) -> None:
+    """On a copy of the key store, so the suite's shared keys keep one data key."""
+    copied = Path(shutil.copytree(keys_dir, tmp_path / "keys"))
+    settings = dataclasses.replace(fresh_settings, keys_dir=copied)
+    database = Database(settings.database_url)
+    try:
+        keys = RegistryKeys.open(copied)
+        async with database.transaction() as session:
+            view = await subscriptions.create(
+                session, Context(actor=Actor(id=None, role="admin")), keys.data,
+                settings.webhooks, url="http://127.0.0.1:9/hook",
+                event_types=["request.routed"], province=None, unit=None, description=None)
+        [before] = view.secrets
+        code, _, err = await _kt1vet(settings, "keys", "rotate-data")
+        assert code == 0, err
+        async with database.transaction(read_only=True) as session:
+            after = await session.get(WebhookSecret, before.id)
+        assert after is not None and after.secret_enc != before.secret_enc
+        fresh = RegistryKeys.open(copied)
+        assert fresh.data.cipher.version_of(after.secret_enc) == \
+            fresh.data.cipher.current_version > keys.data.cipher.version_of(before.secret_enc)
+        assert subscriptions.unseal_secret(fresh.data, after) == view.new_secret
+    finally:
+        await database.dispose()
