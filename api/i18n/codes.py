@@ -130,6 +130,18 @@ MESSAGES: dict[str, str] = {
                                   "validity."),
     "STAGE_NOT_CLEARED": N_("The route's stage is not among the stages the clearance covers."),
     "ROUTE_INACTIVE": N_("The KT1 route is not active."),
+    # Webhooks.
+    "WEBHOOK_URL_INVALID": N_("{field}: give an absolute http or https URL without a user "
+                              "name, password or fragment."),
+    "WEBHOOK_HTTPS_REQUIRED": N_("{field}: use https; plain http is only for hosts the "
+                                 "operator listed in KT1_WEBHOOK_ALLOWED_HOSTS."),
+    "WEBHOOK_ADDRESS_REFUSED": N_("{field}: the host is on a private, loopback or reserved "
+                                  "address; only hosts listed in KT1_WEBHOOK_ALLOWED_HOSTS "
+                                  "may be."),
+    "WEBHOOK_HOST_UNRESOLVED": N_("{field}: the host name could not be resolved."),
+    "WEBHOOK_ONE_SCOPE": N_("Give a province or a unit for the subscription, not both."),
+    "UNKNOWN_EVENT_TYPE": N_("{field}: choose event types the registry publishes."),
+    "SUBSCRIPTION_DISABLED": N_("The webhook subscription is disabled; enable it first."),
 }
 
 #: Why a clearance changed state (the reasons the registry itself writes).
@@ -209,6 +221,11 @@ FIELDS: dict[str, str] = {
     "refresh_token": N_("Refresh token"),
     "If-Match": N_("If-Match header"),
     "Idempotency-Key": N_("Idempotency-Key header"),
+    # Webhooks.
+    "url": N_("Address (URL)"),
+    "event_types": N_("Event types"),
+    "subscription_id": N_("Webhook subscription"),
+    "event_id": N_("Event"),
 }
 
 #: The rules a value can break before it reaches the domain (parsing and constraints).

@@ -99,6 +99,12 @@ TARGETS: Mapping[str, str] = {
     "own_notification": "caller_notification",
     # the province code itself, for query parameters (`?province=`)
     "province": "province",
+    # webhook subscriptions (global, made by a helper admin; the target URL is on loopback,
+    # which the tests' settings allow), and deliveries written straight to the tables
+    "webhook_subscription": "webhook_subscription",
+    "disabled_webhook_subscription": "disabled_webhook_subscription",
+    "webhook_delivery": "webhook_delivery",
+    "parked_webhook_delivery": "parked_webhook_delivery",
 }
 
 #: Target kinds that belong to the caller, not to a province: built for the caller (or,
@@ -235,6 +241,10 @@ BODIES: Mapping[str, Callable[[Call], dict[str, Any]]] = {
                            "worker_ids": [c.targets["worker_id"]]},
     "conclusion": lambda c: {"worker_id": c.targets["worker_id"], "decision": "reinstate",
                              "reason": f"Kết luận xác minh {c.unique}"},
+    # webhooks: a subscription for the scope's province, to a loopback receiver
+    "new_webhook": lambda c: {"url": f"http://127.0.0.1:9/kt1/{c.unique}",
+                              "event_types": ["request.routed", "request.decided"],
+                              "province": c.province},
 }
 
 
@@ -397,4 +407,23 @@ MATRIX: list[Rule] = [
          scoped(REPORT_READERS, {ADMIN: 200, INSPECTOR: 422})),
     Rule("GET", "/api/v1/reports/summary?period=H2-2026&format=csv", None,
          only(REPORT_READERS)),
+    # webhook subscriptions and deliveries: admins only; they are national (a subscription's
+    # province only filters what it receives), so own == other
+    Rule("POST", "/api/v1/webhooks/subscriptions", "new_webhook", only({ADMIN: 201})),
+    Rule("GET", "/api/v1/webhooks/subscriptions", None, only({ADMIN: 200})),
+    Rule("GET", "/api/v1/webhooks/subscriptions?state=active&limit=5", None,
+         only({ADMIN: 200})),
+    Rule("GET", "/api/v1/webhooks/subscriptions/{webhook_subscription}", None,
+         only({ADMIN: 200})),
+    Rule("POST", "/api/v1/webhooks/subscriptions/{webhook_subscription}/rotate-secret", None,
+         only({ADMIN: 200})),
+    Rule("POST", "/api/v1/webhooks/subscriptions/{webhook_subscription}/disable", None,
+         only({ADMIN: 200})),
+    Rule("POST", "/api/v1/webhooks/subscriptions/{disabled_webhook_subscription}/enable", None,
+         only({ADMIN: 200})),
+    Rule("GET", "/api/v1/webhooks/deliveries", None, only({ADMIN: 200})),
+    Rule("GET", "/api/v1/webhooks/deliveries?state=parked&limit=5", None, only({ADMIN: 200})),
+    Rule("GET", "/api/v1/webhooks/deliveries/{webhook_delivery}", None, only({ADMIN: 200})),
+    Rule("POST", "/api/v1/webhooks/deliveries/{parked_webhook_delivery}/replay", None,
+         only({ADMIN: 200})),
 ]

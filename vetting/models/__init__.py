@@ -13,6 +13,12 @@ from vetting.models.base import Base
 from vetting.models.incidents import Incident, IncidentWorker, Notification, OutboxEvent
 from vetting.models.reference import LegacyProvince, Province, Unit
 from vetting.models.routes import Assignment, Route
+from vetting.models.webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSecret,
+    WebhookSubscription,
+)
 from vetting.models.workers import (
     Commitment,
     IdempotencyRecord,
@@ -49,5 +55,9 @@ __all__ = [
     "UserAccount",
     "VettingEvent",
     "VettingRequest",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSecret",
+    "WebhookSubscription",
     "Worker",
 ]

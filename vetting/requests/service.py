@@ -101,7 +101,8 @@ async def _notify(session: AsyncSession, ctx: Context, request: VettingRequest,
     audience = (Audience(roles=POLICE, unit=request.police_unit_code) if kind == "request.routed"
                 else Audience(roles=(POST_HR,), unit=request.post_unit_code))
     await publish(session, ctx, kind=kind, object_type="vetting_request", object_id=request.id,
-                  audiences=[audience], payload={"state": request.state})
+                  audiences=[audience], payload={"state": request.state},
+                  units=(request.post_unit_code, request.police_unit_code))
 
 
 async def get_request(session: AsyncSession, ctx: Context, request_id: str, *,

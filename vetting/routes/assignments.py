@@ -135,6 +135,8 @@ async def flag_blocked(session: AsyncSession, ctx: Context, worker_id: str, *, c
     current = (await session.scalars(select(Assignment).where(
         Assignment.worker_id == worker_id, Assignment.ended_at.is_(None),
         Assignment.ends_at > ctx.now).with_for_update())).all()
+    post_unit = await session.scalar(select(Worker.post_unit_code).where(
+        Worker.id == worker_id)) if current else None
     for assignment in current:
         if end_them:
             assignment.ended_at, assignment.end_reason = ctx.now, cause
@@ -147,7 +149,7 @@ async def flag_blocked(session: AsyncSession, ctx: Context, worker_id: str, *, c
                       object_id=assignment.id, audiences=[Audience((DISPATCHER,),
                                                                    province=province)],
                       payload={"route": assignment.route_id, "worker": worker_id,
-                               "ended": end_them})
+                               "ended": end_them}, units=(post_unit,) if post_unit else ())
     return [a.id for a in current]
 
 
