@@ -23,6 +23,7 @@ from api.controllers.attestations import (
 )
 from api.controllers.audit import AuditController
 from api.controllers.auth import AuthController
+from api.controllers.imports import ImportController
 from api.controllers.incidents import (
     IncidentController,
     NotificationController,
@@ -49,7 +50,7 @@ ROUTE_HANDLERS = [SystemController, AuthController, UserController, AuditControl
                   WorkerController, VettingRequestController, ClearanceController,
                   AttestationController, StatusListController, RouteController,
                   EligibilityController, AssignmentController, IncidentController,
-                  NotificationController, ReportController]
+                  NotificationController, ReportController, ImportController]
 
 
 class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
