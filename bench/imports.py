@@ -39,6 +39,7 @@ from vetting.models import UserAccount
 from vetting.models.base import new_id, utcnow
 
 TARGET_S = 30.0
+DEFAULT_ROWS = 10_000
 UNIT, PROVINCE, LEGACY = "POST-51", "51", "051"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = ["Mã nhân viên", "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Quê quán",
@@ -207,7 +208,7 @@ def table(figures: ImportFigures) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.imports", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
     parser.add_argument("--dir", type=Path, default=Path("var/bench"))
     args = parser.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)

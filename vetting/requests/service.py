@@ -4,6 +4,7 @@ transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,9 +19,19 @@ from policies.vocabulary import OPEN_STATES
 from vetting.attestations.credentials import issue_for_decision
 from vetting.attestations.lifecycle import clearance_until
 from vetting.audit.entries import append
-from vetting.errors import Conflict, Forbidden, InvalidInput, NotFound, require_version
+from vetting.errors import (
+    BatchFailure,
+    BatchRefused,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    require_version,
+)
 from vetting.keys import RegistryKeys
 from vetting.models import Attestation, Clearance, Unit, VettingEvent, VettingRequest, Worker
+from vetting.models.base import new_id
 from vetting.notifications.outbox import Audience, publish
 from vetting.personal_data import DataProtection
 from vetting.principal import Context
@@ -55,9 +66,10 @@ async def _adds_stages(session: AsyncSession, worker: Worker) -> bool:
     return asked is None or not set(worker.stages.split(",")) <= set(asked.split(","))
 
 
-async def submit(session: AsyncSession, ctx: Context, policy: Policy, *, worker_id: str,
-                 reason: str) -> VettingRequest:
-    """Nominate a worker: routed to a police unit by policy, with a due date fixed now."""
+async def nominate(session: AsyncSession, ctx: Context, policy: Policy, *, worker_id: str,
+                   reason: str, batch: str | None = None) -> VettingRequest:
+    """A nomination without its notification: routed to a police unit by policy, with a due
+    date fixed now (`submit` for one worker, `submit_batch` for many)."""
     worker = await get_worker(session, ctx, worker_id, action="requests.submit", for_update=True)
     if worker.left_on is not None:
         raise Conflict("the worker has left the post", code="EMPLOYMENT_ENDED")
@@ -90,9 +102,57 @@ async def submit(session: AsyncSession, ctx: Context, policy: Policy, *, worker_
     await append(session, ctx, action="request.submit", object_type="vetting_request",
                  object_id=request.id, body={"worker": worker.id, "police_unit": police_unit,
                                              "due_on": request.due_on.isoformat(),
-                                             "policy_version": policy.version})
+                                             "policy_version": policy.version,
+                                             **({"batch": batch} if batch else {})})
+    return request
+
+
+async def submit(session: AsyncSession, ctx: Context, policy: Policy, *, worker_id: str,
+                 reason: str) -> VettingRequest:
+    """Nominate a worker; the police unit it is routed to is notified."""
+    request = await nominate(session, ctx, policy, worker_id=worker_id, reason=reason)
     await _notify(session, ctx, request, "request.routed")
     return request
+
+
+async def submit_batch(session: AsyncSession, ctx: Context, policy: Policy, *,
+                       worker_ids: Sequence[str], reason: str) -> tuple[str, list[VettingRequest]]:
+    """Nominate many workers at once, all or none: each is checked and routed exactly as one
+    nomination is; any refusal (or a worker listed twice) refuses the whole batch, naming
+    each failing position. Each police unit is notified once for all its requests."""
+    batch = new_id()
+    requests: list[VettingRequest] = []
+    failures: list[BatchFailure] = []
+    first: dict[str, int] = {}
+    for index, worker_id in enumerate(worker_ids):
+        if worker_id in first:
+            failures.append(BatchFailure(index, worker_id, InvalidInput(
+                "listed twice", field="worker_ids", code="DUPLICATE_IN_BATCH",
+                first_index=first[worker_id])))
+            continue
+        first[worker_id] = index
+        try:
+            requests.append(await nominate(session, ctx, policy, worker_id=worker_id,
+                                           reason=reason, batch=batch))
+        except NotFound:  # unknown, or another unit's: the same words, as for incidents
+            failures.append(BatchFailure(index, worker_id, InvalidInput(
+                "no such worker in your unit", field="worker_ids", code="UNKNOWN_WORKER")))
+        except DomainError as refused:
+            failures.append(BatchFailure(index, worker_id, refused))
+    if failures:
+        raise BatchRefused(failures)
+    by_unit: dict[str, list[str]] = {}
+    for request in requests:
+        by_unit.setdefault(request.police_unit_code, []).append(request.id)
+    await append(session, ctx, action="request.batch_submit", object_type="vetting_batch",
+                 object_id=batch, body={"requests": len(requests),
+                                        "police_units": {u: len(ids) for u, ids in
+                                                         sorted(by_unit.items())}})
+    for unit, ids in sorted(by_unit.items()):
+        await publish(session, ctx, kind="request.routed", object_type="vetting_batch",
+                      object_id=batch, audiences=[Audience(roles=POLICE, unit=unit)],
+                      payload={"state": "submitted", "requests": ids})
+    return batch, requests
 
 
 async def _notify(session: AsyncSession, ctx: Context, request: VettingRequest,
