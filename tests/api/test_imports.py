@@ -327,3 +327,21 @@ async def test_trainings_and_commitments_by_employee_number(
     foreign = await upload(client, other, commitments, dry_run=True,
                            url="/api/v1/imports/commitments")
     assert {p["rule"] for p in foreign.json()["problems"]} == {"UNKNOWN_EMPLOYEE_NO"}
+
+
+async def test_large_files_pass_the_idempotency_check_and_replay(client: httpx.AsyncClient,
+                                                                 hr: Person) -> None:
+    """A file above the JSON body limit (1 MB) is read whole by the idempotency check too,
+    up to the import's own limit (16 MB); beyond it, 413."""
+    content = csv_bytes([sheet_row(worker_body()) for _ in range(6_000)])
+    assert len(content) > 1_048_576
+    headers = {**hr.headers, "Idempotency-Key": f"import-{len(content)}-{id(content)}",
+               "Content-Type": "text/csv"}
+    first = await client.post(f"{URL}?dry_run=true", content=content, headers=headers)
+    assert first.status_code == 200, first.text
+    again = await client.post(f"{URL}?dry_run=true", content=content, headers=headers)
+    assert again.status_code == 200 and again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+    huge = await client.post(f"{URL}?dry_run=true", content=b"x" * (16 * 1024 * 1024 + 1),
+                             headers={**hr.headers, "Content-Type": "text/csv"})
+    assert huge.status_code == 413

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
@@ -40,11 +41,11 @@ def _blank(cell: Cell) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def _collect(lines: object) -> Sheet:
+def _collect(lines: Iterable[Sequence[Cell]]) -> Sheet:
     """Header and rows from any iterator of rows; blank rows skipped, numbering kept."""
     rows: list[tuple[int, list[Cell]]] = []
     headers: list[str] | None = None
-    for number, raw in enumerate(lines, start=1):  # type: ignore[call-overload]
+    for number, raw in enumerate(lines, start=1):
         cells: list[Cell] = [None if _blank(c) else c for c in raw]
         while cells and cells[-1] is None:
             cells.pop()
