@@ -25,6 +25,7 @@ from api.controllers.attestations import (
 )
 from api.controllers.audit import AuditController
 from api.controllers.auth import AuthController
+from api.controllers.imports import ImportController
 from api.controllers.incidents import (
     IncidentController,
     NotificationController,
@@ -54,7 +55,8 @@ ROUTE_HANDLERS = [SystemController, AuthController, UserController, AuditControl
                   WorkerController, VettingRequestController, ClearanceController,
                   AttestationController, StatusListController, RouteController,
                   EligibilityController, AssignmentController, IncidentController,
-                  NotificationController, ReportController, WebhookController]
+                  NotificationController, ReportController, WebhookController,
+                  ImportController]
 
 
 class CorePlugin(InitPluginProtocol, CLIPluginProtocol):

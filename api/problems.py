@@ -22,7 +22,15 @@ from api.i18n import DEFAULT, field_label, language_of, message, rule
 from api.i18n.validation import Broken, classify
 from api.state import request_id_of
 from policies.calendar import YEARS
-from vetting.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
+from vetting.errors import (
+    BatchRefused,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("kt1.api")
@@ -165,7 +173,20 @@ def domain_problem(language: str, exc: DomainError, location: str = "body") -> R
                    params=params, **extra)
 
 
+def batch_problem(language: str, exc: BatchRefused) -> Response[Any]:
+    """A refused batch names each failing item by its position (`worker_ids[3]`): 422 when
+    an item is unknown or repeated (bad input), else 409 (each known, but not possible now)."""
+    invalid = [{"name": f"worker_ids[{f.index}]", "in": "body", "rule": f.error.code,
+                "reason": message(language, f.error.code, f.error.extra, fallback=f.error.detail),
+                "worker_id": f.item} for f in exc.failures]
+    status = 422 if any(isinstance(f.error, InvalidInput) for f in exc.failures) else 409
+    return problem(status, exc.code, exc.detail, language=language, params=exc.extra,
+                   invalid_params=invalid)
+
+
 def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    if isinstance(exc, BatchRefused):
+        return batch_problem(language_of(request.scope), exc)
     field = getattr(exc, "field", None)
     return domain_problem(language_of(request.scope), exc,
                           _location(request, field) if field else "body")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -46,6 +47,27 @@ class Unauthenticated(DomainError):
 
 class Forbidden(DomainError):
     code = "FORBIDDEN"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchFailure:
+    """Why the item at `index` of a batch (0-based) was refused."""
+
+    index: int
+    item: str
+    error: DomainError
+
+
+class BatchRefused(DomainError):
+    """Some items of an all-or-nothing batch were refused, so nothing was done; `failures`
+    names each by its position."""
+
+    code = "BATCH_REFUSED"
+
+    def __init__(self, failures: list[BatchFailure]) -> None:
+        super().__init__(f"{len(failures)} items were refused; nothing was done",
+                         count=len(failures))
+        self.failures = failures
 
 
 def require_version(current: int, expected: int | None, *, what: str) -> None:

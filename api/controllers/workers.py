@@ -29,8 +29,11 @@ ClearanceState = Literal["none", "pending", "active", "expired", "suspended", "r
 Sort = Literal["name", "-name", "employee_no", "-employee_no", "created_at", "-created_at"]
 
 
+EmployeeNo = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9._/-]{1,32}$")]
+
+
 class WorkerIn(Strict):
-    employee_no: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9._/-]{1,32}$")]
+    employee_no: EmployeeNo
     full_name: Text200
     date_of_birth: date
     sex: Literal["male", "female"]
@@ -109,6 +112,16 @@ class RecordOut(msgspec.Struct, kw_only=True):
     created_at: datetime
 
 
+def worker_input(data: WorkerIn) -> WorkerInput:
+    """What the registration service takes, from the checked request (or spreadsheet row)."""
+    return WorkerInput(
+        employee_no=data.employee_no, full_name=data.full_name,
+        date_of_birth=data.date_of_birth, sex=data.sex, national_id=data.national_id,
+        hometown=data.hometown, permanent_address=data.permanent_address,
+        permanent_province=data.permanent_province, current_address=data.current_address,
+        post_unit=data.post_unit, stages=tuple(data.stages))
+
+
 def _summary(worker: Worker) -> dict[str, object]:
     return {"id": worker.id, "employee_no": worker.employee_no, "full_name": worker.full_name,
             "post_unit": worker.post_unit_code, "stages": worker.stages.split(","),
@@ -131,12 +144,7 @@ class WorkerController(Controller):
     @post("/", opt={"action": "workers.create"}, responses=documented(400, 401, 403, 409, 422))
     async def create(self, data: JSONBody[WorkerIn], db: Db, ctx: Ctx, registry: Reg
                      ) -> DossierOut:
-        worker = await create_worker(db, ctx, registry.keys.data, WorkerInput(
-            employee_no=data.employee_no, full_name=data.full_name,
-            date_of_birth=data.date_of_birth, sex=data.sex, national_id=data.national_id,
-            hometown=data.hometown, permanent_address=data.permanent_address,
-            permanent_province=data.permanent_province, current_address=data.current_address,
-            post_unit=data.post_unit, stages=tuple(data.stages)))
+        worker = await create_worker(db, ctx, registry.keys.data, worker_input(data))
         return _dossier(await read_dossier(db, ctx, registry.keys.data, worker.id))
 
     @get("/", opt={"action": "workers.read"}, responses=documented(400, 401, 403))

@@ -38,6 +38,7 @@ from tests.security.authz_matrix import (
     TARGETS,
     Call,
     Rule,
+    Upload,
 )
 from vetting.db import Database
 from vetting.models import Attestation, AuditEntry, Notification, OutboxEvent, WebhookDelivery
@@ -94,6 +95,11 @@ class Builder:
         worker = await self.call("post_hr", p, "POST", "/api/v1/workers", 201,
                                  worker_body(f"POST-{p}"))
         return str(worker["id"])
+
+    async def worker_employee_no(self, p: str) -> str:
+        worker = await self.call("post_hr", p, "POST", "/api/v1/workers", 201,
+                                 worker_body(f"POST-{p}"))
+        return str(worker["employee_no"])
 
     async def submitted(self, p: str) -> dict[str, Any]:
         """A `submitted` request of a fresh worker, routed to POLICE-<p> (workplace rule)."""
@@ -284,6 +290,7 @@ async def _pick(made: Awaitable[dict[str, Any]], name: str) -> str:
 BUILDERS: dict[str, Callable[[Builder, str], Awaitable[str]]] = {
     "user_account": Builder.user_account,
     "worker": Builder.worker,
+    "worker_employee_no": Builder.worker_employee_no,
     "nominated_worker": lambda b, p: _pick(b.submitted(p), "worker_id"),
     "cleared_worker": lambda b, p: _pick(b.cleared(p), "worker_id"),
     "suspended_worker": Builder.suspended,
@@ -328,7 +335,11 @@ async def _request(client: httpx.AsyncClient, builder: Builder, rule: Rule,
         call = Call(caller_username=caller.username if caller else "nobody",
                     caller_password=caller.password if caller else "nothing",
                     province=province, unique=unique("m").lower(), targets=targets)
-        kwargs["json"] = BODIES[rule.body](call)
+        body = BODIES[rule.body](call)
+        if isinstance(body, Upload):
+            kwargs["files"] = {"file": (body.filename, body.content, body.media_type)}
+        else:
+            kwargs["json"] = body
     if caller is not None:
         kwargs["headers"] = caller.headers
     return await client.request(rule.method, path, **kwargs)
