@@ -154,6 +154,9 @@ def domain_problem(language: str, exc: DomainError, location: str = "body") -> R
     status = next((s for cls, s in _DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
     extra = {k: v for k, v in exc.extra.items() if k != "reason"}
     params = dict(exc.extra)
+    if isinstance(extra.get("reasons"), list):  # reason codes, each answered with its words
+        extra["reasons"] = [{"code": code, "message": message(language, code)}
+                            for code in extra["reasons"]]
     if isinstance(exc, InvalidInput):
         extra["invalid_params"] = [{
             "name": exc.field, "in": location, "rule": exc.code,

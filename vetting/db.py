@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from vetting.errors import DomainError
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _READ_ONLY = "kt1_read_only"
 
@@ -148,7 +150,8 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on error.
+        """A session inside one transaction: committed on success, rolled back on error, except
+        an audited refusal (`DomainError.audited`), which commits its record and then re-raises.
 
         This is the only place in the service that commits. The transaction begins with the
         session's first use, so a request answered from memory costs no connection at all.
@@ -156,13 +159,21 @@ class Database:
         factory = self._reader if read_only else self._writer
         session = factory()
         try:
-            yield session
-            if session.in_transaction():
-                await session.commit()
-                self._forget_pinned_version()
+            try:
+                yield session
+            except DomainError as refusal:
+                if refusal.audited:  # the refusal's audit entry must outlive the refusal
+                    await self._commit(session)
+                raise
+            await self._commit(session)
         finally:
             if session.in_transaction() or session.identity_map:
                 await session.close()  # rolls back whatever was not committed
+
+    async def _commit(self, session: AsyncSession) -> None:
+        if session.in_transaction():
+            await session.commit()
+            self._forget_pinned_version()
 
     def data_version(self) -> int | None:
         """A number that changes whenever anyone commits to this database; None when there is

@@ -1,7 +1,7 @@
 """Login, refresh, logout, password change and TOTP: the life of a session.
 
-Failures here are *results*, not exceptions: a failed login must still commit
-its throttling counter and its audit entry, which a rollback would undo.
+Failures are audited refusals (`DomainError.audited`): a failed login still commits its
+throttling counter and its audit entry, which a rollback would undo.
 """
 
 from __future__ import annotations
@@ -42,11 +42,18 @@ TOTP_ISSUER = "KT1 Registry"
 
 
 @dataclass(frozen=True, slots=True)
-class LoginResult:
-    tokens: TokenPair | None = None
-    failure: str | None = None      # a code for the audit log; the client sees one generic answer
+class Grant:
+    """A successful sign-in: the tokens and what the account must still do."""
+
+    tokens: TokenPair
     password_change_required: bool = False
     mfa_enrolment_required: bool = False
+
+
+def login_refused(reason: str) -> Unauthenticated:
+    """One answer for every failed login, whatever the cause (recorded as `reason`)."""
+    return Unauthenticated("the username, password or one-time code is wrong",
+                           code="INVALID_CREDENTIALS", audited=True, reason=reason)
 
 
 def _actor(user: UserAccount, policy: Policy) -> Actor:
@@ -102,27 +109,28 @@ def _otp_step(user: UserAccount, keys: RegistryKeys, otp: str | None, ctx: Conte
 
 
 async def login(session: AsyncSession, ctx: Context, keys: RegistryKeys, policy: Policy, *,
-                username: str, password: str, otp: str | None) -> LoginResult:
+                username: str, password: str, otp: str | None) -> Grant:
     user = await session.scalar(
         select(UserAccount).where(UserAccount.username == username).with_for_update())
     password_ok = await verify_password(user.password_hash if user else None, password)
     if user is None:
         await append(session, ctx, action="auth.login", outcome="failure",
                      body={"reason": "unknown_user"})
-        return LoginResult(failure="unknown_user")
+        raise login_refused("unknown_user")
     blocked = _blocked_reason(user, ctx)
     if blocked is not None:
         await append(session, ctx, action="auth.login", object_type="user", object_id=user.id,
                      outcome="failure", body={"reason": blocked})
-        return LoginResult(failure=blocked)
+        raise login_refused(blocked)
     if not password_ok:
         await _record_failure(session, ctx, user, "bad_password")
-        return LoginResult(failure="bad_password")
+        raise login_refused("bad_password")
     if user.totp_confirmed:
         step = _otp_step(user, keys, otp, ctx)
         if step is None:
-            await _record_failure(session, ctx, user, "bad_otp" if otp else "otp_missing")
-            return LoginResult(failure="bad_otp" if otp else "otp_missing")
+            reason = "bad_otp" if otp else "otp_missing"
+            await _record_failure(session, ctx, user, reason)
+            raise login_refused(reason)
         user.totp_last_step = step
     user.failed_logins, user.throttled_until, user.locked_until = 0, None, None
     if needs_rehash(user.password_hash):
@@ -132,22 +140,28 @@ async def login(session: AsyncSession, ctx: Context, keys: RegistryKeys, policy:
     await append(session, Context(actor=actor, request_id=ctx.request_id, now=ctx.now),
                  action="auth.login", object_type="user", object_id=user.id,
                  body={"mfa": user.totp_confirmed})
-    return LoginResult(
+    return Grant(
         tokens=tokens,
         password_change_required=user.must_change_password,
         mfa_enrolment_required=user.role in policy.mfa_required_roles and not user.totp_confirmed,
     )
 
 
+def _refresh_refused() -> Unauthenticated:
+    return Unauthenticated("the refresh token is not valid", code="INVALID_REFRESH_TOKEN",
+                           audited=True)
+
+
 async def refresh(session: AsyncSession, ctx: Context, keys: RegistryKeys, *,
-                  refresh_token: str) -> TokenPair | None:
-    """Rotate a refresh token; a reused one revokes its whole family and ends the sessions."""
+                  refresh_token: str) -> TokenPair:
+    """Rotate a refresh token; a reused one revokes its whole family and ends the sessions
+    (the revocation commits with the refusal)."""
     row = await session.scalar(select(RefreshToken).where(
         RefreshToken.token_hash == refresh_digest(refresh_token)).with_for_update())
     if row is None:
         await append(session, ctx, action="auth.refresh", outcome="failure",
                      body={"reason": "unknown_token"})
-        return None
+        raise _refresh_refused()
     user = await session.get(UserAccount, row.user_id, with_for_update=True)
     assert user is not None
     if row.used_at is not None and row.revoked_at is None:
@@ -157,12 +171,12 @@ async def refresh(session: AsyncSession, ctx: Context, keys: RegistryKeys, *,
         user.token_version += 1
         await append(session, ctx, action="auth.refresh_reuse", object_type="user",
                      object_id=user.id, outcome="failure", body={"family": row.family_id})
-        return None
+        raise _refresh_refused()
     if (row.revoked_at is not None or row.expires_at <= ctx.now or user.state != "active"
             or row.token_version != user.token_version):
         await append(session, ctx, action="auth.refresh", object_type="user", object_id=user.id,
                      outcome="failure", body={"reason": "expired_or_ended"})
-        return None
+        raise _refresh_refused()
     row.used_at = ctx.now
     pair = await _issue_pair(session, ctx, user, keys, family_id=row.family_id)
     await append(session, ctx, action="auth.refresh", object_type="user", object_id=user.id)
@@ -226,7 +240,8 @@ async def enrol_totp(session: AsyncSession, ctx: Context, keys: RegistryKeys) ->
 
 
 async def confirm_totp(session: AsyncSession, ctx: Context, keys: RegistryKeys, *,
-                       otp: str) -> bool:
+                       otp: str) -> None:
+    """Confirm an enrolment with its first code; a wrong code is refused (422, audited)."""
     user = await _me(session, ctx)
     if user.totp_secret is None or user.totp_confirmed:
         raise Conflict("no enrolment is waiting for confirmation", code="MFA_NOT_PENDING")
@@ -234,10 +249,10 @@ async def confirm_totp(session: AsyncSession, ctx: Context, keys: RegistryKeys, 
     if step is None:
         await append(session, ctx, action="auth.mfa_confirm", object_type="user",
                      object_id=user.id, outcome="failure")
-        return False
+        raise InvalidInput("the one-time code is wrong", field="otp", code="INVALID_OTP",
+                           audited=True)
     user.totp_confirmed, user.totp_last_step = True, step
     await append(session, ctx, action="auth.mfa_confirm", object_type="user", object_id=user.id)
-    return True
 
 
 @dataclass(frozen=True, slots=True)
