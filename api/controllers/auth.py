@@ -73,7 +73,8 @@ class AuthController(Controller):
     async def login(self, data: JSONBody[LoginIn], db: Db, ctx: Ctx,
                     registry: Reg) -> Response[TokenOut]:
         """Every failure is one 401 answer; it counts and is audited all the same."""
-        grant = await sessions.login(db, ctx, registry.keys, registry.settings.policy,
+        grant = await sessions.login(registry.db, db, ctx, registry.keys,
+                                     registry.settings.policy,
                                      username=data.username, password=data.password,
                                      otp=data.otp)
         return _tokens(grant.tokens, password_change_required=grant.password_change_required,
@@ -99,7 +100,8 @@ class AuthController(Controller):
           responses=documented(400, 401, 422))
     async def change_password(self, data: JSONBody[PasswordIn], db: Db, ctx: Ctx,
                               registry: Reg) -> Response[TokenOut]:
-        pair = await sessions.change_password(db, ctx, registry.keys, registry.settings.policy,
+        pair = await sessions.change_password(registry.db, db, ctx, registry.keys,
+                                              registry.settings.policy,
                                               current=data.current_password,
                                               new=data.new_password)
         return _tokens(pair)

@@ -172,11 +172,14 @@ async def test_every_login_failure_answers_alike(client: httpx.AsyncClient, peop
 
 
 async def test_unknown_user_and_wrong_password_take_similar_time(
-        client: httpx.AsyncClient, people: People, monkeypatch: pytest.MonkeyPatch) -> None:
+        client: httpx.AsyncClient, people: People, database: Database,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """The unknown-user path burns a verification of the same cost as a real one.
 
     The suite's argon2 is cheap; here both the account's hash and the dummy hash use a
-    moderately costly hasher, so a missing verification would show as a clear gap.
+    moderately costly hasher, so a missing verification would show as a clear gap. The
+    account's failures are forgotten before each try, so it is never throttled (a throttled
+    attempt is answered without verifying anything, as `test_throttled_*` shows).
     """
     monkeypatch.setattr(crypto.passwords, "_hasher",
                         PasswordHasher(time_cost=3, memory_cost=16384, parallelism=1))
@@ -185,6 +188,7 @@ async def test_unknown_user_and_wrong_password_take_similar_time(
         person = await post_hr(people)
 
         async def timed(username: str) -> float:
+            await set_account(database, person.id, failed_logins=0, throttled_until=None)
             start = time.perf_counter()
             assert_login_failed(await login(client, username, "not the password at all"))
             return time.perf_counter() - start

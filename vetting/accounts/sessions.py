@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NoReturn
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,19 +76,29 @@ async def _issue_pair(session: AsyncSession, ctx: Context, user: UserAccount, ke
     return TokenPair(access_token=access, refresh_token=token, expires_in=15 * 60)
 
 
-async def _record_failure(session: AsyncSession, ctx: Context, user: UserAccount,
+async def _record_failure(session: AsyncSession, ctx: Context, user_id: str,
                           reason: str) -> None:
-    user.failed_logins += 1
-    body: dict[str, object] = {"reason": reason, "failed_logins": user.failed_logins}
-    if user.failed_logins >= LOCK_AFTER:
-        user.locked_until = ctx.now + LOCK_FOR
-        await append(session, ctx, action="auth.lock", object_type="user", object_id=user.id,
-                     outcome="success", body={"until": user.locked_until.isoformat()})
-    elif user.failed_logins >= THROTTLE_AFTER:
-        delay = min(timedelta(seconds=2 ** (user.failed_logins - THROTTLE_AFTER)), THROTTLE_MAX)
-        user.throttled_until = ctx.now + delay
+    """Count one failed attempt and audit it, in one atomic step: two attempts that fail at
+    the same moment both count (`UPDATE … SET n = n + 1 … RETURNING`, never read-then-write)."""
+    failed = await session.scalar(
+        update(UserAccount).where(UserAccount.id == user_id)
+        .values(failed_logins=UserAccount.failed_logins + 1)
+        .returning(UserAccount.failed_logins).execution_options(synchronize_session=False))
+    assert failed is not None  # accounts are never deleted
+    body: dict[str, object] = {"reason": reason, "failed_logins": failed}
+    consequence: dict[str, object] = {}
+    if failed >= LOCK_AFTER:
+        consequence["locked_until"] = until = ctx.now + LOCK_FOR
+        await append(session, ctx, action="auth.lock", object_type="user", object_id=user_id,
+                     outcome="success", body={"until": until.isoformat()})
+    elif failed >= THROTTLE_AFTER:
+        delay = min(timedelta(seconds=2 ** (failed - THROTTLE_AFTER)), THROTTLE_MAX)
+        consequence["throttled_until"] = ctx.now + delay
         body["throttled_seconds"] = int(delay.total_seconds())
-    await append(session, ctx, action="auth.login", object_type="user", object_id=user.id,
+    if consequence:
+        await session.execute(update(UserAccount).where(UserAccount.id == user_id)
+                              .values(**consequence).execution_options(synchronize_session=False))
+    await append(session, ctx, action="auth.login", object_type="user", object_id=user_id,
                  outcome="failure", body=body)
 
 
@@ -108,38 +119,91 @@ def _otp_step(user: UserAccount, keys: RegistryKeys, otp: str | None, ctx: Conte
     return totp.verify(secret, otp, at=ctx.now.timestamp(), last_used_step=user.totp_last_step)
 
 
-async def login(session: AsyncSession, ctx: Context, keys: RegistryKeys, policy: Policy, *,
-                username: str, password: str, otp: str | None) -> Grant:
-    user = await session.scalar(
-        select(UserAccount).where(UserAccount.username == username).with_for_update())
+def _refusal(user: UserAccount, ctx: Context, keys: RegistryKeys, *, password_ok: bool,
+             otp: str | None) -> tuple[str | None, int | None]:
+    """Why this attempt fails (None: it succeeds) and the TOTP step it uses; pure, so it is
+    asked once of what was read and again of the row as locked for the write."""
+    blocked = _blocked_reason(user, ctx)
+    if blocked is not None:
+        return blocked, None
+    if not password_ok:
+        return "bad_password", None
+    if not user.totp_confirmed:
+        return None, None
+    step = _otp_step(user, keys, otp, ctx)
+    if step is None:
+        return ("bad_otp" if otp else "otp_missing"), None
+    return None, step
+
+
+async def _read_account(database: Database, **where: str) -> UserAccount | None:
+    """The account as it is now, read without taking any write lock."""
+    column = getattr(UserAccount, next(iter(where)))
+    async with database.transaction(read_only=True) as reader:
+        found: UserAccount | None = await reader.scalar(
+            select(UserAccount).where(column == next(iter(where.values()))))
+        return found
+
+
+async def _lock_account(session: AsyncSession, user_id: str) -> UserAccount | None:
+    """The account row, locked for the rest of this (short) write transaction."""
+    found: UserAccount | None = await session.scalar(
+        select(UserAccount).where(UserAccount.id == user_id).with_for_update()
+        .execution_options(populate_existing=True))
+    return found
+
+
+async def login(database: Database, session: AsyncSession, ctx: Context, keys: RegistryKeys,
+                policy: Policy, *, username: str, password: str, otp: str | None) -> Grant:
+    """Sign in. Argon2 runs in a thread with no transaction open: the account is read in a
+    reader transaction, the password verified, and only then does `session` (the request's
+    writer, still unused) take the write lock, briefly, for the counters and the audit entry.
+    A failure is counted atomically; a success is judged again on the row as locked, so an
+    attempt racing a lock, a password change or a replayed code cannot slip through."""
+    user = await _read_account(database, username=username)
+    waiting = _blocked_reason(user, ctx) if user is not None else None
+    if user is not None and waiting in ("locked", "throttled"):
+        await _refuse_blocked(session, ctx, user.id, waiting)
     password_ok = await verify_password(user.password_hash if user else None, password)
     if user is None:
         await append(session, ctx, action="auth.login", outcome="failure",
                      body={"reason": "unknown_user"})
         raise login_refused("unknown_user")
-    blocked = _blocked_reason(user, ctx)
-    if blocked is not None:
-        await append(session, ctx, action="auth.login", object_type="user", object_id=user.id,
-                     outcome="failure", body={"reason": blocked})
-        raise login_refused(blocked)
-    if not password_ok:
-        await _record_failure(session, ctx, user, "bad_password")
-        raise login_refused("bad_password")
-    if user.totp_confirmed:
-        step = _otp_step(user, keys, otp, ctx)
-        if step is None:
-            reason = "bad_otp" if otp else "otp_missing"
-            await _record_failure(session, ctx, user, reason)
-            raise login_refused(reason)
-        user.totp_last_step = step
-    user.failed_logins, user.throttled_until, user.locked_until = 0, None, None
-    if needs_rehash(user.password_hash):
-        user.password_hash = await hash_password(password)
-    tokens = await _issue_pair(session, ctx, user, keys)
-    actor = _actor(user, policy)
-    await append(session, Context(actor=actor, request_id=ctx.request_id, now=ctx.now),
+    reason, step = _refusal(user, ctx, keys, password_ok=password_ok, otp=otp)
+    rehashed = None
+    if reason is None and needs_rehash(user.password_hash):
+        rehashed = await hash_password(password)
+    if reason is None:
+        locked = await _lock_account(session, user.id)
+        assert locked is not None  # accounts are never deleted
+        reason, step = _refusal(locked, ctx, keys, otp=otp,
+                                password_ok=locked.password_hash == user.password_hash)
+    if reason is not None:
+        await _record_failure(session, ctx, user.id, reason)
+        raise login_refused(reason)
+    if step is not None:
+        locked.totp_last_step = step
+    locked.failed_logins, locked.throttled_until, locked.locked_until = 0, None, None
+    if rehashed is not None:
+        locked.password_hash = rehashed
+    tokens = await _issue_pair(session, ctx, locked, keys)
+    await append(session, Context(actor=_actor(locked, policy), request_id=ctx.request_id,
+                                  now=ctx.now),
                  action="auth.login", object_type="user", object_id=user.id,
-                 body={"mfa": user.totp_confirmed})
+                 body={"mfa": locked.totp_confirmed})
+    return _grant(locked, policy, tokens)
+
+
+async def _refuse_blocked(session: AsyncSession, ctx: Context, user_id: str,
+                          reason: str) -> NoReturn:
+    """An attempt while the account waits out a delay or a lock: audited, not verified and
+    not counted."""
+    await append(session, ctx, action="auth.login", object_type="user", object_id=user_id,
+                 outcome="failure", body={"reason": reason})
+    raise login_refused(reason)
+
+
+def _grant(user: UserAccount, policy: Policy, tokens: TokenPair) -> Grant:
     return Grant(
         tokens=tokens,
         password_change_required=user.must_change_password,
@@ -191,7 +255,7 @@ async def _end_sessions(session: AsyncSession, ctx: Context, user: UserAccount) 
 
 
 async def _me(session: AsyncSession, ctx: Context) -> UserAccount:
-    user = await session.get(UserAccount, ctx.actor.id, with_for_update=True)
+    user = await _lock_account(session, str(ctx.actor.id))
     if user is None:
         raise Unauthenticated("the account no longer exists")
     return user
@@ -203,13 +267,19 @@ async def logout(session: AsyncSession, ctx: Context) -> None:
     await append(session, ctx, action="auth.logout", object_type="user", object_id=ctx.actor.id)
 
 
-async def change_password(session: AsyncSession, ctx: Context, keys: RegistryKeys,
-                          policy: Policy, *, current: str, new: str) -> TokenPair:
-    """Needs the current password; ends every other session and returns a fresh pair."""
-    user = await _me(session, ctx)
+async def change_password(database: Database, session: AsyncSession, ctx: Context,
+                          keys: RegistryKeys, policy: Policy, *, current: str,
+                          new: str) -> TokenPair:
+    """Needs the current password; ends every other session and returns a fresh pair.
+
+    As at login, both argon2 runs (verifying the current password, hashing the new one) happen
+    before `session` takes the write lock; the write checks the hash is still the one verified.
+    """
+    user = await _read_account(database, id=str(ctx.actor.id))
+    if user is None:
+        raise Unauthenticated("the account no longer exists")
     if not await verify_password(user.password_hash, current):
-        raise InvalidInput("the current password is wrong", field="current_password",
-                           code="WRONG_PASSWORD")
+        raise _wrong_password()
     if new == current:
         raise InvalidInput("the new password must differ from the current one",
                            field="new_password", code="PASSWORD_REUSED")
@@ -219,12 +289,21 @@ async def change_password(session: AsyncSession, ctx: Context, keys: RegistryKey
         exc.field = "new_password"
         exc.extra["field"] = "new_password"
         raise
-    user.password_hash = await hash_password(new)
-    user.must_change_password = False
-    await _end_sessions(session, ctx, user)
+    new_hash = await hash_password(new)
+    locked = await _me(session, ctx)
+    if locked.password_hash != user.password_hash:  # changed meanwhile: `current` is stale
+        raise _wrong_password()
+    locked.password_hash = new_hash
+    locked.must_change_password = False
+    await _end_sessions(session, ctx, locked)
     await append(session, ctx, action="auth.password_change", object_type="user",
-                 object_id=user.id)
-    return await _issue_pair(session, ctx, user, keys)
+                 object_id=locked.id)
+    return await _issue_pair(session, ctx, locked, keys)
+
+
+def _wrong_password() -> InvalidInput:
+    return InvalidInput("the current password is wrong", field="current_password",
+                        code="WRONG_PASSWORD")
 
 
 async def enrol_totp(session: AsyncSession, ctx: Context, keys: RegistryKeys) -> str:
