@@ -22,7 +22,15 @@ from api.i18n import DEFAULT, field_label, language_of, message, rule
 from api.i18n.validation import Broken, classify
 from api.state import request_id_of
 from policies.calendar import YEARS
-from vetting.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
+from vetting.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyAttempts,
+    Unauthenticated,
+)
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("kt1.api")
@@ -33,6 +41,7 @@ _DOMAIN_STATUS: dict[type[DomainError], int] = {
     InvalidInput: 422,
     Unauthenticated: 401,
     Forbidden: 403,
+    TooManyAttempts: 429,
 }
 _HTTP_CODES = {
     400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND",
@@ -162,6 +171,8 @@ def domain_problem(language: str, exc: DomainError, location: str = "body") -> R
             "name": exc.field, "in": location, "rule": exc.code,
             "reason": message(language, exc.code, params, fallback=exc.detail)}]
     headers = {"WWW-Authenticate": 'Bearer realm="kt1"'} if status == 401 else None
+    if isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem(status, exc.code, exc.detail, language=language, headers=headers,
                    params=params, **extra)
 

@@ -16,7 +16,9 @@ from functools import partial
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -90,6 +92,13 @@ def create_engine(url: str, *, inline: bool = False, **kwargs: Any) -> AsyncEngi
     kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
+
+
+def insert_for(session: AsyncSession, table: type[Any] | Table) -> Any:
+    """An INSERT of the session's dialect, the kind that has `on_conflict_do_*` (both
+    dialects spell upserts alike, but each has its own construct)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
 
 class _SqliteVersion:

@@ -59,6 +59,17 @@ class Forbidden(DomainError):
     code = "FORBIDDEN"
 
 
+class TooManyAttempts(DomainError):
+    """Refused until a wait is over; `retry_after` says how many seconds are left."""
+
+    code = "TOO_MANY_REQUESTS"
+
+    def __init__(self, detail: str, *, retry_after: int, code: str | None = None,
+                 audited: bool | None = None) -> None:
+        super().__init__(detail, code=code, audited=audited, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
 def require_version(current: int, expected: int | None, *, what: str) -> None:
     """Optimistic locking: a client that read an older version gets a 409, never an overwrite."""
     if expected is not None and expected != current:

@@ -69,10 +69,12 @@ class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]  # noqa: RUF012
 
-    @post("/login", opt={"public": True}, status_code=200, responses=documented(400, 401))
+    @post("/login", opt={"public": True}, status_code=200,
+          responses=documented(400, 401, 429))
     async def login(self, data: JSONBody[LoginIn], db: Db, ctx: Ctx,
                     registry: Reg) -> Response[TokenOut]:
-        """Every failure is one 401 answer; it counts and is audited all the same."""
+        """Every failure is one 401 answer (a right password with a used code excepted); during
+        a delay or a lock, 429 with `Retry-After`. Each counts and is audited all the same."""
         grant = await sessions.login(registry.db, db, ctx, registry.keys,
                                      registry.settings.policy,
                                      username=data.username, password=data.password,
@@ -100,11 +102,11 @@ class AuthController(Controller):
           responses=documented(400, 401, 422))
     async def change_password(self, data: JSONBody[PasswordIn], db: Db, ctx: Ctx,
                               registry: Reg) -> Response[TokenOut]:
-        pair = await sessions.change_password(registry.db, db, ctx, registry.keys,
-                                              registry.settings.policy,
-                                              current=data.current_password,
-                                              new=data.new_password)
-        return _tokens(pair)
+        grant = await sessions.change_password(registry.db, db, ctx, registry.keys,
+                                               registry.settings.policy,
+                                               current=data.current_password,
+                                               new=data.new_password)
+        return _tokens(grant.tokens, mfa_enrolment_required=grant.mfa_enrolment_required)
 
     @post("/mfa/enrol", opt={"action": "auth.mfa"}, status_code=200,
           responses=documented(401, 409))

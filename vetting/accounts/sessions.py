@@ -7,7 +7,7 @@ throttling counter and its audit entry, which a rollback would undo.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from typing import NoReturn
 
 from sqlalchemy import select, update
@@ -17,6 +17,7 @@ from crypto import totp
 from crypto.jose_es256 import TokenError
 from crypto.passwords import needs_rehash
 from policies.policy import Policy
+from vetting.accounts import throttle
 from vetting.accounts.passwords import hash_password, require_acceptable, verify_password
 from vetting.accounts.tokens import (
     REFRESH_TTL,
@@ -30,15 +31,11 @@ from vetting.audit.entries import append
 from vetting.db import Database
 from vetting.errors import Conflict, InvalidInput, Unauthenticated
 from vetting.keys import RegistryKeys
-from vetting.models import RefreshToken, UserAccount
+from vetting.models import LoginThrottle, RefreshToken, UserAccount
 from vetting.models.base import new_id
 from vetting.principal import Actor, Context
 from vetting.read_cache import MISSING, ReadCache
 
-THROTTLE_AFTER = 3          # failures before each attempt must wait
-THROTTLE_MAX = timedelta(seconds=60)
-LOCK_AFTER = 10             # failures before the account locks
-LOCK_FOR = timedelta(minutes=15)
 TOTP_ISSUER = "KT1 Registry"
 
 
@@ -52,7 +49,11 @@ class Grant:
 
 
 def login_refused(reason: str) -> Unauthenticated:
-    """One answer for every failed login, whatever the cause (recorded as `reason`)."""
+    """One answer for every failed login, whatever the cause (recorded as `reason`), but for
+    a right password with a code already used: that person is told to wait for the next."""
+    if reason == "otp_reused":
+        return Unauthenticated("this code was already used; wait for the next one",
+                               code="OTP_ALREADY_USED", audited=True, reason=reason)
     return Unauthenticated("the username, password or one-time code is wrong",
                            code="INVALID_CREDENTIALS", audited=True, reason=reason)
 
@@ -77,72 +78,85 @@ async def _issue_pair(session: AsyncSession, ctx: Context, user: UserAccount, ke
 
 
 async def _record_failure(session: AsyncSession, ctx: Context, user_id: str,
-                          reason: str) -> None:
-    """Count one failed attempt and audit it, in one atomic step: two attempts that fail at
-    the same moment both count (`UPDATE … SET n = n + 1 … RETURNING`, never read-then-write)."""
-    failed = await session.scalar(
-        update(UserAccount).where(UserAccount.id == user_id)
-        .values(failed_logins=UserAccount.failed_logins + 1)
-        .returning(UserAccount.failed_logins).execution_options(synchronize_session=False))
-    assert failed is not None  # accounts are never deleted
-    body: dict[str, object] = {"reason": reason, "failed_logins": failed}
-    consequence: dict[str, object] = {}
-    if failed >= LOCK_AFTER:
-        consequence["locked_until"] = until = ctx.now + LOCK_FOR
+                          reason: str) -> NoReturn:
+    """Count one failed attempt (atomically: concurrent failures all count), audit it, refuse
+    it: 401, or 429 when a concurrent failure started a wait before this one was counted."""
+    failure = await throttle.count_account_failure(session, user_id, ctx.now)
+    if failure.locked_until is not None:
         await append(session, ctx, action="auth.lock", object_type="user", object_id=user_id,
-                     outcome="success", body={"until": until.isoformat()})
-    elif failed >= THROTTLE_AFTER:
-        delay = min(timedelta(seconds=2 ** (failed - THROTTLE_AFTER)), THROTTLE_MAX)
-        consequence["throttled_until"] = ctx.now + delay
-        body["throttled_seconds"] = int(delay.total_seconds())
-    if consequence:
-        await session.execute(update(UserAccount).where(UserAccount.id == user_id)
-                              .values(**consequence).execution_options(synchronize_session=False))
+                     outcome="success", body={"until": failure.locked_until.isoformat()})
     await append(session, ctx, action="auth.login", object_type="user", object_id=user_id,
-                 outcome="failure", body=body)
+                 outcome="failure", body={"reason": reason, **failure.audit_body()})
+    if failure.waiting_until is not None:
+        raise throttle.too_many(failure.waiting_until, ctx.now)
+    raise login_refused(reason)
 
 
-def _blocked_reason(user: UserAccount, ctx: Context) -> str | None:
-    if user.state != "active":
-        return "disabled"
-    if user.locked_until is not None and user.locked_until > ctx.now:
-        return "locked"
-    if user.throttled_until is not None and user.throttled_until > ctx.now:
-        return "throttled"
-    return None
+async def _record_unknown(session: AsyncSession, ctx: Context, key: str) -> NoReturn:
+    """The same for a username without an account, counted under its own key."""
+    failure = await throttle.count_name_failure(session, key, ctx.now)
+    await append(session, ctx, action="auth.login", outcome="failure",
+                 body={"reason": "unknown_user", **failure.audit_body()})
+    if failure.waiting_until is not None:
+        raise throttle.too_many(failure.waiting_until, ctx.now)
+    raise login_refused("unknown_user")
 
 
-def _otp_step(user: UserAccount, keys: RegistryKeys, otp: str | None, ctx: Context) -> int | None:
+async def _refuse_waiting(session: AsyncSession, ctx: Context, user: UserAccount | None,
+                          until: datetime) -> NoReturn:
+    """An attempt during a delay or a lock: 429, audited, neither verified nor counted."""
+    reason = "locked" if user is not None and user.locked_until == until else "throttled"
+    if user is None:
+        await append(session, ctx, action="auth.login", outcome="failure",
+                     body={"reason": "unknown_user", "waiting": reason})
+    else:
+        await append(session, ctx, action="auth.login", object_type="user", object_id=user.id,
+                     outcome="failure", body={"reason": reason})
+    raise throttle.too_many(until, ctx.now)
+
+
+def _otp_check(user: UserAccount, keys: RegistryKeys, otp: str | None,
+               ctx: Context) -> tuple[str | None, int | None]:
+    """Why the code fails (None: it does) and the time step it matched."""
     if user.totp_secret is None or not otp:
-        return None
+        return "otp_missing", None
     secret = keys.store.unwrap(user.totp_secret, label=f"totp:{user.id}")
-    return totp.verify(secret, otp, at=ctx.now.timestamp(), last_used_step=user.totp_last_step)
+    at = ctx.now.timestamp()
+    step = totp.verify(secret, otp, at=at, last_used_step=user.totp_last_step)
+    if step is not None:
+        return None, step
+    return ("otp_reused" if totp.verify(secret, otp, at=at) is not None else "bad_otp"), None
 
 
 def _refusal(user: UserAccount, ctx: Context, keys: RegistryKeys, *, password_ok: bool,
              otp: str | None) -> tuple[str | None, int | None]:
     """Why this attempt fails (None: it succeeds) and the TOTP step it uses; pure, so it is
     asked once of what was read and again of the row as locked for the write."""
-    blocked = _blocked_reason(user, ctx)
-    if blocked is not None:
-        return blocked, None
+    if user.state != "active":
+        return "disabled", None
+    if throttle.waiting_until(user, ctx.now) is not None:
+        return "throttled", None
     if not password_ok:
         return "bad_password", None
     if not user.totp_confirmed:
         return None, None
-    step = _otp_step(user, keys, otp, ctx)
-    if step is None:
-        return ("bad_otp" if otp else "otp_missing"), None
-    return None, step
+    return _otp_check(user, keys, otp, ctx)
 
 
-async def _read_account(database: Database, **where: str) -> UserAccount | None:
+async def _read_account(database: Database, user_id: str) -> UserAccount | None:
     """The account as it is now, read without taking any write lock."""
-    column = getattr(UserAccount, next(iter(where)))
     async with database.transaction(read_only=True) as reader:
-        found: UserAccount | None = await reader.scalar(
-            select(UserAccount).where(column == next(iter(where.values()))))
-        return found
+        return await reader.get(UserAccount, user_id)
+
+
+async def _read_attempt(database: Database, keys: RegistryKeys, username: str
+                        ) -> tuple[UserAccount | None, LoginThrottle | None, str]:
+    """The account of `username`, or the failures counted under its key when it has none."""
+    key = keys.data.username_key(username)
+    async with database.transaction(read_only=True) as reader:
+        user = await reader.scalar(select(UserAccount).where(UserAccount.username == username))
+        counted = None if user is not None else await reader.get(LoginThrottle, key)
+        return user, counted, key
 
 
 async def _lock_account(session: AsyncSession, user_id: str) -> UserAccount | None:
@@ -159,31 +173,33 @@ async def login(database: Database, session: AsyncSession, ctx: Context, keys: R
     reader transaction, the password verified, and only then does `session` (the request's
     writer, still unused) take the write lock, briefly, for the counters and the audit entry.
     A failure is counted atomically; a success is judged again on the row as locked, so an
-    attempt racing a lock, a password change or a replayed code cannot slip through."""
-    user = await _read_account(database, username=username)
-    waiting = _blocked_reason(user, ctx) if user is not None else None
-    if user is not None and waiting in ("locked", "throttled"):
-        await _refuse_blocked(session, ctx, user.id, waiting)
+    attempt racing a lock, a password change or a replayed code cannot slip through.
+
+    During a delay or a lock every attempt is answered 429 with `Retry-After`, before any
+    password is looked at, whether or not the account exists (names without an account are
+    counted alike, see `throttle`)."""
+    user, counted, key = await _read_attempt(database, keys, username)
+    until = throttle.waiting_until(user if user is not None else counted, ctx.now)
+    if until is not None:
+        await _refuse_waiting(session, ctx, user, until)
     password_ok = await verify_password(user.password_hash if user else None, password)
     if user is None:
-        await append(session, ctx, action="auth.login", outcome="failure",
-                     body={"reason": "unknown_user"})
-        raise login_refused("unknown_user")
+        await _record_unknown(session, ctx, key)
     reason, step = _refusal(user, ctx, keys, password_ok=password_ok, otp=otp)
     rehashed = None
     if reason is None and needs_rehash(user.password_hash):
         rehashed = await hash_password(password)
-    if reason is None:
-        locked = await _lock_account(session, user.id)
-        assert locked is not None  # accounts are never deleted
-        reason, step = _refusal(locked, ctx, keys, otp=otp,
-                                password_ok=locked.password_hash == user.password_hash)
     if reason is not None:
         await _record_failure(session, ctx, user.id, reason)
-        raise login_refused(reason)
+    locked = await _lock_account(session, user.id)
+    assert locked is not None  # accounts are never deleted
+    reason, step = _refusal(locked, ctx, keys, otp=otp,
+                            password_ok=locked.password_hash == user.password_hash)
+    if reason is not None:
+        await _record_failure(session, ctx, user.id, reason)
     if step is not None:
         locked.totp_last_step = step
-    locked.failed_logins, locked.throttled_until, locked.locked_until = 0, None, None
+    throttle.forgive(locked)
     if rehashed is not None:
         locked.password_hash = rehashed
     tokens = await _issue_pair(session, ctx, locked, keys)
@@ -192,15 +208,6 @@ async def login(database: Database, session: AsyncSession, ctx: Context, keys: R
                  action="auth.login", object_type="user", object_id=user.id,
                  body={"mfa": locked.totp_confirmed})
     return _grant(locked, policy, tokens)
-
-
-async def _refuse_blocked(session: AsyncSession, ctx: Context, user_id: str,
-                          reason: str) -> NoReturn:
-    """An attempt while the account waits out a delay or a lock: audited, not verified and
-    not counted."""
-    await append(session, ctx, action="auth.login", object_type="user", object_id=user_id,
-                 outcome="failure", body={"reason": reason})
-    raise login_refused(reason)
 
 
 def _grant(user: UserAccount, policy: Policy, tokens: TokenPair) -> Grant:
@@ -269,13 +276,14 @@ async def logout(session: AsyncSession, ctx: Context) -> None:
 
 async def change_password(database: Database, session: AsyncSession, ctx: Context,
                           keys: RegistryKeys, policy: Policy, *, current: str,
-                          new: str) -> TokenPair:
-    """Needs the current password; ends every other session and returns a fresh pair.
+                          new: str) -> Grant:
+    """Needs the current password; ends every other session and returns a fresh pair, with
+    what the account must still do (enrol a second factor, for the roles that need one).
 
     As at login, both argon2 runs (verifying the current password, hashing the new one) happen
     before `session` takes the write lock; the write checks the hash is still the one verified.
     """
-    user = await _read_account(database, id=str(ctx.actor.id))
+    user = await _read_account(database, str(ctx.actor.id))
     if user is None:
         raise Unauthenticated("the account no longer exists")
     if not await verify_password(user.password_hash, current):
@@ -298,7 +306,7 @@ async def change_password(database: Database, session: AsyncSession, ctx: Contex
     await _end_sessions(session, ctx, locked)
     await append(session, ctx, action="auth.password_change", object_type="user",
                  object_id=locked.id)
-    return await _issue_pair(session, ctx, locked, keys)
+    return _grant(locked, policy, await _issue_pair(session, ctx, locked, keys))
 
 
 def _wrong_password() -> InvalidInput:
@@ -324,8 +332,8 @@ async def confirm_totp(session: AsyncSession, ctx: Context, keys: RegistryKeys, 
     user = await _me(session, ctx)
     if user.totp_secret is None or user.totp_confirmed:
         raise Conflict("no enrolment is waiting for confirmation", code="MFA_NOT_PENDING")
-    step = _otp_step(user, keys, otp, ctx)
-    if step is None:
+    wrong, step = _otp_check(user, keys, otp, ctx)
+    if wrong is not None:
         await append(session, ctx, action="auth.mfa_confirm", object_type="user",
                      object_id=user.id, outcome="failure")
         raise InvalidInput("the one-time code is wrong", field="otp", code="INVALID_OTP",
