@@ -118,4 +118,6 @@ def keyed_digest(key: bytes, purpose: str, value: str) -> str:
     """Keyed hash of `value` exactly as given, separated by `purpose` from every other use of
     `key` (the blind index among them): a name can be counted without being stored."""
     _check_key(key)
+    if "\x00" in purpose:
+        raise ValueError("a purpose must not contain NUL (it separates purpose from value)")
     return hmac.new(key, f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()
