@@ -85,7 +85,7 @@ class AuthController(Controller):
     @post("/refresh", opt={"public": True}, status_code=200, responses=documented(400, 401))
     async def refresh(self, data: JSONBody[RefreshIn], db: Db, ctx: Ctx,
                       registry: Reg) -> Response[TokenOut]:
-        return _tokens(await sessions.refresh(db, ctx, registry.keys,
+        return _tokens(await sessions.refresh(db, ctx, registry.keys, registry.settings.policy,
                                               refresh_token=data.refresh_token))
 
     @post("/logout", opt={"action": "auth.session"}, status_code=204, responses=documented(401))

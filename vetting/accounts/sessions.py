@@ -6,7 +6,7 @@ throttling counter and its audit entry, which a rollback would undo.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NoReturn
 
@@ -203,11 +203,15 @@ async def login(database: Database, session: AsyncSession, ctx: Context, keys: R
     if rehashed is not None:
         locked.password_hash = rehashed
     tokens = await _issue_pair(session, ctx, locked, keys)
-    await append(session, Context(actor=_actor(locked, policy), request_id=ctx.request_id,
-                                  now=ctx.now),
-                 action="auth.login", object_type="user", object_id=user.id,
-                 body={"mfa": locked.totp_confirmed})
+    await append(session, _signed_in(ctx, locked, policy), action="auth.login",
+                 object_type="user", object_id=user.id, body={"mfa": locked.totp_confirmed})
     return _grant(locked, policy, tokens)
+
+
+def _signed_in(ctx: Context, user: UserAccount, policy: Policy) -> Context:
+    """The anonymous caller of `ctx`, now known to be `user` (still at the same address)."""
+    actor = replace(_actor(user, policy), address=ctx.actor.address)
+    return Context(actor=actor, request_id=ctx.request_id, now=ctx.now)
 
 
 def _grant(user: UserAccount, policy: Policy, tokens: TokenPair) -> Grant:
@@ -223,7 +227,7 @@ def _refresh_refused() -> Unauthenticated:
                            audited=True)
 
 
-async def refresh(session: AsyncSession, ctx: Context, keys: RegistryKeys, *,
+async def refresh(session: AsyncSession, ctx: Context, keys: RegistryKeys, policy: Policy, *,
                   refresh_token: str) -> TokenPair:
     """Rotate a refresh token; a reused one revokes its whole family and ends the sessions
     (the revocation commits with the refusal)."""
@@ -250,7 +254,8 @@ async def refresh(session: AsyncSession, ctx: Context, keys: RegistryKeys, *,
         raise _refresh_refused()
     row.used_at = ctx.now
     pair = await _issue_pair(session, ctx, user, keys, family_id=row.family_id)
-    await append(session, ctx, action="auth.refresh", object_type="user", object_id=user.id)
+    await append(session, _signed_in(ctx, user, policy), action="auth.refresh",
+                 object_type="user", object_id=user.id)
     return pair
 
 
