@@ -117,7 +117,7 @@ async def test_a_wait_answers_alike_with_or_without_an_account(
     [lock] = await audit(database, "auth.lock", object_id=them.active.id)
     assert lock.outcome == "success"
     [entry] = await audit(database, "auth.login", request_id=locked[2].headers["x-request-id"])
-    assert json.loads(entry.body) == {"reason": "unknown_user", "waiting": "throttled",
+    assert json.loads(entry.body) == {"reason": "unknown_user", "waiting": "locked",
                                       "actor_address": "127.0.0.1"}
 
 

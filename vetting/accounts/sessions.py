@@ -103,9 +103,9 @@ async def _record_unknown(session: AsyncSession, ctx: Context, key: str) -> NoRe
 
 
 async def _refuse_waiting(session: AsyncSession, ctx: Context, user: UserAccount | None,
-                          until: datetime) -> NoReturn:
+                          counters: throttle.Counters, until: datetime) -> NoReturn:
     """An attempt during a delay or a lock: 429, audited, neither verified nor counted."""
-    reason = "locked" if user is not None and user.locked_until == until else "throttled"
+    reason = "locked" if counters.locked_until == until else "throttled"
     if user is None:
         await append(session, ctx, action="auth.login", outcome="failure",
                      body={"reason": "unknown_user", "waiting": reason})
@@ -179,9 +179,10 @@ async def login(database: Database, session: AsyncSession, ctx: Context, keys: R
     password is looked at, whether or not the account exists (names without an account are
     counted alike, see `throttle`)."""
     user, counted, key = await _read_attempt(database, keys, username)
-    until = throttle.waiting_until(user if user is not None else counted, ctx.now)
-    if until is not None:
-        await _refuse_waiting(session, ctx, user, until)
+    counters = user if user is not None else counted
+    until = throttle.waiting_until(counters, ctx.now)
+    if counters is not None and until is not None:
+        await _refuse_waiting(session, ctx, user, counters, until)
     password_ok = await verify_password(user.password_hash if user else None, password)
     if user is None:
         await _record_unknown(session, ctx, key)
