@@ -29,6 +29,7 @@ from vetting.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    TooManyAttempts,
     Unauthenticated,
 )
 
@@ -41,6 +42,7 @@ _DOMAIN_STATUS: dict[type[DomainError], int] = {
     InvalidInput: 422,
     Unauthenticated: 401,
     Forbidden: 403,
+    TooManyAttempts: 429,
 }
 _HTTP_CODES = {
     400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND",
@@ -164,11 +166,16 @@ def domain_problem(language: str, exc: DomainError, location: str = "body") -> R
     status = next((s for cls, s in _DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
     extra = {k: v for k, v in exc.extra.items() if k != "reason"}
     params = dict(exc.extra)
+    if isinstance(extra.get("reasons"), list):  # reason codes, each answered with its words
+        extra["reasons"] = [{"code": code, "message": message(language, code)}
+                            for code in extra["reasons"]]
     if isinstance(exc, InvalidInput):
         extra["invalid_params"] = [{
             "name": exc.field, "in": location, "rule": exc.code,
             "reason": message(language, exc.code, params, fallback=exc.detail)}]
     headers = {"WWW-Authenticate": 'Bearer realm="kt1"'} if status == 401 else None
+    if isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem(status, exc.code, exc.detail, language=language, headers=headers,
                    params=params, **extra)
 

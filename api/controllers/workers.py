@@ -6,16 +6,15 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Request, delete, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.auth.access import deny
-from api.problems import documented, problem
+from api.problems import documented
 from api.schemas import Limit, Offset, Page, Strict
 from api.state import Ctx, Db, Reg
 from policies.access import DISPATCHER, INSPECTOR
 from policies.vocabulary import Stage
-from vetting.errors import Conflict
 from vetting.models import Worker
 from vetting.retention import refuse_worker_deletion
 from vetting.workers import listing, records
@@ -222,11 +221,6 @@ class WorkerController(Controller):
 
     @delete("/{worker_id:str}", opt={"action": "records.delete"}, status_code=409,
             responses=documented(401, 403, 404, 409))
-    async def delete(self, worker_id: FromPath[str], db: Db, ctx: Ctx,
-                     registry: Reg) -> Response[Any]:
-        """Always refused: nothing is hard-deleted; the refusal itself is audited."""
-        try:
-            await refuse_worker_deletion(db, ctx, registry.settings.policy, worker_id)
-        except Conflict as refused:
-            return problem(409, refused.code, refused.detail, **refused.extra)
-        raise AssertionError("unreachable")  # pragma: no cover
+    async def delete(self, worker_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg) -> None:
+        """Always refused (409): nothing is hard-deleted; the refusal itself is audited."""
+        await refuse_worker_deletion(db, ctx, registry.settings.policy, worker_id)

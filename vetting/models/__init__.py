@@ -1,6 +1,6 @@
 """Every table of the registry; importing this package registers them all."""
 
-from vetting.models.accounts import RefreshToken, UserAccount
+from vetting.models.accounts import LoginThrottle, RefreshToken, UserAccount
 from vetting.models.attestations import (
     Attestation,
     Clearance,
@@ -43,6 +43,7 @@ __all__ = [
     "Incident",
     "IncidentWorker",
     "LegacyProvince",
+    "LoginThrottle",
     "Notification",
     "OutboxEvent",
     "Province",

@@ -17,18 +17,23 @@ from policies.policy import Policy
 from vetting.audit.entries import append
 from vetting.eligibility.service import WorkerBrief, answer, answer_remaining, get_route
 from vetting.eligibility.signatures import AttestationChecker
-from vetting.errors import Conflict, DomainError, InvalidInput, NotFound
+from vetting.errors import Conflict, InvalidInput, NotFound
 from vetting.models import Assignment, Route, Worker
 from vetting.notifications.outbox import Audience, publish
 from vetting.principal import Context
 from vetting.scoping import route_condition, worker_condition
 
 
-class NotEligible(DomainError):
+class NotEligible(Conflict):
+    """The refusal of an assignment, audited (`assignment.refuse`) before it is raised; the
+    answer names each reason by its code."""
+
     code = "NOT_ELIGIBLE"
+    audited = True
 
     def __init__(self, decision: Decision) -> None:
-        super().__init__("the worker is not eligible for this route")
+        super().__init__("the worker is not eligible for this route", eligible=False,
+                         reasons=[r.code for r in decision.reasons])
         self.decision = decision
 
 
