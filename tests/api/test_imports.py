@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from tests.conftest import People, Person
-from tests.factories import days_ago, worker_body
+from tests.factories import days_ago, vn_today, worker_body
 from vetting.db import Database
 from vetting.models import AuditEntry, Commitment, Training, Worker
 
@@ -189,7 +189,7 @@ async def test_every_problem_by_row_column_and_rule_in_both_languages(
 
 async def test_one_bad_row_and_nothing_is_imported(client: httpx.AsyncClient, hr: Person,
                                                    database: Database) -> None:
-    young = worker_body(born=date.today().replace(year=date.today().year - 10))
+    young = worker_body(born=vn_today().replace(year=vn_today().year - 10))
     content = csv_bytes([sheet_row(worker_body()), sheet_row(young), sheet_row(worker_body())])
     counts = [await count(database, m) for m in (Worker, AuditEntry)]
     answer = await upload(client, hr, content, dry_run=False)
