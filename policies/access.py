@@ -70,6 +70,9 @@ ACCESS: dict[str, dict[str, Scope]] = {
     "reports.read": {ADMIN: Scope.ALL, INSPECTOR: Scope.PROVINCE},
     # HR is who would ask to delete its unit's records: it gets the same audited refusal
     "records.delete": {ADMIN: Scope.ALL, POST_HR: Scope.UNIT},
+    # webhook subscriptions and their deliveries (an integration is set up by admin)
+    "webhooks.read": {ADMIN: Scope.ALL},
+    "webhooks.manage": {ADMIN: Scope.ALL},
 }
 
 #: What a user may still do while the password must change or MFA is not yet enrolled.

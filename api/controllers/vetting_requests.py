@@ -41,6 +41,16 @@ class SubmitIn(Strict):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 
 
+#: How many workers one batch nomination may name.
+MAX_BATCH = 500
+
+
+class BatchSubmitIn(Strict):
+    worker_ids: Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=64)]],
+                          msgspec.Meta(min_length=1, max_length=MAX_BATCH)]
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+
+
 class VersionIn(Strict):
     version: Version | None = None
 
@@ -109,6 +119,12 @@ class RequestOut(msgspec.Struct, kw_only=True):
     worker_employee_no: str | None = None
 
 
+class BatchOut(msgspec.Struct, kw_only=True):
+    batch_id: str
+    items: list[RequestOut]
+    total: int
+
+
 def _open(protection: DataProtection, r: VettingRequest, column: str) -> str | None:
     blob = getattr(r, f"{column}_enc")
     return None if blob is None else protection.unseal(blob, table="vetting_request",
@@ -160,6 +176,16 @@ class VettingRequestController(Controller):
         r = await service.submit(db, ctx, registry.settings.policy, worker_id=data.worker_id,
                                  reason=data.reason)
         return _out(r, ctx, registry.keys.data)
+
+    @post("/batch", opt={"action": "requests.submit"}, responses=ERRORS)
+    async def submit_batch(self, data: JSONBody[BatchSubmitIn], db: Db, ctx: Ctx,
+                           registry: Reg) -> BatchOut:
+        """Up to 500 workers, all or none, each routed as one nomination is; each police unit
+        is notified once. A refusal names every failing position (`worker_ids[3]`)."""
+        batch, requests = await service.submit_batch(
+            db, ctx, registry.settings.policy, worker_ids=data.worker_ids, reason=data.reason)
+        return BatchOut(batch_id=batch, items=[_out(r, ctx, registry.keys.data)
+                                               for r in requests], total=len(requests))
 
     @get("/", opt={"action": "requests.read", "read_only": True},
          responses=documented(400, 401, 403))

@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from api.controllers.auth import LoginIn, OtpIn, PasswordIn
 from api.i18n import LANGUAGES, language_of, message
 from api.pages.errors import SETUP_PATH
-from api.pages.forms import REFUSALS, Form, FormErrors, field_errors, refusal
+from api.pages.forms import REFUSALS, Form, FormErrors, field_errors, form_errors, refusal
 from api.pages.qr import qr_svg
 from api.pages.rendering import current, local_path, page, see_other
 from api.pages.session import (
@@ -27,6 +27,7 @@ from api.pages.session import (
 )
 from api.state import Ctx, Db, Reg
 from vetting.accounts import page_sessions, sessions
+from vetting.errors import TooManyAttempts, Unauthenticated
 
 LOGIN_TEMPLATE = "account/login.html"
 NextPath = Annotated[str | None, QueryParameter(name="next", max_length=2000)]
@@ -66,16 +67,18 @@ class AccountPages(Controller):
         except REFUSALS as exc:
             return page(LOGIN_TEMPLATE, status=422, form=form, next_path=next_path,
                         errors=await refusal(db, request, exc))
-        result = await page_sessions.sign_in(db, ctx, registry.keys, registry.settings.policy,
-                                             username=data.username, password=data.password,
-                                             otp=data.otp)
-        if result.token is None:
-            # the failure is committed (throttling and audit), so no rollback here
-            text = message(language_of(request.scope), "INVALID_CREDENTIALS")
-            return page(LOGIN_TEMPLATE, status=422, form=form, next_path=next_path,
-                        errors=FormErrors(general=(text,)))
+        try:
+            token = await page_sessions.sign_in(registry.db, db, ctx, registry.keys,
+                                                registry.settings.policy,
+                                                username=data.username,
+                                                password=data.password, otp=data.otp)
+        except (Unauthenticated, TooManyAttempts) as refused:
+            # audited refusal: the failure stays committed (throttling and audit)
+            return page(LOGIN_TEMPLATE, status=429 if isinstance(
+                refused, TooManyAttempts) else 422, form=form, next_path=next_path,
+                errors=form_errors(language_of(request.scope), refused))
         redirect = see_other(SETUP_PATH if next_path == "/" else next_path)
-        redirect.cookies.append(session_cookie(registry, result.token))
+        redirect.cookies.append(session_cookie(registry, token))
         return redirect
 
     @post("/logout", opt={"action": "auth.session"})
@@ -113,8 +116,8 @@ class AccountPages(Controller):
         try:
             data = form.parse(PasswordIn)
             token = await page_sessions.change_password(
-                db, ctx, registry.settings.policy, current=data.current_password,
-                new=data.new_password)
+                registry.db, db, ctx, registry.settings.policy,
+                current=data.current_password, new=data.new_password)
         except REFUSALS as exc:
             return page("account/password.html", status=422, form=form,
                         errors=await refusal(db, request, exc))
@@ -148,15 +151,10 @@ class AccountPages(Controller):
         form = await Form.read(request)
         try:
             data = form.parse(OtpIn)
-            confirmed = await sessions.confirm_totp(db, ctx, registry.keys, otp=data.otp)
-        except REFUSALS as exc:
+            await sessions.confirm_totp(db, ctx, registry.keys, otp=data.otp)
+        except REFUSALS as exc:  # a wrong code is an audited refusal: its entry is kept
             return await self._mfa_page(request, db, ctx, registry, status=422, form=form,
                                         errors=await refusal(db, request, exc))
-        if not confirmed:
-            # the failed attempt is audited and committed
-            text = message(language_of(request.scope), "INVALID_OTP")
-            return await self._mfa_page(request, db, ctx, registry, status=422, form=form,
-                                        errors=field_errors(("otp", text)))
         return see_other("/account?notice=mfa_enrolled")
 
     @staticmethod

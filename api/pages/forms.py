@@ -191,7 +191,8 @@ def field_errors(*pairs: tuple[str, str]) -> FormErrors:
 async def refusal(db: Db | None, request: Request[Any, Any, Any], exc: Exception
                   ) -> FormErrors:
     """Undo whatever the refused action had written (the page is answered normally, so the
-    request's transaction would commit it), then the errors in the request's language."""
-    if db is not None:
+    request's transaction would commit it), then the errors in the request's language. An
+    audited refusal keeps what it wrote (its audit entry), as the API's answer does."""
+    if db is not None and not getattr(exc, "audited", False):
         await db.rollback()
     return form_errors(language_of(request.scope), exc)

@@ -154,8 +154,9 @@ class RoutePages(Controller):
         found = await ids_by_employee_no(db, ctx, [number], action="assignments.manage")
         if number and number not in found:
             return page("routes/assign.html", route=route, form=form, status=422,
-                        errors=field_errors(("employee_no", message(language,
-                                                                    "UNKNOWN_EMPLOYEE_NO"))))
+                        errors=field_errors(("employee_no", message(
+                            language, "UNKNOWN_EMPLOYEE_NO",
+                            {"field": field_label(language, "employee_no")}))))
         try:
             data = form.parse(AssignmentIn, route_id=route.id, worker_id=found.get(number),
                               starts_at=_local_instant(form, "starts_at"),

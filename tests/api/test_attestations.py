@@ -29,7 +29,7 @@ from sqlalchemy import select, update
 from api.app import create_app
 from crypto import status_list
 from tests.conftest import People, Person, served, settings_for
-from tests.factories import worker_body
+from tests.factories import vn_today, worker_body
 from vetting.attestations import unit_keys
 from vetting.attestations.verification import read_status_list
 from vetting.db import Database
@@ -522,7 +522,7 @@ async def test_leave_revokes_the_active_clearance(client: httpx.AsyncClient,
     issued = await issue(client, cast)
     left = await client.post(f"/api/v1/workers/{issued.worker_id}/leave",
                              headers=cast.hr.headers,
-                             json={"left_on": date.today().isoformat(), "reason": "Nghỉ việc"})
+                             json={"left_on": vn_today().isoformat(), "reason": "Nghỉ việc"})
     assert left.status_code == 200, left.text
     assert (await clearance(client, cast.hr, issued.worker_id))["state"] == "revoked"
     answer = await verify(client, cast.officer, issued.jws)
@@ -547,7 +547,7 @@ async def test_leave_after_reverification_revokes_every_clearance(
 
     left = await client.post(f"/api/v1/workers/{first.worker_id}/leave",
                              headers=cast.hr.headers,
-                             json={"left_on": date.today().isoformat(), "reason": "Nghỉ việc"})
+                             json={"left_on": vn_today().isoformat(), "reason": "Nghỉ việc"})
     assert left.status_code == 200, left.text
     assert (await clearance(client, cast.hr, first.worker_id))["state"] == "revoked"
     for jws in (first.jws, second_jws):

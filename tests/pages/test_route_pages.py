@@ -130,7 +130,7 @@ async def test_an_unknown_employee_number_and_a_bad_time_are_named(
     unknown = await dispatcher_page.submit(f"/routes/{route_id}/assign", {
         "employee_no": "KHONGCO", "starts_at": local(datetime.now(UTC))})
     assert unknown.status_code == 422 and 'href="#employee_no"' in unknown.text
-    assert "không có nhân viên nào của đơn vị bạn có mã này" in unknown.text
+    assert message("vi", "UNKNOWN_EMPLOYEE_NO", {"field": "Mã nhân viên"}) in unknown.text
     worker_id = await desk.cleared_worker()
     bad_time = await dispatcher_page.submit(f"/routes/{route_id}/assign", {
         "employee_no": await employee_no(desk, worker_id), "starts_at": "ngày mai"})

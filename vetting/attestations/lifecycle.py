@@ -146,7 +146,8 @@ async def apply_change(session: AsyncSession, ctx: Context, clearance: Clearance
             Worker.id == clearance.worker_id))
         await publish(session, ctx, kind=f"clearance.{target}", object_type="worker",
                       object_id=clearance.worker_id, payload={"clearance": clearance.id},
-                      audiences=[Audience(roles=(POST_HR, DISPATCHER), unit=post_unit)])
+                      audiences=[Audience(roles=(POST_HR, DISPATCHER), unit=post_unit)],
+                      units=(clearance.police_unit_code,))
         await flag_blocked(session, ctx, clearance.worker_id, cause=f"clearance {target}")
     return clearance
 
