@@ -159,18 +159,16 @@ def audit_group() -> None:
               path_type=Path), help="a checkpoint saved earlier (JSON from /audit/checkpoint)")
 def audit_verify(checkpoint_file: Path | None) -> None:
     """Recompute every leaf and the root; exit 1 naming the first bad entry."""
-    from crypto.checkpoints import Checkpoint
+    from vetting.audit.saved import read_saved
     from vetting.audit.verify import verify_log
+    from vetting.errors import InvalidInput
 
     saved, signature = None, ""
     if checkpoint_file is not None:
         try:
-            data = json.loads(checkpoint_file.read_text(encoding="utf-8"))
-            saved = Checkpoint(origin=data["origin"], size=int(data["size"]),
-                               root=bytes.fromhex(data["root"]), timestamp=data["timestamp"])
-            signature = str(data["signature"])
-        except (ValueError, KeyError, TypeError) as exc:
-            _fail(f"{checkpoint_file}: not a saved checkpoint ({exc})", UNUSABLE)
+            saved, signature = read_saved(checkpoint_file.read_bytes())
+        except InvalidInput as exc:
+            _fail(f"{checkpoint_file}: {exc.detail}", UNUSABLE)
 
     async def work(session: Any, keys: Any, _settings: Settings) -> Any:
         return await verify_log(session, audit_jwk=keys.audit_jwk(), saved=saved,

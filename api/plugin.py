@@ -12,10 +12,12 @@ from click import Group
 from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.di import Provide
+from litestar.exceptions import HTTPException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins import CLIPluginProtocol, InitPluginProtocol
+from litestar.static_files import create_static_files_router
 
 from api.auth.middleware import BearerSecurity
 from api.controllers.attestations import (
@@ -42,6 +44,9 @@ from api.controllers.vetting_requests import VettingRequestController
 from api.controllers.webhooks import WebhookController
 from api.controllers.workers import WorkerController
 from api.idempotency import IdempotencyMiddleware
+from api.pages import page_router
+from api.pages.errors import pages_for_unrouted
+from api.pages.rendering import STATIC, template_config
 from api.problems import EXCEPTION_HANDLERS
 from api.rate_limit import public_rate_limit
 from api.request_id import RequestIdMiddleware
@@ -50,6 +55,20 @@ from vetting.db import Database
 from vetting.keys import RegistryKeys
 from vetting.settings import Settings
 from vetting.webhooks.relay import Relay
+
+#: The API documentation's viewer, served from the app (api/static/vendor): /schema works on a
+#: network that reaches nothing else.
+SCHEMA_UI_ASSETS = "/static/vendor/swagger-ui"
+SCHEMA_UI_VERSION = "5.35.0"
+
+
+def schema_viewer() -> SwaggerRenderPlugin:
+    return SwaggerRenderPlugin(
+        version=SCHEMA_UI_VERSION, js_url=f"{SCHEMA_UI_ASSETS}/swagger-ui-bundle.js",
+        css_url=f"{SCHEMA_UI_ASSETS}/swagger-ui.css",
+        standalone_preset_js_url=f"{SCHEMA_UI_ASSETS}/swagger-ui-standalone-preset.js",
+        favicon='<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">')
+
 
 ROUTE_HANDLERS = [SystemController, AuthController, UserController, AuditController,
                   WorkerController, VettingRequestController, ClearanceController,
@@ -71,16 +90,23 @@ class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config.route_handlers.extend(ROUTE_HANDLERS)
+        app_config.route_handlers.append(page_router())
+        app_config.route_handlers.append(create_static_files_router(
+            path="/static", directories=[STATIC], opt={"public": True},
+            include_in_schema=False, name="static"))
+        app_config.template_config = template_config()
         app_config.dependencies.update({
             "db": Provide(provide_session),
             "ctx": Provide(provide_context, sync_to_thread=False),
             "registry": Provide(provide_registry, sync_to_thread=False),
         })
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
+        app_config.exception_handlers[HTTPException] = pages_for_unrouted(
+            EXCEPTION_HANDLERS[HTTPException])
         app_config.openapi_config = OpenAPIConfig(
             title="KT1 vetting registry", version="1.0.0", path="/schema",
             description="Vetting of Post workers for KT1 (state-secret) mail.",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[schema_viewer()],
         )
         app_config.lifespan.append(self._lifespan)
         app_config.debug = False

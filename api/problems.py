@@ -160,19 +160,33 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
                    params=params)
 
 
+def domain_status(exc: DomainError) -> int:
+    return next((s for cls, s in _DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
+
+
+def domain_text(language: str, exc: DomainError) -> str:
+    """A domain error in words: the catalogue's text for its code, its parameters filled."""
+    return message(language, exc.code, dict(exc.extra), fallback=exc.detail)
+
+
+def domain_invalid_param(language: str, exc: InvalidInput, location: str = "body"
+                         ) -> dict[str, str]:
+    """The refused field of a domain error, as an entry of `invalid_params`."""
+    return {"name": exc.field, "in": location, "rule": exc.code,
+            "reason": domain_text(language, exc)}
+
+
 def domain_problem(language: str, exc: DomainError, location: str = "body") -> Response[Any]:
     """The answer to a domain error: status by its class, text by its code; `location` says
     where the refused field was (body, query or path)."""
-    status = next((s for cls, s in _DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
+    status = domain_status(exc)
     extra = {k: v for k, v in exc.extra.items() if k != "reason"}
     params = dict(exc.extra)
     if isinstance(extra.get("reasons"), list):  # reason codes, each answered with its words
         extra["reasons"] = [{"code": code, "message": message(language, code)}
                             for code in extra["reasons"]]
     if isinstance(exc, InvalidInput):
-        extra["invalid_params"] = [{
-            "name": exc.field, "in": location, "rule": exc.code,
-            "reason": message(language, exc.code, params, fallback=exc.detail)}]
+        extra["invalid_params"] = [domain_invalid_param(language, exc, location)]
     headers = {"WWW-Authenticate": 'Bearer realm="kt1"'} if status == 401 else None
     if isinstance(exc, TooManyAttempts):
         headers = {"Retry-After": str(exc.retry_after)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,8 @@ from vetting.keys import RegistryKeys
 from vetting.principal import Actor, Context, anonymous
 from vetting.settings import Settings
 
+PAGE_KEY = "registry/page-csrf"  # a key store name
+
 
 @dataclass(slots=True)
 class Registry:
@@ -29,8 +32,11 @@ class Registry:
     keys: RegistryKeys
     accounts: AccountCache = field(init=False)
     eligibility: EligibilityCache = field(init=False)
+    #: The key of the pages' CSRF tokens: one for every worker and restart (the key store).
+    page_key: bytes = field(init=False)
 
     def __post_init__(self) -> None:
+        self.page_key = self.keys.store.load_or_create(PAGE_KEY, lambda: secrets.token_bytes(32))
         limit = self.settings.read_cache_entries
         self.accounts = AccountCache(self.db.data_version, min(limit, 10_000))
         self.eligibility = EligibilityCache(self.db.data_version, limit)

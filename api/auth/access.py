@@ -17,6 +17,8 @@ from vetting.errors import Forbidden
 from vetting.principal import Actor, Context
 
 ACTION_OPT = "action"
+#: Set on the pages' router: their routes have page sessions, never bearer tokens.
+PAGE_OPT = "page"
 
 
 def route_rule(handler: BaseRouteHandler) -> str | None:

@@ -13,7 +13,7 @@ from litestar.openapi.spec import Components, SecurityRequirement, SecuritySchem
 from litestar.security.base import AbstractSecurityConfig
 from litestar.types import Receive, Scope, Send
 
-from api.auth.access import authorize
+from api.auth.access import PAGE_OPT, authorize
 from api.state import registry_of
 from vetting.accounts.sessions import authenticate
 from vetting.errors import Unauthenticated
@@ -44,6 +44,11 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["route_handler"].opt.get(PAGE_OPT):
+            # pages have sessions of their own (api.pages.session): a bearer token is no
+            # way into a page, and the page guard runs instead of this one
+            await self.app(scope, receive, send)
+            return
         database = registry_of(scope["app"].state).db
         pinned = database.pin_version()
         try:

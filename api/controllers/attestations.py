@@ -18,7 +18,7 @@ from api.schemas import Strict
 from api.state import Ctx, Db, Reg
 from policies.access import POST_HR
 from vetting.attestations import lifecycle, status, unit_keys
-from vetting.attestations.verification import verify_attestation
+from vetting.attestations.checking import check_attestation
 from vetting.errors import NotFound
 from vetting.models import Attestation
 from vetting.workers.service import get_worker
@@ -152,9 +152,7 @@ class AttestationController(Controller):
     @post("/verify", opt={"public": True, "read_only": True, RATE_LIMITED: True},
           status_code=200, security=[], responses=documented(400, 429))
     async def verify(self, data: JSONBody[VerifyIn], db: Db, registry: Reg) -> VerifyOut:
-        trusted = await unit_keys.published(db, registry.keys.unit_keys)
-        result = verify_attestation(data.jws, trusted,
-                                    status_lists=await status.bits(db), now=time.time())
+        result = await check_attestation(db, registry.keys, data.jws, now=time.time())
         return VerifyOut(valid=result.valid, reasons=result.reasons, claims=result.claims)
 
 

@@ -14,6 +14,7 @@ from api.problems import documented
 from api.schemas import Limit, Offset, Page, query_instant
 from api.state import Ctx, Db, Reg
 from vetting.audit import listing, proofs
+from vetting.models import AuditCheckpoint
 
 Index = Annotated[int, QueryParameter(ge=0)]
 OptIndex = Annotated[int | None, QueryParameter(ge=0)]
@@ -59,6 +60,14 @@ class EntryOut(msgspec.Struct, kw_only=True):
     leaf_hash: str
 
 
+def checkpoint_out(cp: AuditCheckpoint) -> CheckpointOut:
+    """The checkpoint as served and saved (the page's download is the same JSON)."""
+    text = f"{cp.origin}\n{cp.size}\n{cp.root.hex()}\n{cp.timestamp}\n"
+    return CheckpointOut(origin=cp.origin, size=cp.size, root=cp.root.hex(),
+                         timestamp=cp.timestamp, key_id=cp.key_id, signature=cp.signature,
+                         signed_text=text)
+
+
 class AuditController(Controller):
     path = "/api/v1/audit"
     tags = ["audit"]  # noqa: RUF012
@@ -66,11 +75,7 @@ class AuditController(Controller):
     @get("/checkpoint", opt={"action": "audit.read"}, responses=documented(401, 403))
     async def checkpoint(self, db: Db, ctx: Ctx,
                          registry: Reg) -> CheckpointOut:
-        cp = await proofs.checkpoint(db, ctx, registry.keys)
-        text = f"{cp.origin}\n{cp.size}\n{cp.root.hex()}\n{cp.timestamp}\n"
-        return CheckpointOut(origin=cp.origin, size=cp.size, root=cp.root.hex(),
-                             timestamp=cp.timestamp, key_id=cp.key_id, signature=cp.signature,
-                             signed_text=text)
+        return checkpoint_out(await proofs.checkpoint(db, ctx, registry.keys))
 
     @get("/proofs/inclusion", opt={"action": "audit.read", "read_only": True},
          responses=documented(400, 401, 403, 422))

@@ -162,7 +162,8 @@ def _rows(report: Report) -> list[dict[str, Any]]:
              **{f"incidents_{k}": r.incidents[k] for k in INCIDENT_KINDS}} for r in report.rows]
 
 
-def _csv(report: Report) -> bytes:
+def report_csv(report: Report) -> bytes:
+    """The report as CSV, UTF-8 with a BOM so that Excel reads the Vietnamese right."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADERS.values())
@@ -194,7 +195,7 @@ class ReportController(Controller):
         if output == "csv":
             name = f"kt1-report-{report.province or 'all'}-{first}-{last}.csv"
             # Litestar appends `; charset=utf-8` to every text/* type itself.
-            return Response(_csv(report), media_type="text/csv",
+            return Response(report_csv(report), media_type="text/csv",
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
         totals = {k: sum(r.counts[k] for r in report.rows) for k in COUNTERS}
         return Response({

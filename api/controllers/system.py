@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, MediaType, Request, Response, get
+from litestar import Controller, Request, Response, get
 from sqlalchemy import text
 
 from api.controllers.attestations import published_keys
@@ -13,43 +13,9 @@ from api.problems import documented, problem
 from api.state import Db, Reg
 from vetting.migrate import current_revision, head_revision
 
-_PAGE = """<!doctype html>
-<html lang="{lang}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:44rem;margin:3rem auto;padding:0 1rem;
-line-height:1.5;color:#1b1b1b}}h1{{font-size:1.6rem}}code{{background:#f2f2f2;padding:0 .25rem}}
-a{{color:#0b5394}}</style></head><body>
-<h1>{title}</h1><p>{intro}</p><ul>
-<li><a href="/schema">{api}</a> (OpenAPI: <a href="/schema/openapi.json">openapi.json</a>)</li>
-<li><a href="/.well-known/jwks.json">{keys}</a></li>
-<li><a href="/api/v1/status-lists/revocation">{revocation}</a> ·
-<a href="/api/v1/status-lists/suspension">{suspension}</a></li>
-<li><a href="/health">/health</a> · <a href="/ready">/ready</a></li></ul>
-<p>{verify}</p></body></html>"""
-HOME_VI = _PAGE.format(
-    lang="vi", title="Sổ đăng ký thẩm tra KT1",
-    intro="Hệ thống quản lý kết quả thẩm tra tiêu chuẩn chính trị của người lao động tham gia "
-          "trực tiếp cung cấp dịch vụ bưu chính KT1.",
-    api="Tài liệu API tương tác", keys="Khóa công khai để kiểm tra văn bản xác nhận",
-    revocation="Danh sách thu hồi", suspension="Danh sách tạm đình chỉ",
-    verify="Kiểm tra ngoại tuyến: <code>kt1vet attestation verify FILE --jwks URL</code>")
-HOME_EN = _PAGE.format(
-    lang="en", title="KT1 vetting registry",
-    intro="The system of record of the political-standard vetting of Post workers who take "
-          "part directly in the KT1 (state-secret) mail service.",
-    api="Interactive API documentation", keys="Public keys to verify attestations",
-    revocation="Revocation list", suspension="Suspension list",
-    verify="Offline check: <code>kt1vet attestation verify FILE --jwks URL</code>")
-
 
 class SystemController(Controller):
     tags = ["system"]  # noqa: RUF012
-
-    @get("/", opt={"public": True}, media_type=MediaType.HTML, include_in_schema=False)
-    async def home(self, request: Request[Any, Any, Any]) -> str:
-        """A landing page for people: what this is and where to go (no data)."""
-        return HOME_EN if language_of(request.scope) == "en" else HOME_VI
 
     @get("/health", opt={"public": True}, summary="Liveness")
     async def health(self) -> dict[str, str]:

@@ -84,6 +84,7 @@ MESSAGES: dict[str, str] = {
     "DATE_TOO_EARLY": N_("{field}: the date is too early."),
     "DATE_ORDER": N_("{field}: the date must come after the start."),
     "DATE_OUT_OF_RANGE": N_("{field}: the date is outside the allowed range."),
+    "INVALID_DATE": N_("{field}: this day does not exist; write day, month and year."),
     "INVALID_DIGEST": N_("{field}: must be 64 lowercase hexadecimal characters (SHA-256)."),
     "EMPTY_CHANGE": N_("Nothing to change was given."),
     "TRAINING_VALIDITY_EXCEEDS_POLICY": N_("{field}: a training is valid for at most {months} "
@@ -130,6 +131,50 @@ MESSAGES: dict[str, str] = {
                                   "validity."),
     "STAGE_NOT_CLEARED": N_("The route's stage is not among the stages the clearance covers."),
     "ROUTE_INACTIVE": N_("The KT1 route is not active."),
+    # Web pages.
+    "CSRF_REFUSED": N_("The form has expired or did not come from this service; open the "
+                       "page again and send it once more."),
+    "PASSWORDS_DIFFER": N_("The two new passwords are not the same."),
+    "MFA_QR_LABEL": N_("QR code to scan with the authenticator app"),
+    "UNKNOWN_LANGUAGE": N_("This language is not available."),
+    # Dispatcher pages.
+    "UNKNOWN_EMPLOYEE_NO": N_("{field}: no worker of your unit has this employee number."),
+    "TOO_MANY_WORKERS": N_("Check at most {maximum} workers at once."),
+    "EMPLOYEE_NOS_MISSING": N_("{field}: write at least one employee number."),
+    # The vocabularies as the pages name them (t("STAGE_TRANSPORT"), ...).
+    "STAGE_ACCEPTANCE": N_("Acceptance"),
+    "STAGE_PROCESSING": N_("Processing"),
+    "STAGE_TRANSPORT": N_("Transport"),
+    "STAGE_DELIVERY": N_("Delivery"),
+    "SERVICE_STANDARD": N_("Standard"),
+    "SERVICE_EXPRESS": N_("Express"),
+    "SERVICE_SCHEDULED": N_("Scheduled"),
+    "SECRECY_A": N_("A (Top secret)"),
+    "SECRECY_B": N_("B (Secret)"),
+    "SECRECY_C": N_("C (Confidential)"),
+    # The public check of an attestation: each reason it can fail for, and the decision.
+    "VERIFY_MALFORMED": N_("This is not a well-formed attestation token."),
+    "VERIFY_BAD_ALG": N_("It is signed with an algorithm the registry does not use."),
+    "VERIFY_BAD_TYP": N_("It is not an attestation (wrong token type)."),
+    "VERIFY_UNKNOWN_KID": N_("It was not signed with any key the registry publishes."),
+    "VERIFY_BAD_SIGNATURE": N_("The signature does not match: the token was altered or forged."),
+    "VERIFY_EXPIRED": N_("Its validity has ended."),
+    "VERIFY_NOT_YET_VALID": N_("It is not valid yet."),
+    "VERIFY_ISSUER_MISMATCH": N_("The issuer named in it does not own the signing key."),
+    "VERIFY_KEY_RETIRED": N_("It was signed after its key was retired."),
+    "VERIFY_REVOKED": N_("It has been revoked."),
+    "VERIFY_SUSPENDED": N_("It is suspended."),
+    "VERIFY_STATUS_ENTRY_INVALID": N_("Its status entry cannot be read."),
+    "VERIFY_BAD_AUDIENCE": N_("It is meant for another audience."),
+    "VERIFY_BAD_ISSUER": N_("Its issuer is not a police unit the registry knows."),
+    "VERIFY_BAD_KEY": N_("The key it names cannot be used."),
+    "VERIFY_MISSING_CLAIM": N_("A part every attestation must carry is missing."),
+    "OUTCOME_MEETS_STANDARD": N_("Meets the political standard"),
+    "OUTCOME_DOES_NOT_MEET": N_("Does not meet the political standard"),
+    "OUTCOME_UNKNOWN": N_("Unknown"),
+    # The audit pages.
+    "CHECKPOINT_UNREADABLE": N_("{field}: choose the checkpoint file saved from this page "
+                                "(JSON)."),
     # Webhooks.
     "WEBHOOK_URL_INVALID": N_("{field}: give an absolute http or https URL without a user "
                               "name, password or fragment."),
@@ -157,10 +202,10 @@ MESSAGES: dict[str, str] = {
     "MISSING_COLUMN": N_("{field}: this column is missing."),
     "VALUE_WITHOUT_COLUMN": N_("A value stands in a column without a header."),
     "DUPLICATE_IN_FILE": N_("{field}: the same value is already in row {first_row}."),
-    "UNKNOWN_EMPLOYEE_NO": N_("{field}: no worker of your unit has this employee number."),
     "DUPLICATE_IN_BATCH": N_("This worker is already listed at position {first_index}."),
     "BATCH_REFUSED": N_("{count} of the workers cannot be nominated; nothing was submitted."),
 }
+
 
 #: Why a clearance changed state (the reasons the registry itself writes).
 CLEARANCE_CAUSES: dict[str, str] = {
@@ -208,6 +253,10 @@ FIELDS: dict[str, str] = {
     "outcome": N_("Outcome"),
     "worker_id": N_("Worker"),
     "worker_ids": N_("Workers"),
+    "employee_nos": N_("Employee numbers"),
+    "checkpoint": N_("Saved checkpoint"),
+    "period_kind": N_("Period"),
+    "year": N_("Year"),
     "route_id": N_("Route"),
     "starts_at": N_("Starts at"),
     "ends_at": N_("Ends at"),
@@ -311,4 +360,15 @@ SPREADSHEET: dict[str, str] = {
     "hint.word": N_("One of: {values}."),
     "hint.words": N_("One or more of: {values}, separated by commas."),
     "hint.digest": N_("The SHA-256 of the signed document: 64 hexadecimal characters."),
+}
+
+
+#: What each role is called on the pages.
+ROLE_NAMES: dict[str, str] = {
+    "admin": N_("Administrator"),
+    "post_hr": N_("Post HR"),
+    "police_officer": N_("Police officer"),
+    "police_lead": N_("Police lead"),
+    "dispatcher": N_("Dispatcher"),
+    "inspector": N_("Inspector"),
 }

@@ -23,6 +23,16 @@ class Desk:
     def __init__(self, client: httpx.AsyncClient, people: dict[str, Person]) -> None:
         self.client, self.p = client, people
 
+    @classmethod
+    async def of_province_51(cls, client: httpx.AsyncClient, people: People) -> Desk:
+        return cls(client, {
+            "hr": await people.make("post_hr", unit="POST-51"),
+            "officer": await people.make("police_officer", unit="POLICE-51"),
+            "lead": await people.make("police_lead", unit="POLICE-51"),
+            "dispatcher": await people.make("dispatcher", unit="POST-51"),
+            "other_dispatcher": await people.make("dispatcher", unit="POST-12"),
+        })
+
     async def post(self, who: str, url: str, body: Any = None, **kw: Any) -> httpx.Response:
         return await self.client.post(url, json=body, headers=self.p[who].headers, **kw)
 

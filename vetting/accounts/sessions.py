@@ -58,7 +58,8 @@ def login_refused(reason: str) -> Unauthenticated:
                            code="INVALID_CREDENTIALS", audited=True, reason=reason)
 
 
-def _actor(user: UserAccount, policy: Policy) -> Actor:
+def actor_for(user: UserAccount, policy: Policy) -> Actor:
+    """The principal an account acts as now (restricted until its set-up is done)."""
     return Actor(
         id=user.id, role=user.role, username=user.username, province=user.province_code,
         unit=user.unit_code,
@@ -167,9 +168,26 @@ async def _lock_account(session: AsyncSession, user_id: str) -> UserAccount | No
     return found
 
 
+def mfa_pending(user: UserAccount, policy: Policy) -> bool:
+    """The role needs a second factor the account has not enrolled yet."""
+    return user.role in policy.mfa_required_roles and not user.totp_confirmed
+
+
 async def login(database: Database, session: AsyncSession, ctx: Context, keys: RegistryKeys,
                 policy: Policy, *, username: str, password: str, otp: str | None) -> Grant:
-    """Sign in. Argon2 runs in a thread with no transaction open: the account is read in a
+    """Sign in to the API: the one login rule (`check_login`), then a token pair."""
+    user = await check_login(database, session, ctx, keys, policy, username=username,
+                             password=password, otp=otp)
+    return _grant(user, policy, await _issue_pair(session, ctx, user, keys))
+
+
+async def check_login(database: Database, session: AsyncSession, ctx: Context,
+                      keys: RegistryKeys, policy: Policy, *, username: str, password: str,
+                      otp: str | None, via: str | None = None) -> UserAccount:
+    """The one login rule for the API and the pages (`via` names a channel other than the
+    API in the audit entry); the account signed in, or an audited refusal raised.
+
+    Argon2 runs in a thread with no transaction open: the account is read in a
     reader transaction, the password verified, and only then does `session` (the request's
     writer, still unused) take the write lock, briefly, for the counters and the audit entry.
     A failure is counted atomically; a success is judged again on the row as locked, so an
@@ -203,15 +221,17 @@ async def login(database: Database, session: AsyncSession, ctx: Context, keys: R
     throttle.forgive(locked)
     if rehashed is not None:
         locked.password_hash = rehashed
-    tokens = await _issue_pair(session, ctx, locked, keys)
+    body: dict[str, object] = {"mfa": locked.totp_confirmed}
+    if via is not None:
+        body["via"] = via
     await append(session, _signed_in(ctx, locked, policy), action="auth.login",
-                 object_type="user", object_id=user.id, body={"mfa": locked.totp_confirmed})
-    return _grant(locked, policy, tokens)
+                 object_type="user", object_id=user.id, body=body)
+    return locked
 
 
 def _signed_in(ctx: Context, user: UserAccount, policy: Policy) -> Context:
     """The anonymous caller of `ctx`, now known to be `user` (still at the same address)."""
-    actor = replace(_actor(user, policy), address=ctx.actor.address)
+    actor = replace(actor_for(user, policy), address=ctx.actor.address)
     return Context(actor=actor, request_id=ctx.request_id, now=ctx.now)
 
 
@@ -283,8 +303,15 @@ async def logout(session: AsyncSession, ctx: Context) -> None:
 async def change_password(database: Database, session: AsyncSession, ctx: Context,
                           keys: RegistryKeys, policy: Policy, *, current: str,
                           new: str) -> Grant:
-    """Needs the current password; ends every other session and returns a fresh pair, with
-    what the account must still do (enrol a second factor, for the roles that need one).
+    """The API's password change: a fresh pair, with what the account must still do (enrol a
+    second factor, for the roles that need one)."""
+    locked = await replace_password(database, session, ctx, policy, current=current, new=new)
+    return _grant(locked, policy, await _issue_pair(session, ctx, locked, keys))
+
+
+async def replace_password(database: Database, session: AsyncSession, ctx: Context,
+                           policy: Policy, *, current: str, new: str) -> UserAccount:
+    """Needs the current password; ends every session of the account (tokens and pages).
 
     As at login, both argon2 runs (verifying the current password, hashing the new one) happen
     before `session` takes the write lock; the write checks the hash is still the one verified.
@@ -312,7 +339,7 @@ async def change_password(database: Database, session: AsyncSession, ctx: Contex
     await _end_sessions(session, ctx, locked)
     await append(session, ctx, action="auth.password_change", object_type="user",
                  object_id=locked.id)
-    return _grant(locked, policy, await _issue_pair(session, ctx, locked, keys))
+    return locked
 
 
 def _wrong_password() -> InvalidInput:
@@ -329,6 +356,17 @@ async def enrol_totp(session: AsyncSession, ctx: Context, keys: RegistryKeys) ->
     user.totp_secret = keys.store.wrap(secret, label=f"totp:{user.id}")
     user.totp_last_step = None
     await append(session, ctx, action="auth.mfa_enrol", object_type="user", object_id=user.id)
+    return totp.provisioning_uri(secret, account=user.username, issuer=TOTP_ISSUER)
+
+
+async def pending_enrolment(session: AsyncSession, ctx: Context, keys: RegistryKeys
+                            ) -> str | None:
+    """The otpauth:// URI of an enrolment begun but not confirmed yet (shown again until the
+    first code confirms it), or None."""
+    user = await session.get(UserAccount, ctx.actor.id)
+    if user is None or user.totp_secret is None or user.totp_confirmed:
+        return None
+    secret = keys.store.unwrap(user.totp_secret, label=f"totp:{user.id}")
     return totp.provisioning_uri(secret, account=user.username, issuer=TOTP_ISSUER)
 
 
@@ -371,7 +409,7 @@ async def _account(database: Database, policy: Policy, user_id: str,
         user = await session.get(UserAccount, user_id)
         state = None if user is None else AccountState(
             active=user.state == "active", token_version=user.token_version,
-            actor=_actor(user, policy))
+            actor=actor_for(user, policy))
     if cache is not None:
         cache.put(version, user_id, state)
     return state

@@ -70,11 +70,16 @@ def read_access_token(token: str, keys: RegistryKeys, *,
     return claims
 
 
-def new_refresh_token() -> tuple[str, str]:
-    """An opaque token for the client and the digest the database keeps."""
+def new_opaque_token() -> tuple[str, str]:
+    """An opaque random token for the client (256 bits) and the digest the database keeps."""
     token = secrets.token_urlsafe(32)
-    return token, refresh_digest(token)
+    return token, opaque_digest(token)
 
 
-def refresh_digest(token: str) -> str:
+def opaque_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+#: Refresh tokens and page sessions are both opaque tokens stored as digests.
+new_refresh_token = new_opaque_token
+refresh_digest = opaque_digest

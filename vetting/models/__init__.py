@@ -1,6 +1,6 @@
 """Every table of the registry; importing this package registers them all."""
 
-from vetting.models.accounts import LoginThrottle, RefreshToken, UserAccount
+from vetting.models.accounts import LoginThrottle, PageSession, RefreshToken, UserAccount
 from vetting.models.attestations import (
     Attestation,
     Clearance,
@@ -46,6 +46,7 @@ __all__ = [
     "LoginThrottle",
     "Notification",
     "OutboxEvent",
+    "PageSession",
     "Province",
     "RefreshToken",
     "Route",

@@ -1,4 +1,4 @@
-"""Accounts and their refresh-token families."""
+"""Accounts, their refresh-token families and their page sessions."""
 
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ class UserAccount(Base):
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
     totp_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    #: The language the person chose on the pages (None: the browser's preference).
+    language: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -60,6 +62,21 @@ class RefreshToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class PageSession(Base):
+    """A signed-in browser: the cookie holds an opaque token, this row only its SHA-256.
+
+    It lives while the account's token version is the one it was opened under (logout,
+    password, disable, role or scope change end it), for at most `expires_at`, and only
+    while it is used (`last_seen_at`, see `vetting.accounts.page_sessions`)."""
+
+    __tablename__ = "page_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the token
+    user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 class LoginThrottle(Base):
     """Failed sign-ins for a username that has no account, counted exactly as an account's
     are (`vetting.accounts.throttle`), so a delay or a lock answers alike whether or not the

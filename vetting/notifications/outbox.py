@@ -118,3 +118,11 @@ async def mark_read(session: AsyncSession, ctx: Context, notification_id: str) -
     if found.read_at is None:
         found.read_at = ctx.now
     return found
+
+
+async def unread_count(session: AsyncSession, ctx: Context) -> int:
+    """How many of the caller's notifications are unread (the badge on every page)."""
+    if ctx.actor.id is None:
+        return 0
+    return int(await session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == ctx.actor.id, Notification.read_at.is_(None))) or 0)

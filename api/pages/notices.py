@@ -1,0 +1,27 @@
+"""Banners after a form worked: the handler redirects to `path?notice=<code>` and the layout
+shows the code's text (a fixed list, so a link cannot make the page say anything else)."""
+
+from __future__ import annotations
+
+from api.i18n.codes import N_
+
+NOTICES: dict[str, str] = {
+    "signed_out": N_("You have signed out."),
+    "password_changed": N_("Your password has been changed. Every other session has ended."),
+    "mfa_enrolled": N_("The authenticator app is set up. Sign-ins now ask for its code."),
+    "notifications_read": N_("The notification is marked as read."),
+    # Dispatcher pages.
+    "route_created": N_("The route has been created."),
+    "route_updated": N_("The route has been changed."),
+    "route_activated": N_("The route is active again."),
+    "route_deactivated": N_("The route is inactive: nobody can be assigned to it."),
+    "assigned": N_("The worker has been assigned to the route."),
+    "assignment_ended": N_("The assignment has ended."),
+    # Account pages.
+    "account_changed": N_("The account has been changed; its sessions have ended."),
+}
+
+
+def notice_text(code: str | None) -> str | None:
+    """The English msgid of a known notice code."""
+    return NOTICES.get(code or "")
