@@ -130,6 +130,16 @@ MESSAGES: dict[str, str] = {
                                   "validity."),
     "STAGE_NOT_CLEARED": N_("The route's stage is not among the stages the clearance covers."),
     "ROUTE_INACTIVE": N_("The KT1 route is not active."),
+    # Worker corrections (PATCH /workers/{id}).
+    "PRECONDITION_REQUIRED": N_("Say which version you are changing (If-Match)."),
+    "IF_MATCH_REQUIRED": N_("Send If-Match with the version you read, for example \"3\" (the "
+                            "ETag of the worker), so that no one else's change is overwritten."),
+    "PATCH_MEDIA_TYPE": N_("Send the changes as a JSON merge patch "
+                           "(application/merge-patch+json) or as application/json."),
+    "NATIONAL_ID_NOT_CORRECTABLE": N_("The CCCD number cannot be changed once registered: a "
+                                      "wrong number needs a new registration."),
+    "POST_UNIT_NOT_CORRECTABLE": N_("The post unit cannot be changed by a correction."),
+    "FIELD_REQUIRED": N_("{field}: this is required and cannot be removed."),
 }
 
 #: Why a clearance changed state (the reasons the registry itself writes).

@@ -281,8 +281,7 @@ async def _request(client: httpx.AsyncClient, builder: Builder, rule: Rule,
                     caller_password=caller.password if caller else "nothing",
                     province=province, unique=unique("m").lower(), targets=targets)
         kwargs["json"] = BODIES[rule.body](call)
-    if caller is not None:
-        kwargs["headers"] = caller.headers
+    kwargs["headers"] = {**(rule.headers or {}), **(caller.headers if caller else {})}
     return await client.request(rule.method, path, **kwargs)
 
 

@@ -65,25 +65,41 @@ def _years_between(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-async def _check_input(session: AsyncSession, ctx: Context, data: WorkerInput) -> str:
-    if data.post_unit != ctx.actor.unit:
-        raise InvalidInput("you can register workers of your own post unit only",
-                           field="post_unit", code="OUT_OF_SCOPE")
-    if await session.get(Province, data.permanent_province) is None:
-        raise InvalidInput(f"province {data.permanent_province} does not exist",
-                           field="permanent_province", code="UNKNOWN_PROVINCE")
-    age = _years_between(data.date_of_birth, ctx.today)
+async def check_province(session: AsyncSession, code: str) -> None:
+    if await session.get(Province, code) is None:
+        raise InvalidInput(f"province {code} does not exist", field="permanent_province",
+                           code="UNKNOWN_PROVINCE")
+
+
+def check_age(born: date, ctx: Context) -> None:
+    age = _years_between(born, ctx.today)
     if not MIN_AGE <= age <= MAX_AGE:
         raise InvalidInput(f"a worker must be {MIN_AGE} to {MAX_AGE} years old",
                            field="date_of_birth", code="AGE_OUT_OF_RANGE", minimum=MIN_AGE,
                            maximum=MAX_AGE)
+
+
+async def check_national_id(session: AsyncSession, national_id: str, *, date_of_birth: date,
+                            sex: str, field: str = "national_id") -> None:
+    """The CCCD number agrees with the rules and with the birth date and sex; `field` names
+    what is refused (a correction of the birth date is refused on `date_of_birth`)."""
     legacy = set((await session.scalars(select(LegacyProvince.code))).all())
-    problems = check_cccd(data.national_id, date_of_birth=data.date_of_birth, sex=data.sex,
+    problems = check_cccd(national_id, date_of_birth=date_of_birth, sex=sex,
                           legacy_codes=legacy)
     if problems:
         first = problems[0]
-        raise InvalidInput("the CCCD number breaks a rule", field="national_id",
+        raise InvalidInput("the CCCD number breaks a rule", field=field,
                            code=first.code, problems=[p.code for p in problems])
+
+
+async def _check_input(session: AsyncSession, ctx: Context, data: WorkerInput) -> str:
+    if data.post_unit != ctx.actor.unit:
+        raise InvalidInput("you can register workers of your own post unit only",
+                           field="post_unit", code="OUT_OF_SCOPE")
+    await check_province(session, data.permanent_province)
+    check_age(data.date_of_birth, ctx)
+    await check_national_id(session, data.national_id, date_of_birth=data.date_of_birth,
+                            sex=data.sex)
     return canonical_stages(data.stages)
 
 
@@ -142,17 +158,23 @@ async def _police_works_on(session: AsyncSession, ctx: Context, worker: Worker) 
         VettingRequest.police_unit_code == ctx.actor.unit).limit(1)))
 
 
-async def read_dossier(session: AsyncSession, ctx: Context, protection: DataProtection,
-                       worker_id: str) -> Dossier:
-    """The full dossier (audited): police working the worker's request see the national ID."""
-    worker = await get_worker(session, ctx, worker_id)
-    full_id = await _police_works_on(session, ctx, worker)
+def open_dossier(worker: Worker, protection: DataProtection, *, full_id: bool) -> Dossier:
+    """The worker with its sealed fields opened (not audited: callers audit what they do)."""
     opened = {name: protection.unseal(getattr(worker, f"{name}_enc"), table="worker",
                                       column=name, row_id=worker.id) for name in SEALED}
-    await append(session, ctx, action="worker.dossier_read", object_type="worker",
-                 object_id=worker.id, body={"national_id": "full" if full_id else "masked"})
     return Dossier(worker=worker,
                    national_id=opened["national_id"] if full_id else worker.national_id_mask,
                    date_of_birth=opened["date_of_birth"], hometown=opened["hometown"],
                    permanent_address=opened["permanent_address"],
                    current_address=opened["current_address"], full_national_id=full_id)
+
+
+async def read_dossier(session: AsyncSession, ctx: Context, protection: DataProtection,
+                       worker_id: str) -> Dossier:
+    """The full dossier (audited): police working the worker's request see the national ID."""
+    worker = await get_worker(session, ctx, worker_id)
+    full_id = await _police_works_on(session, ctx, worker)
+    dossier = open_dossier(worker, protection, full_id=full_id)
+    await append(session, ctx, action="worker.dossier_read", object_type="worker",
+                 object_id=worker.id, body={"national_id": "full" if full_id else "masked"})
+    return dossier
