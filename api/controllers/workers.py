@@ -13,15 +13,16 @@ from msgspec import UNSET, UnsetType
 
 from api.auth.access import deny
 from api.controllers.vetting_requests import expected_version
+from api.i18n import action_label, language_of
 from api.problems import documented, problem
 from api.schemas import Limit, Offset, Page, Strict
 from api.state import Ctx, Db, Reg
 from policies.access import DISPATCHER, INSPECTOR
 from policies.vocabulary import Stage
 from vetting.errors import Conflict
-from vetting.models import Worker
+from vetting.models import Commitment, Training, Worker
 from vetting.retention import refuse_worker_deletion
-from vetting.workers import corrections, listing, records
+from vetting.workers import corrections, listing, records, timeline
 from vetting.workers.service import Dossier, WorkerInput, create_worker, get_worker, read_dossier
 
 Text200 = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -160,6 +161,31 @@ class RecordOut(msgspec.Struct, kw_only=True):
     created_at: datetime
 
 
+class TimelineItem(msgspec.Struct, kw_only=True):
+    """One event of the worker's timeline: what happened and which role did it, never
+    personal data (`actor_id` only for roles that read it in the audit log anyway)."""
+
+    at: datetime
+    action: str
+    label: str
+    actor_role: str
+    outcome: str
+    object_type: str | None
+    object_id: str | None
+    actor_id: str | None = None
+    fields: list[str] | None = None  # a correction: the fields that changed
+
+
+def _training(t: Training) -> RecordOut:
+    return RecordOut(id=t.id, worker_id=t.worker_id, kind=t.kind, completed_on=t.completed_on,
+                     valid_until=t.valid_until, created_at=t.created_at)
+
+
+def _commitment(c: Commitment) -> RecordOut:
+    return RecordOut(id=c.id, worker_id=c.worker_id, signed_on=c.signed_on,
+                     document_sha256=c.document_sha256, created_at=c.created_at)
+
+
 def _summary(worker: Worker) -> dict[str, object]:
     return {"id": worker.id, "employee_no": worker.employee_no, "full_name": worker.full_name,
             "post_unit": worker.post_unit_code, "stages": worker.stages.split(","),
@@ -260,21 +286,51 @@ class WorkerController(Controller):
           responses=documented(400, 401, 403, 404, 409, 422))
     async def add_training(self, worker_id: FromPath[str], data: JSONBody[TrainingIn], db: Db,
                            ctx: Ctx, registry: Reg) -> RecordOut:
-        t = await records.add_training(db, ctx, registry.settings.policy, worker_id=worker_id,
-                                       kind=data.kind, completed_on=data.completed_on,
-                                       valid_until=data.valid_until)
-        return RecordOut(id=t.id, worker_id=t.worker_id, kind=t.kind,
-                         completed_on=t.completed_on, valid_until=t.valid_until,
-                         created_at=t.created_at)
+        return _training(await records.add_training(
+            db, ctx, registry.settings.policy, worker_id=worker_id, kind=data.kind,
+            completed_on=data.completed_on, valid_until=data.valid_until))
 
     @post("/{worker_id:str}/commitments", opt={"action": "workers.record"},
           responses=documented(400, 401, 403, 404, 409, 422))
     async def add_commitment(self, worker_id: FromPath[str], data: JSONBody[CommitmentIn],
                              db: Db, ctx: Ctx) -> RecordOut:
-        c = await records.add_commitment(db, ctx, worker_id=worker_id, signed_on=data.signed_on,
-                                         document_sha256=data.document_sha256)
-        return RecordOut(id=c.id, worker_id=c.worker_id, signed_on=c.signed_on,
-                         document_sha256=c.document_sha256, created_at=c.created_at)
+        return _commitment(await records.add_commitment(
+            db, ctx, worker_id=worker_id, signed_on=data.signed_on,
+            document_sha256=data.document_sha256))
+
+    @get("/{worker_id:str}/trainings", opt={"action": "workers.read", "read_only": True},
+         responses=documented(400, 401, 403, 404))
+    async def trainings(self, worker_id: FromPath[str], db: Db, ctx: Ctx, limit: Limit = 50,
+                        offset: Offset = 0) -> Page[RecordOut]:
+        """The worker's training records, latest first: whoever may read the worker."""
+        rows, total = await records.list_trainings(db, ctx, worker_id, limit=limit,
+                                                   offset=offset)
+        return Page(items=[_training(t) for t in rows], total=total)
+
+    @get("/{worker_id:str}/commitments", opt={"action": "workers.read", "read_only": True},
+         responses=documented(400, 401, 403, 404))
+    async def commitments(self, worker_id: FromPath[str], db: Db, ctx: Ctx, limit: Limit = 50,
+                          offset: Offset = 0) -> Page[RecordOut]:
+        """The worker's signed commitments, latest first: whoever may read the worker."""
+        rows, total = await records.list_commitments(db, ctx, worker_id, limit=limit,
+                                                     offset=offset)
+        return Page(items=[_commitment(c) for c in rows], total=total)
+
+    @get("/{worker_id:str}/timeline", opt={"action": "workers.read", "read_only": True},
+         responses=documented(400, 401, 403, 404))
+    async def read_timeline(self, request: Request[Any, Any, Any], worker_id: FromPath[str], db: Db,
+                       ctx: Ctx, limit: Limit = 50, offset: Offset = 0) -> Page[TimelineItem]:
+        """The worker's events from the audit log, newest first, shaped per role: HR of the
+        unit and the inspector see every event, the police those that bear on vetting (their
+        own unit's requests), a dispatcher those that bear on eligibility."""
+        language = language_of(request.scope)
+        events, total = await timeline.worker_timeline(db, ctx, worker_id, limit=limit,
+                                                       offset=offset)
+        return Page(items=[TimelineItem(
+            at=e.at, action=e.action, label=action_label(language, e.action),
+            actor_role=e.actor_role, outcome=e.outcome, object_type=e.object_type,
+            object_id=e.object_id, actor_id=e.actor_id, fields=e.fields) for e in events],
+            total=total)
 
     @post("/{worker_id:str}/leave", opt={"action": "workers.record"}, status_code=200,
           responses=documented(400, 401, 403, 404, 409, 422))

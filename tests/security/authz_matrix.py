@@ -301,6 +301,14 @@ MATRIX: list[Rule] = [
          only(dict.fromkeys(WORKER_READERS, 200))),
     Rule("GET", "/api/v1/workers?national_id=051090000001", None,
          only(dict.fromkeys((POST_HR, *POLICE), 200))),
+    # a worker's training records, commitments and timeline: whoever may read the worker,
+    # in the same scope (the timeline's events are shaped per role)
+    Rule("GET", "/api/v1/workers/{nominated_worker}/trainings", None,
+         in_scope(200, *WORKER_READERS)),
+    Rule("GET", "/api/v1/workers/{nominated_worker}/commitments?limit=5", None,
+         in_scope(200, *WORKER_READERS)),
+    Rule("GET", "/api/v1/workers/{nominated_worker}/timeline", None,
+         in_scope(200, *WORKER_READERS)),
     # corrections: HR of the post unit, against the version read (a fresh worker is at 1)
     Rule("PATCH", "/api/v1/workers/{worker}", "correction", in_scope(200, POST_HR),
          headers={"If-Match": '"1"'}),
