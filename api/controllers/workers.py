@@ -16,7 +16,7 @@ from api.controllers.vetting_requests import expected_version
 from api.i18n import action_label, language_of
 from api.problems import documented, problem
 from api.schemas import Limit, Offset, Page, Strict
-from api.state import Ctx, Db, Reg
+from api.state import Ctx, Db, Reg, read_only_unless
 from policies.access import DISPATCHER, INSPECTOR
 from policies.vocabulary import Stage
 from vetting.errors import Conflict
@@ -216,7 +216,9 @@ class WorkerController(Controller):
             post_unit=data.post_unit, stages=tuple(data.stages)))
         return _dossier(await read_dossier(db, ctx, registry.keys.data, worker.id))
 
-    @get("/", opt={"action": "workers.read"}, responses=documented(400, 401, 403))
+    # a reader, but for a national ID lookup, which is audited
+    @get("/", opt={"action": "workers.read", "read_only": read_only_unless("national_id")},
+         responses=documented(400, 401, 403))
     async def list(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx, registry: Reg,
                    q: Annotated[str | None, QueryParameter(min_length=1, max_length=200)] = None,
                    national_id: Annotated[str | None, QueryParameter(
