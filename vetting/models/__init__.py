@@ -13,6 +13,7 @@ from vetting.models.base import Base
 from vetting.models.incidents import Incident, IncidentWorker, Notification, OutboxEvent
 from vetting.models.reference import LegacyProvince, Province, Unit
 from vetting.models.routes import Assignment, Route
+from vetting.models.summary import WorkerSummary
 from vetting.models.workers import (
     Commitment,
     IdempotencyRecord,
@@ -50,4 +51,5 @@ __all__ = [
     "VettingEvent",
     "VettingRequest",
     "Worker",
+    "WorkerSummary",
 ]
