@@ -47,13 +47,14 @@ _DOMAIN_STATUS: dict[type[DomainError], int] = {
 _HTTP_CODES = {
     400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE",
-    415: "UNSUPPORTED_MEDIA_TYPE", 422: "INVALID_INPUT", 429: "TOO_MANY_REQUESTS",
-    503: "UNAVAILABLE",
+    415: "UNSUPPORTED_MEDIA_TYPE", 422: "INVALID_INPUT", 428: "PRECONDITION_REQUIRED",
+    429: "TOO_MANY_REQUESTS", 503: "UNAVAILABLE",
 }
 _TITLES = {
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
     405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large",
-    415: "Unsupported Media Type", 422: "Unprocessable Content", 429: "Too Many Requests",
+    415: "Unsupported Media Type", 422: "Unprocessable Content", 428: "Precondition Required",
+    429: "Too Many Requests",
     500: "Internal Server Error", 503: "Service Unavailable",
 }
 
@@ -80,7 +81,10 @@ def _public_name(request: Request[Any, Any, Any], name: str) -> str:
 
 
 def _location(request: Request[Any, Any, Any], name: str) -> str:
-    """Where the handler takes `name` from: a path or query parameter, else the body."""
+    """Where the handler takes `name` from: a header (spelled as one: `If-Match`), a path or
+    query parameter, else the body."""
+    if name[:1].isupper() and name in request.headers:
+        return "header"
     if name in request.path_params:
         return "path"
     if name in request.query_params:

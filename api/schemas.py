@@ -111,7 +111,7 @@ class Strict(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     def __post_init__(self) -> None:
         for name, kind, required in _plan(type(self)):
             value = getattr(self, name)
-            if value is None:
+            if value is None or value is msgspec.UNSET:
                 continue
             if kind == "instant":
                 setattr(self, name, utc_instant(value, name))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,16 +77,29 @@ def client_address(scope: Scope) -> str | None:
     """The peer's address as the server saw it (forwarding headers are not trusted)."""
     client = scope.get("client")
     return str(client[0]) if client else None
+def read_only_unless(*params: str) -> Callable[[Request[Any, Any, Any]], bool]:
+    """A `read_only` rule for a handler that writes only when given one of the query
+    parameters `params` (an audited lookup): every other call is a reader."""
+    def decide(request: Request[Any, Any, Any]) -> bool:
+        return not any(name in request.query_params for name in params)
+    return decide
+
+
+def reads_only(request: Request[Any, Any, Any]) -> bool:
+    """Whether the handler's `read_only` option (a bool, or a rule of the request) says it
+    never writes."""
+    rule = request.route_handler.opt.get("read_only", False)
+    return bool(rule(request) if callable(rule) else rule)
 
 
 async def provide_session(request: Request[Any, Any, Any], registry: Reg, ctx: Ctx
                           ) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed after the handler returns (a failed commit is 500).
 
-    Handlers marked `read_only` get a reader transaction that never takes the write lock.
+    Handlers marked `read_only` (see `reads_only`) get a reader transaction that never takes
+    the write lock.
     """
     del ctx  # ordering only (see above)
-    read_only = bool(request.route_handler.opt.get("read_only", False))
-    async with registry.db.transaction(read_only=read_only) as session:
+    async with registry.db.transaction(read_only=reads_only(request)) as session:
         yield session
 

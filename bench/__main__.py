@@ -2,6 +2,7 @@
 from another process and print the figures of the issue with PASS/MISS against each target.
 
     .venv/bin/python -m bench [--workers 100000] [--duration 10] [--seed-only]
+                              [--scenario all|eligibility|worker-list]
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.engine import make_url
 
-from bench import imports, load, seed, server
+from bench import imports, load, seed, server, worker_list
 from bench.sample import Sample, draw
 
 DEFAULT_DIR = Path("var/bench")
@@ -81,6 +82,10 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--imports-only", action="store_true",
                         help="only the import scenario (10,000 workers from one spreadsheet)")
     parser.add_argument("--no-imports", action="store_true", help="skip the import scenario")
+    parser.add_argument("--scenario", choices=("all", "eligibility", "worker-list"),
+                        default="all", help="what to measure (default %(default)s)")
+    parser.add_argument("--list-workers", type=int, default=DEFAULT_WORKERS,
+                        help="workers in the worker-list database (default %(default)s)")
     args = parser.parse_args(argv)
     args.small = args.small or args.workers // 10
     if not 0 < args.small < args.workers:
@@ -388,8 +393,13 @@ def main(argv: list[str] | None = None) -> int:
         f"{os.cpu_count()} CPUs, load average {figures.load_average[0]:.2f}")
     if figures.load_average[0] > 0.5:
         log("note: the machine is busy; other processes compete with the server for the CPU")
-    _seed_all(big, small, args.dir / "keys", figures)
+    eligibility = args.scenario in ("all", "eligibility")
+    if eligibility:
+        _seed_all(big, small, args.dir / "keys", figures)
     if args.seed_only:
+        if args.scenario in ("all", "worker-list"):
+            asyncio.run(worker_list.seed_list(worker_list.list_db(
+                big, args.dir, args.list_workers), args.dir / "keys", log))
         return 0
     if not load.have_wrk():
         log(f"\n*** {load.WRK_MISSING}\n")
@@ -397,13 +407,24 @@ def main(argv: list[str] | None = None) -> int:
     lines = _table(figures, big, small)
     if not args.no_imports:
         lines += imports.run(imports.DEFAULT_ROWS, args.dir)[1]
+    lines: list[str] = []
+    if eligibility:
+        _measure(big, small, args, figures)
+        lines = _table(figures, big, small)
+    listed = None
+    if args.scenario in ("all", "worker-list"):
+        listed = worker_list.run(big, args.dir, args.list_workers,
+                                 seconds=max(2.0, args.duration / 2), log=log)
+        lines += ["", *worker_list.table(listed)]
+        figures.problems += listed.problems
     log(f"\nKT1 bench results ({figures.tool}, {datetime.now().astimezone():%Y-%m-%d %H:%M %Z})")
     for line in lines:
         log(line)
     for problem in figures.problems:
         log(f"WARNING: {problem}")
     out = args.dir / f"results-{datetime.now():%Y%m%d-%H%M%S}.json"
-    out.write_text(json.dumps({**asdict(figures), "table": lines}, indent=2, default=str),
+    out.write_text(json.dumps({**asdict(figures), "worker_list": asdict(listed) if listed
+                               else None, "table": lines}, indent=2, default=str),
                    encoding="utf-8")
     log(f"(figures saved to {out})")
     return 0

@@ -43,6 +43,7 @@ ACCESS: dict[str, dict[str, Scope]] = {
     "workers.read": {POST_HR: Scope.UNIT, DISPATCHER: Scope.UNIT, POLICE_OFFICER: Scope.UNIT,
                      POLICE_LEAD: Scope.UNIT, INSPECTOR: Scope.PROVINCE},
     "workers.record": {POST_HR: Scope.UNIT},  # training, commitment, leave
+    "workers.update": {POST_HR: Scope.UNIT},  # corrections (PATCH): not the national ID
     # looking a worker up by national ID (blind index; each lookup audited)
     "workers.search_national_id": {POST_HR: Scope.UNIT, POLICE_OFFICER: Scope.UNIT,
                                    POLICE_LEAD: Scope.UNIT},

@@ -3,7 +3,8 @@
 SQLite is made durable and writer-safe here: WAL, `synchronous=FULL`, a busy
 timeout, and `BEGIN IMMEDIATE` for every write transaction, so two writers
 queue on the lock instead of failing half-way with SQLITE_BUSY. Read-only
-sessions keep the deferred BEGIN so readers never wait for writers.
+sessions keep the deferred BEGIN so readers never wait for writers; on
+PostgreSQL they are READ ONLY transactions.
 """
 
 from __future__ import annotations
@@ -153,8 +154,12 @@ class Database:
         path = make_url(url).database if self.is_sqlite else None
         self._sqlite_version = _SqliteVersion(path) if path and path != ":memory:" else None
         self._writer = async_sessionmaker(self.engine, expire_on_commit=False)
+        # PostgreSQL runs readers as READ ONLY transactions, so a write slipped into a reader
+        # fails there instead of passing unnoticed; SQLite's readers keep the deferred BEGIN.
+        reader_options = {_READ_ONLY: True} if self.is_sqlite else {
+            _READ_ONLY: True, "postgresql_readonly": True}
         self._reader = async_sessionmaker(
-            self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
+            self.engine.execution_options(**reader_options), expire_on_commit=False
         )
 
     @asynccontextmanager

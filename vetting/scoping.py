@@ -24,20 +24,26 @@ def _units_in_province(province: str | None) -> object:
     return select(Unit.code).where(Unit.province_code == province)
 
 
-def worker_condition(actor: Actor, action: str = "workers.read") -> ColumnElement[bool]:
+def worker_condition(actor: Actor, action: str = "workers.read", *,
+                     unit: ColumnElement[str] | None = None,
+                     worker_id: ColumnElement[str] | None = None) -> ColumnElement[bool]:
+    """The workers `actor` may reach; `unit` and `worker_id` name the columns that hold a
+    worker's post unit and id when the query reads another table (the worker summary)."""
+    unit = Worker.post_unit_code if unit is None else unit
+    worker_id = Worker.id if worker_id is None else worker_id
     scope = scope_for(actor.role, action)
     if scope is None:
         return false()
     if scope is Scope.ALL:
         return true()
     if actor.role in (POST_HR, DISPATCHER):
-        return Worker.post_unit_code == actor.unit
+        return unit == actor.unit
     if actor.role in POLICE:
         routed = select(VettingRequest.worker_id).where(
             VettingRequest.police_unit_code == actor.unit)
-        return Worker.id.in_(routed)
+        return worker_id.in_(routed)
     if actor.role == INSPECTOR:
-        return Worker.post_unit_code.in_(_units_in_province(actor.province))
+        return unit.in_(_units_in_province(actor.province))
     return false()
 
 

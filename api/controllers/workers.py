@@ -6,18 +6,22 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, delete, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.exceptions import HTTPException
+from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from msgspec import UNSET, UnsetType
 
 from api.auth.access import deny
+from api.controllers.vetting_requests import expected_version
+from api.i18n import action_label, language_of
 from api.problems import documented
 from api.schemas import Limit, Offset, Page, Strict
-from api.state import Ctx, Db, Reg
+from api.state import Ctx, Db, Reg, read_only_unless
 from policies.access import DISPATCHER, INSPECTOR
 from policies.vocabulary import Stage
-from vetting.models import Worker
+from vetting.models import Commitment, Training, Worker
 from vetting.retention import refuse_worker_deletion
-from vetting.workers import listing, records
+from vetting.workers import corrections, listing, records, timeline
 from vetting.workers.service import Dossier, WorkerInput, create_worker, get_worker, read_dossier
 
 Text200 = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -29,20 +33,65 @@ Sort = Literal["name", "-name", "employee_no", "-employee_no", "created_at", "-c
 
 
 EmployeeNo = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9._/-]{1,32}$")]
+ProvinceCode = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{2}$")]
+Stages = Annotated[list[Stage], msgspec.Meta(min_length=1, max_length=4)]
+Sex = Literal["male", "female"]
 
 
 class WorkerIn(Strict):
     employee_no: EmployeeNo
     full_name: Text200
     date_of_birth: date
-    sex: Literal["male", "female"]
+    sex: Sex
     national_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{12}$")]
     hometown: Text200
     permanent_address: Text500
-    permanent_province: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{2}$")]
+    permanent_province: ProvinceCode
     current_address: Text500
     post_unit: UnitCode
-    stages: Annotated[list[Stage], msgspec.Meta(min_length=1, max_length=4)]
+    stages: Stages
+
+
+class WorkerPatch(Strict):
+    """A JSON merge patch (RFC 7396) of the registration: members left out stay as they are;
+    null would remove a member, and every one is required, so null is refused. `national_id`
+    and `post_unit` are known here only to be refused with their reason (422)."""
+
+    employee_no: EmployeeNo | UnsetType | None = UNSET
+    full_name: Text200 | UnsetType | None = UNSET
+    date_of_birth: date | UnsetType | None = UNSET
+    sex: Sex | UnsetType | None = UNSET
+    hometown: Text200 | UnsetType | None = UNSET
+    permanent_address: Text500 | UnsetType | None = UNSET
+    permanent_province: ProvinceCode | UnsetType | None = UNSET
+    current_address: Text500 | UnsetType | None = UNSET
+    stages: Stages | UnsetType | None = UNSET
+    national_id: Any = UNSET
+    post_unit: Any = UNSET
+
+    def members(self) -> dict[str, Any]:
+        """The members the patch carries, by name (null kept: the domain refuses it)."""
+        return {f: v for f in self.__struct_fields__ if (v := getattr(self, f)) is not UNSET}
+
+
+#: The media types a worker correction is read from: a JSON merge patch, or plain JSON
+#: meaning the same (a JSON Patch, RFC 6902, means something else and is refused).
+PATCH_MEDIA_TYPES = frozenset({"application/merge-patch+json", "application/json"})
+
+
+async def _correction_preconditions(request: Request[Any, Any, Any]) -> None:
+    """Before the body is read: a merge patch, against a named version (If-Match)."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type not in PATCH_MEDIA_TYPES:
+        raise HTTPException(status_code=415, detail="send a JSON merge patch",
+                            extra={"code": "PATCH_MEDIA_TYPE"})
+    if expected_version(request, None) is None:
+        raise HTTPException(status_code=428, detail="If-Match is required",
+                            extra={"code": "IF_MATCH_REQUIRED"})
+
+
+def _etag(version: int) -> dict[str, str]:
+    return {"ETag": f'"{version}"'}
 
 
 class TrainingIn(Strict):
@@ -121,6 +170,31 @@ def worker_input(data: WorkerIn) -> WorkerInput:
         post_unit=data.post_unit, stages=tuple(data.stages))
 
 
+class TimelineItem(msgspec.Struct, kw_only=True):
+    """One event of the worker's timeline: what happened and which role did it, never
+    personal data (`actor_id` only for roles that read it in the audit log anyway)."""
+
+    at: datetime
+    action: str
+    label: str
+    actor_role: str
+    outcome: str
+    object_type: str | None
+    object_id: str | None
+    actor_id: str | None = None
+    fields: list[str] | None = None  # a correction: the fields that changed
+
+
+def _training(t: Training) -> RecordOut:
+    return RecordOut(id=t.id, worker_id=t.worker_id, kind=t.kind, completed_on=t.completed_on,
+                     valid_until=t.valid_until, created_at=t.created_at)
+
+
+def _commitment(c: Commitment) -> RecordOut:
+    return RecordOut(id=c.id, worker_id=c.worker_id, signed_on=c.signed_on,
+                     document_sha256=c.document_sha256, created_at=c.created_at)
+
+
 def _summary(worker: Worker) -> dict[str, object]:
     return {"id": worker.id, "employee_no": worker.employee_no, "full_name": worker.full_name,
             "post_unit": worker.post_unit_code, "stages": worker.stages.split(","),
@@ -146,7 +220,9 @@ class WorkerController(Controller):
         worker = await create_worker(db, ctx, registry.keys.data, worker_input(data))
         return _dossier(await read_dossier(db, ctx, registry.keys.data, worker.id))
 
-    @get("/", opt={"action": "workers.read"}, responses=documented(400, 401, 403))
+    # a reader, but for a national ID lookup, which is audited
+    @get("/", opt={"action": "workers.read", "read_only": read_only_unless("national_id")},
+         responses=documented(400, 401, 403))
     async def list(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx, registry: Reg,
                    q: Annotated[str | None, QueryParameter(min_length=1, max_length=200)] = None,
                    national_id: Annotated[str | None, QueryParameter(
@@ -180,36 +256,87 @@ class WorkerController(Controller):
 
     @get("/{worker_id:str}", opt={"action": "workers.read"}, responses=documented(401, 403, 404))
     async def read(self, worker_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg
-                   ) -> DossierOut | InspectorView | WorkerSummary:
+                   ) -> Response[DossierOut | InspectorView | WorkerSummary]:
         """Shaped per role: dispatchers get a summary, inspectors a masked view, HR and the
-        police working the worker's request the (audited) dossier."""
+        police working the worker's request the (audited) dossier. The ETag is the version a
+        correction names in If-Match."""
         if ctx.actor.role == DISPATCHER:
-            return WorkerSummary(**_summary(await get_worker(db, ctx, worker_id)))  # type: ignore[arg-type]
+            worker = await get_worker(db, ctx, worker_id)
+            summary = WorkerSummary(**_summary(worker))  # type: ignore[arg-type]
+            return Response(summary, headers=_etag(worker.version))
         if ctx.actor.role == INSPECTOR:
             worker = await get_worker(db, ctx, worker_id)
-            return InspectorView(**_summary(worker),  # type: ignore[arg-type]
-                                 national_id=worker.national_id_mask)
-        return _dossier(await read_dossier(db, ctx, registry.keys.data, worker_id))
+            masked = InspectorView(**_summary(worker),  # type: ignore[arg-type]
+                                   national_id=worker.national_id_mask)
+            return Response(masked, headers=_etag(worker.version))
+        dossier = _dossier(await read_dossier(db, ctx, registry.keys.data, worker_id))
+        return Response(dossier, headers=_etag(dossier.version))
+
+    @patch("/{worker_id:str}", opt={"action": corrections.ACTION},
+           before_request=_correction_preconditions,
+           responses=documented(400, 401, 403, 404, 409, 415, 422, 428))
+    async def correct(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
+                      data: Annotated[WorkerPatch, Body(
+                          media_type="application/merge-patch+json")],
+                      db: Db, ctx: Ctx, registry: Reg) -> Response[DossierOut]:
+        """Correct the registration (RFC 7396 merge patch) at the version of `If-Match`:
+        a stale version is 409 and nothing is written. The answer is the new dossier and its
+        ETag; the national ID and the post unit are not correctable (422)."""
+        version = expected_version(request, None)
+        assert version is not None  # _correction_preconditions
+        dossier = _dossier(await corrections.correct_worker(
+            db, ctx, registry.keys.data, worker_id, data.members(), expected_version=version))
+        return Response(dossier, headers=_etag(dossier.version))
 
     @post("/{worker_id:str}/trainings", opt={"action": "workers.record"},
           responses=documented(400, 401, 403, 404, 409, 422))
     async def add_training(self, worker_id: FromPath[str], data: JSONBody[TrainingIn], db: Db,
                            ctx: Ctx, registry: Reg) -> RecordOut:
-        t = await records.add_training(db, ctx, registry.settings.policy, worker_id=worker_id,
-                                       kind=data.kind, completed_on=data.completed_on,
-                                       valid_until=data.valid_until)
-        return RecordOut(id=t.id, worker_id=t.worker_id, kind=t.kind,
-                         completed_on=t.completed_on, valid_until=t.valid_until,
-                         created_at=t.created_at)
+        return _training(await records.add_training(
+            db, ctx, registry.settings.policy, worker_id=worker_id, kind=data.kind,
+            completed_on=data.completed_on, valid_until=data.valid_until))
 
     @post("/{worker_id:str}/commitments", opt={"action": "workers.record"},
           responses=documented(400, 401, 403, 404, 409, 422))
     async def add_commitment(self, worker_id: FromPath[str], data: JSONBody[CommitmentIn],
                              db: Db, ctx: Ctx) -> RecordOut:
-        c = await records.add_commitment(db, ctx, worker_id=worker_id, signed_on=data.signed_on,
-                                         document_sha256=data.document_sha256)
-        return RecordOut(id=c.id, worker_id=c.worker_id, signed_on=c.signed_on,
-                         document_sha256=c.document_sha256, created_at=c.created_at)
+        return _commitment(await records.add_commitment(
+            db, ctx, worker_id=worker_id, signed_on=data.signed_on,
+            document_sha256=data.document_sha256))
+
+    @get("/{worker_id:str}/trainings", opt={"action": "workers.read", "read_only": True},
+         responses=documented(400, 401, 403, 404))
+    async def trainings(self, worker_id: FromPath[str], db: Db, ctx: Ctx, limit: Limit = 50,
+                        offset: Offset = 0) -> Page[RecordOut]:
+        """The worker's training records, latest first: whoever may read the worker."""
+        rows, total = await records.list_trainings(db, ctx, worker_id, limit=limit,
+                                                   offset=offset)
+        return Page(items=[_training(t) for t in rows], total=total)
+
+    @get("/{worker_id:str}/commitments", opt={"action": "workers.read", "read_only": True},
+         responses=documented(400, 401, 403, 404))
+    async def commitments(self, worker_id: FromPath[str], db: Db, ctx: Ctx, limit: Limit = 50,
+                          offset: Offset = 0) -> Page[RecordOut]:
+        """The worker's signed commitments, latest first: whoever may read the worker."""
+        rows, total = await records.list_commitments(db, ctx, worker_id, limit=limit,
+                                                     offset=offset)
+        return Page(items=[_commitment(c) for c in rows], total=total)
+
+    @get("/{worker_id:str}/timeline", opt={"action": "workers.read", "read_only": True},
+         responses=documented(400, 401, 403, 404))
+    async def read_timeline(self, request: Request[Any, Any, Any], worker_id: FromPath[str], db: Db,
+                       ctx: Ctx, limit: Limit = 50, offset: Offset = 0) -> Page[TimelineItem]:
+        """The worker's events from the audit log, newest first, shaped per role: HR of the
+        unit and the inspector see every event, the police those that bear on vetting (their
+        own unit's requests), a dispatcher those that bear on eligibility."""
+        language = language_of(request.scope)
+        events, total = await timeline.worker_timeline(db, ctx, worker_id, limit=limit,
+                                                       offset=offset)
+        return Page(items=[TimelineItem(
+            at=e.at, action=e.action, label=action_label(language, e.action),
+            actor_role=e.actor_role, outcome=e.outcome, object_type=e.object_type,
+            object_id=e.object_id, actor_id=e.actor_id, fields=e.fields) for e in events],
+            total=total)
 
     @post("/{worker_id:str}/leave", opt={"action": "workers.record"}, status_code=200,
           responses=documented(400, 401, 403, 404, 409, 422))

@@ -6,9 +6,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from api.i18n.catalogue import DEFAULT, LANGUAGES, Language, negotiate, render
-from api.i18n.codes import CLEARANCE_CAUSES, FIELDS, MESSAGES, NOTIFICATIONS, RULES
+from api.i18n.codes import (
+    AUDIT_ACTIONS,
+    CLEARANCE_CAUSES,
+    FIELDS,
+    MESSAGES,
+    NOTIFICATIONS,
+    RULES,
+)
 
-__all__ = ["DEFAULT", "LANGUAGES", "Language", "cause", "field_label", "language_of", "message",
+__all__ = ["DEFAULT", "LANGUAGES", "Language", "action_label", "cause", "field_label",
+           "language_of", "message",
            "negotiate",
            "notification", "rule"]
 
@@ -41,6 +49,12 @@ def rule(language: str, name: str, field: str, **params: Any) -> str:
 def notification(language: str, kind: str) -> str:
     msgid = NOTIFICATIONS.get(kind)
     return render(language, msgid) if msgid else kind
+
+
+def action_label(language: str, action: str) -> str:
+    """What an audited action is called (the code itself for one without a label)."""
+    msgid = AUDIT_ACTIONS.get(action)
+    return render(language, msgid) if msgid else action
 
 
 def cause(language: str, code: str) -> str | None:

@@ -204,6 +204,16 @@ MESSAGES: dict[str, str] = {
     "DUPLICATE_IN_FILE": N_("{field}: the same value is already in row {first_row}."),
     "DUPLICATE_IN_BATCH": N_("This worker is already listed at position {first_index}."),
     "BATCH_REFUSED": N_("{count} of the workers cannot be nominated; nothing was submitted."),
+    # Worker corrections (PATCH /workers/{id}).
+    "PRECONDITION_REQUIRED": N_("Say which version you are changing (If-Match)."),
+    "IF_MATCH_REQUIRED": N_("Send If-Match with the version you read, for example \"3\" (the "
+                            "ETag of the worker), so that no one else's change is overwritten."),
+    "PATCH_MEDIA_TYPE": N_("Send the changes as a JSON merge patch "
+                           "(application/merge-patch+json) or as application/json."),
+    "NATIONAL_ID_NOT_CORRECTABLE": N_("The CCCD number cannot be changed once registered: a "
+                                      "wrong number needs a new registration."),
+    "POST_UNIT_NOT_CORRECTABLE": N_("The post unit cannot be changed by a correction."),
+    "FIELD_REQUIRED": N_("{field}: this is required and cannot be removed."),
 }
 
 
@@ -371,4 +381,36 @@ ROLE_NAMES: dict[str, str] = {
     "police_lead": N_("Police lead"),
     "dispatcher": N_("Dispatcher"),
     "inspector": N_("Inspector"),
+}
+
+#: What each audited action is called on a worker's timeline.
+AUDIT_ACTIONS: dict[str, str] = {
+    "worker.create": N_("Registered"),
+    "worker.update": N_("Registration corrected"),
+    "worker.training": N_("Training recorded"),
+    "worker.commitment": N_("Commitment recorded"),
+    "worker.leave": N_("Left the post"),
+    "worker.dossier_read": N_("Dossier read"),
+    "worker.search_national_id": N_("Looked up by CCCD number"),
+    "worker.delete_refused": N_("Deletion refused (records are kept)"),
+    "request.submit": N_("Vetting request submitted"),
+    "request.claim": N_("Request taken up by the police"),
+    "request.return": N_("More information requested"),
+    "request.resubmit": N_("Request resubmitted"),
+    "request.transfer": N_("Request transferred to another police unit"),
+    "request.propose": N_("Outcome proposed"),
+    "request.approve": N_("Outcome approved"),
+    "request.withdraw": N_("Request withdrawn"),
+    "attestation.issue": N_("Attestation signed"),
+    "clearance.suspend": N_("Clearance suspended"),
+    "clearance.reinstate": N_("Clearance reinstated"),
+    "clearance.revoke": N_("Clearance revoked"),
+    "clearance.supersede": N_("Clearance replaced by a newer one"),
+    "assignment.create": N_("Assigned to a KT1 route"),
+    "assignment.end": N_("Assignment ended"),
+    "assignment.ended": N_("Assignment ended by the registry"),
+    "assignment.blocked": N_("Assignment blocked"),
+    "assignment.refuse": N_("Assignment refused (not eligible)"),
+    "incident.report": N_("Incident reported"),
+    "incident.conclude": N_("Incident review concluded"),
 }

@@ -3,18 +3,26 @@ filters, paging and sorting."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import random
+import sqlite3
 import string
+from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select, text, update
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 
 from tests.api.test_eligibility import Desk, days_ago
 from tests.conftest import People
 from tests.factories import worker_body
 from vetting.db import Database
-from vetting.models import AuditEntry
+from vetting.models import AuditEntry, Worker
+from vetting.settings import Settings
 
 
 def tag() -> str:
@@ -158,3 +166,72 @@ async def test_admins_have_no_worker_list(desk: Desk, people: People) -> None:
     admin = await people.make("admin")
     response = await desk.client.get("/api/v1/workers", headers=admin.headers)
     assert response.status_code == 403
+
+
+@contextlib.contextmanager
+def transactions(database: Database) -> Iterator[list[bool]]:
+    """Whether each transaction begun meanwhile was a writer (True) or a reader (False)."""
+    begun: list[bool] = []
+
+    def on_begin(connection: Connection) -> None:
+        begun.append(not connection.get_execution_options().get("kt1_read_only", False))
+
+    event.listen(database.engine.sync_engine, "begin", on_begin)
+    try:
+        yield begun
+    finally:
+        event.remove(database.engine.sync_engine, "begin", on_begin)
+
+
+async def test_listing_is_a_reader_but_for_an_audited_national_id_lookup(
+        desk: Desk, database: Database) -> None:
+    body = worker_body("POST-51")
+    assert (await desk.post("hr", "/api/v1/workers", body)).status_code == 201
+    for params in ({}, {"q": "nguyen van an", "clearance_state": "none", "sort": "-name"},
+                   {"expiring_within_days": "30", "limit": "5"}):
+        with transactions(database) as begun:
+            await listing(desk, "hr", **params)
+        assert begun and not any(begun), params
+    with transactions(database) as begun:
+        found = await listing(desk, "hr", national_id=body["national_id"])
+    assert found["total"] == 1 and begun.count(True) == 1  # the lookup and its audit entry
+    with transactions(database) as begun:
+        refused = await desk.client.get("/api/v1/workers", headers=desk.p["dispatcher"].headers,
+                                        params={"national_id": body["national_id"]})
+    assert refused.status_code == 403 and begun.count(True) == 1  # the audited refusal only
+
+
+async def test_listing_does_not_wait_for_a_writer(backend: str, desk: Desk,
+                                                  settings: Settings) -> None:
+    """SQLite: while another connection holds the write lock, a list call is answered at once
+    (a writer's BEGIN IMMEDIATE would wait for the lock), and a national ID lookup waits."""
+    if backend != "sqlite":
+        pytest.skip("the write lock is SQLite's")
+    path = make_url(settings.database_url).database
+    assert path
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        page = await asyncio.wait_for(listing(desk, "hr", limit=5), timeout=5)
+        assert page["total"] >= 0
+        lookup = asyncio.create_task(listing(desk, "hr", national_id="051090000001"))
+        await asyncio.sleep(0.5)
+        assert not lookup.done()  # it needs the write lock for its audit entry
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert (await asyncio.wait_for(lookup, timeout=30))["total"] == 0
+
+
+async def test_a_postgresql_reader_is_a_read_only_transaction(backend: str,
+                                                              database: Database) -> None:
+    """A write slipped into a reader fails on PostgreSQL rather than passing unnoticed."""
+    if backend != "postgresql":
+        pytest.skip("SQLite readers are shown by the write lock test above")
+    async with database.transaction(read_only=True) as session:
+        assert await session.scalar(text("SHOW transaction_read_only")) == "on"
+    async with database.transaction() as session:
+        assert await session.scalar(text("SHOW transaction_read_only")) == "off"
+    with pytest.raises(DBAPIError, match="read-only transaction"):
+        async with database.transaction(read_only=True) as session:
+            await session.execute(update(Worker).where(Worker.id == "none").values(version=1))

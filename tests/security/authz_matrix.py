@@ -13,6 +13,8 @@ row says, for one endpoint, what every role gets:
   For global objects (accounts, the audit log, the caller's own session) own == other.
 * ``no_token`` — the status without an Authorization header (401 for every
   non-public route).
+* ``headers`` — extra request headers every call of the row sends (a correction's
+  `If-Match`), or None.
 
 Callers are fresh accounts placed by `CALLERS` (admin and police_lead with a confirmed
 TOTP second factor, so no one is held back by account set-up). Every call gets a fresh
@@ -143,13 +145,14 @@ Expect = Mapping[str, Mapping[str, int]]
 
 
 class Rule(NamedTuple):
-    """One row: (method, path_template, body_factory_name, expect, no_token_status)."""
+    """One row: (method, path_template, body_factory_name, expect, no_token_status, headers)."""
 
     method: str
     path: str
     body: str | None
     expect: Expect
     no_token: int = 401
+    headers: Mapping[str, str] | None = None  # sent with the request (If-Match, ...)
 
     @property
     def id(self) -> str:
@@ -240,6 +243,8 @@ BODIES: Mapping[str, Callable[[Call], dict[str, Any]]] = {
     "commitment": lambda c: {"signed_on": days_ago(7),
                              "document_sha256": hashlib.sha256(c.unique.encode()).hexdigest()},
     "leave": lambda c: {"left_on": days_ago(1), "reason": f"nghỉ việc {c.unique}"},
+    "correction": lambda c: {"full_name": f"Nguyễn Văn {c.unique}",
+                             "current_address": f"{c.unique} Hùng Vương"},
     # vetting requests
     "new_request": lambda c: {"worker_id": c.targets["worker_id"], "reason": "KT1 giao nhận"},
     "return_note": lambda c: {"note": f"Bổ sung nơi ở hiện tại {c.unique}"},
@@ -343,6 +348,17 @@ MATRIX: list[Rule] = [
          only(dict.fromkeys(WORKER_READERS, 200))),
     Rule("GET", "/api/v1/workers?national_id=051090000001", None,
          only(dict.fromkeys((POST_HR, *POLICE), 200))),
+    # a worker's training records, commitments and timeline: whoever may read the worker,
+    # in the same scope (the timeline's events are shaped per role)
+    Rule("GET", "/api/v1/workers/{nominated_worker}/trainings", None,
+         in_scope(200, *WORKER_READERS)),
+    Rule("GET", "/api/v1/workers/{nominated_worker}/commitments?limit=5", None,
+         in_scope(200, *WORKER_READERS)),
+    Rule("GET", "/api/v1/workers/{nominated_worker}/timeline", None,
+         in_scope(200, *WORKER_READERS)),
+    # corrections: HR of the post unit, against the version read (a fresh worker is at 1)
+    Rule("PATCH", "/api/v1/workers/{worker}", "correction", in_scope(200, POST_HR),
+         headers={"If-Match": '"1"'}),
     # training, commitments, leave: HR of the post unit (201 created; leave answers 200)
     Rule("POST", "/api/v1/workers/{worker}/trainings", "training", in_scope(201, POST_HR)),
     Rule("POST", "/api/v1/workers/{worker}/commitments", "commitment", in_scope(201, POST_HR)),

@@ -341,8 +341,7 @@ async def _request(client: httpx.AsyncClient, builder: Builder, rule: Rule,
             kwargs["files"] = {"file": (body.filename, body.content, body.media_type)}
         else:
             kwargs["json"] = body
-    if caller is not None:
-        kwargs["headers"] = caller.headers
+    kwargs["headers"] = {**(rule.headers or {}), **(caller.headers if caller else {})}
     return await client.request(rule.method, path, **kwargs)
 
 

@@ -13,6 +13,7 @@ from vetting.models.base import Base
 from vetting.models.incidents import Incident, IncidentWorker, Notification, OutboxEvent
 from vetting.models.reference import LegacyProvince, Province, Unit
 from vetting.models.routes import Assignment, Route
+from vetting.models.summary import WorkerSummary
 from vetting.models.webhooks import (
     WebhookAttempt,
     WebhookDelivery,
@@ -62,4 +63,5 @@ __all__ = [
     "WebhookSecret",
     "WebhookSubscription",
     "Worker",
+    "WorkerSummary",
 ]

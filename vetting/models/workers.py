@@ -31,7 +31,9 @@ class Worker(Base):
     __table_args__ = (
         UniqueConstraint("post_unit_code", "employee_no"),
         CheckConstraint("sex IN ('male', 'female')", name="sex"),
-        Index("ix_worker_unit_name", "post_unit_code", "full_name_folded"),
+        # the list: by name (and `q` over name and employee number), by registration time
+        Index("ix_worker_unit_name", "post_unit_code", "full_name_folded", "employee_no"),
+        Index("ix_worker_unit_created", "post_unit_code", "created_at"),
         Index("ix_worker_full_name_folded", "full_name_folded"),
     )
 

@@ -1,14 +1,16 @@
 """Finding workers: scoped, filtered and paged in one query, so another unit's workers are never
 even read. The clearance state is computed in SQL the way `lifecycle.view` computes it for one
 worker (latest clearance with computed expiry; `pending` while a request is open and no
-clearance is active)."""
+clearance is active), from each worker's summary row (`vetting.models.summary`), so filtering
+and counting by state reads one narrow row per worker instead of looking up its clearances and
+requests. A page is chosen first (ids only) and only its 50 workers are then read whole."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.access import scope_for
@@ -17,7 +19,7 @@ from policies.folding import fold
 from policies.vocabulary import OPEN_STATES
 from vetting.audit.entries import append
 from vetting.errors import Forbidden
-from vetting.models import Clearance, VettingRequest, Worker
+from vetting.models import Worker, WorkerSummary
 from vetting.personal_data import DataProtection
 from vetting.principal import Context
 from vetting.scoping import worker_condition
@@ -53,19 +55,13 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _latest_clearance(column: ColumnElement[object]) -> ColumnElement[object]:
-    return (select(column).where(Clearance.worker_id == Worker.id)
-            .order_by(Clearance.valid_from.desc()).limit(1).scalar_subquery())
-
-
 def _clearance_columns(now: datetime) -> tuple[ColumnElement[str], ColumnElement[datetime]]:
     """(state, valid_until) of each worker's clearance, as `lifecycle.view` answers them."""
-    stored = _latest_clearance(Clearance.state)
-    until = _latest_clearance(Clearance.valid_until)
+    stored = WorkerSummary.clearance_state
+    until = WorkerSummary.clearance_valid_until
+    last_request = WorkerSummary.request_state
     effective = case((and_(stored == "active", until <= now), literal("expired")),
                      else_=stored)
-    last_request = (select(VettingRequest.state).where(VettingRequest.worker_id == Worker.id)
-                    .order_by(VettingRequest.submitted_at.desc()).limit(1).scalar_subquery())
     state = case(
         (and_(stored.is_not(None), or_(effective == "active", last_request.is_(None),
                                        last_request.not_in(OPEN_STATES))), effective),
@@ -80,10 +76,10 @@ def may_search_national_id(role: str) -> bool:
     return scope_for(role, NATIONAL_ID_SEARCH) is not None
 
 
-def _conditions(ctx: Context, protection: DataProtection, f: WorkerFilter,
-                state: ColumnElement[str], until: ColumnElement[datetime]
-                ) -> list[ColumnElement[bool]]:
-    found: list[ColumnElement[bool]] = [worker_condition(ctx.actor, "workers.read")]
+def _worker_conditions(protection: DataProtection, f: WorkerFilter
+                       ) -> list[ColumnElement[bool]]:
+    """The filters only the worker's own row can answer."""
+    found: list[ColumnElement[bool]] = []
     if f.q:
         name = _like_escape(fold(f.q))
         number = _like_escape(f.q.strip().lower())
@@ -91,18 +87,46 @@ def _conditions(ctx: Context, protection: DataProtection, f: WorkerFilter,
                          func.lower(Worker.employee_no).like(f"{number}%", escape="\\")))
     if f.national_id is not None:
         found.append(Worker.national_id_bidx == protection.national_id_index(f.national_id))
-    if f.post_unit is not None:
-        found.append(Worker.post_unit_code == f.post_unit)
     if f.employed is not None:
         found.append(Worker.left_on.is_(None) if f.employed else Worker.left_on.is_not(None))
     if f.stage is not None:
         found.append((literal(",") + Worker.stages + literal(",")).like(f"%,{f.stage},%"))
+    return found
+
+
+def _state_conditions(ctx: Context, f: WorkerFilter, state: ColumnElement[str],
+                      until: ColumnElement[datetime]) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
     if f.clearance_state is not None:
         found.append(state == f.clearance_state)
     if f.expiring_within_days is not None:
         horizon = day_end(ctx.today + timedelta(days=f.expiring_within_days))
         found.extend((state == "active", until <= horizon))
     return found
+
+
+def _matching(ctx: Context, protection: DataProtection, f: WorkerFilter, now: datetime, *,
+              for_page: bool) -> Select[tuple[str]]:
+    """The ids of the matching workers. Filtered by clearance state only, it is counted from
+    the summary rows alone (scope and unit are on them too: an index, no worker row read);
+    a page, ordered by the worker's columns, reads the workers as well."""
+    state, until = _clearance_columns(now)
+    by_worker = _worker_conditions(protection, f)
+    by_state = _state_conditions(ctx, f, state, until)
+    if by_state and not by_worker and not for_page:
+        query = select(WorkerSummary.worker_id).where(worker_condition(
+            ctx.actor, "workers.read", unit=WorkerSummary.post_unit_code,
+            worker_id=WorkerSummary.worker_id))
+        if f.post_unit is not None:
+            query = query.where(WorkerSummary.post_unit_code == f.post_unit)
+        return query.where(*by_state)  # type: ignore[return-value]
+    query = select(Worker.id)
+    if by_state:
+        query = query.outerjoin(WorkerSummary, WorkerSummary.worker_id == Worker.id)
+    query = query.where(worker_condition(ctx.actor, "workers.read"), *by_worker, *by_state)
+    if f.post_unit is not None:
+        query = query.where(Worker.post_unit_code == f.post_unit)
+    return query
 
 
 async def list_workers(session: AsyncSession, ctx: Context, protection: DataProtection,
@@ -112,14 +136,17 @@ async def list_workers(session: AsyncSession, ctx: Context, protection: DataProt
     national ID is for HR and the police only, and each one is audited (without the number)."""
     if f.national_id is not None and not may_search_national_id(ctx.actor.role):
         raise Forbidden("this role may not search by national ID", code="FORBIDDEN")
-    state, until = _clearance_columns(ctx.now)
-    where = _conditions(ctx, protection, f, state, until)
-    total = int(await session.scalar(select(func.count()).select_from(Worker).where(*where))
-                or 0)
+    counted = _matching(ctx, protection, f, ctx.now, for_page=False).subquery()
+    total = int(await session.scalar(select(func.count()).select_from(counted)) or 0)
     columns = SORTS[sort.removeprefix("-")]
     order = [c.desc() for c in columns] if sort.startswith("-") else list(columns)
-    rows = (await session.execute(select(Worker, state, until).where(*where).order_by(*order)
-                                  .limit(limit).offset(offset))).all()
+    page = (_matching(ctx, protection, f, ctx.now, for_page=True).order_by(*order)
+            .limit(limit).offset(offset).subquery())
+    state, until = _clearance_columns(ctx.now)
+    rows = (await session.execute(
+        select(Worker, state, until).join(page, page.c.id == Worker.id)
+        .outerjoin(WorkerSummary, WorkerSummary.worker_id == Worker.id).order_by(*order)
+    )).all()
     if f.national_id is not None:
         await append(session, ctx, action="worker.search_national_id", object_type="worker",
                      object_id=rows[0][0].id if rows else None, body={"found": total})

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.policy import Policy
@@ -143,10 +144,26 @@ async def record_leave(session: AsyncSession, ctx: Context, *, worker_id: str, l
     return worker
 
 
-async def history(session: AsyncSession, worker_id: str) -> tuple[list[Training],
-                                                                   list[Commitment]]:
-    trainings = (await session.scalars(select(Training).where(Training.worker_id == worker_id)
-                                       .order_by(Training.completed_on))).all()
-    commitments = (await session.scalars(select(Commitment).where(
-        Commitment.worker_id == worker_id).order_by(Commitment.signed_on))).all()
-    return list(trainings), list(commitments)
+async def _records(session: AsyncSession, ctx: Context, worker_id: str,
+                   model: type[Training] | type[Commitment], newest: ColumnElement[object], *,
+                   limit: int, offset: int) -> tuple[list[Any], int]:
+    worker = await get_worker(session, ctx, worker_id)
+    where = model.worker_id == worker.id
+    total = await session.scalar(select(func.count()).select_from(model).where(where))
+    rows = (await session.scalars(select(model).where(where).order_by(
+        newest.desc(), model.created_at.desc(), model.id).limit(limit).offset(offset))).all()
+    return list(rows), int(total or 0)
+
+
+async def list_trainings(session: AsyncSession, ctx: Context, worker_id: str, *, limit: int,
+                         offset: int) -> tuple[list[Training], int]:
+    """The worker's training records, latest completion first, for whoever may read it."""
+    return await _records(session, ctx, worker_id, Training, Training.completed_on,
+                          limit=limit, offset=offset)
+
+
+async def list_commitments(session: AsyncSession, ctx: Context, worker_id: str, *, limit: int,
+                           offset: int) -> tuple[list[Commitment], int]:
+    """The worker's signed commitments, latest first, for whoever may read it."""
+    return await _records(session, ctx, worker_id, Commitment, Commitment.signed_on,
+                          limit=limit, offset=offset)

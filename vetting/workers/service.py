@@ -104,27 +104,58 @@ def registration_problems(ctx: Context, rules: RegistrationRules,
     if data.permanent_province not in rules.provinces:
         problems.append(Problem("permanent_province", "UNKNOWN_PROVINCE",
                                 f"province {data.permanent_province} does not exist"))
-    age = _years_between(data.date_of_birth, ctx.today)
-    if not MIN_AGE <= age <= MAX_AGE:
-        problems.append(Problem("date_of_birth", "AGE_OUT_OF_RANGE",
-                                f"a worker must be {MIN_AGE} to {MAX_AGE} years old",
-                                {"minimum": MIN_AGE, "maximum": MAX_AGE}))
-    problems.extend(Problem("national_id", p.code, "the CCCD number breaks a rule")
-                    for p in check_cccd(data.national_id, date_of_birth=data.date_of_birth,
-                                        sex=data.sex, legacy_codes=rules.legacy_codes))
+    problems.extend(_age_problems(data.date_of_birth, ctx.today))
+    problems.extend(_cccd_problems(data.national_id, data.date_of_birth, data.sex,
+                                   rules.legacy_codes))
     if not data.stages or any(s not in STAGES for s in data.stages):
         problems.append(Problem("stages", "INVALID_STAGES",
                                 f"stages must be a non-empty list drawn from {', '.join(STAGES)}"))
     return problems
 
 
+def _age_problems(born: date, today: date) -> list[Problem]:
+    if MIN_AGE <= _years_between(born, today) <= MAX_AGE:
+        return []
+    return [Problem("date_of_birth", "AGE_OUT_OF_RANGE",
+                    f"a worker must be {MIN_AGE} to {MAX_AGE} years old",
+                    {"minimum": MIN_AGE, "maximum": MAX_AGE})]
+
+
+def _cccd_problems(national_id: str, born: date, sex: str, legacy: frozenset[str],
+                   field: str = "national_id") -> list[Problem]:
+    return [Problem(field, p.code, "the CCCD number breaks a rule")
+            for p in check_cccd(national_id, date_of_birth=born, sex=sex, legacy_codes=legacy)]
+
+
 def _refusal(problems: list[Problem]) -> InvalidInput:
     """A single registration's answer: the first rule broken (a CCCD number lists all its)."""
     first = problems[0]
     extra = dict(first.params)
-    if first.field == "national_id":
-        extra["problems"] = [p.code for p in problems if p.field == "national_id"]
+    if first.code.startswith("CCCD") or first.field == "national_id":
+        extra["problems"] = [p.code for p in problems if p.field == first.field]
     return InvalidInput(first.detail, field=first.field, code=first.code, **extra)
+
+
+# The same rules one at a time, for a correction (`vetting.workers.corrections`).
+
+async def check_province(session: AsyncSession, code: str) -> None:
+    if await session.get(Province, code) is None:
+        raise InvalidInput(f"province {code} does not exist", field="permanent_province",
+                           code="UNKNOWN_PROVINCE")
+
+
+def check_age(born: date, ctx: Context) -> None:
+    if problems := _age_problems(born, ctx.today):
+        raise _refusal(problems)
+
+
+async def check_national_id(session: AsyncSession, national_id: str, *, date_of_birth: date,
+                            sex: str, field: str = "national_id") -> None:
+    """The CCCD number agrees with the rules and with the birth date and sex; `field` names
+    what is refused (a correction of the birth date is refused on `date_of_birth`)."""
+    legacy = frozenset((await session.scalars(select(LegacyProvince.code))).all())
+    if problems := _cccd_problems(national_id, date_of_birth, sex, legacy, field):
+        raise _refusal(problems)
 
 
 def seal_fields(worker: Worker, protection: DataProtection, values: dict[str, str]) -> None:
@@ -196,17 +227,23 @@ async def _police_works_on(session: AsyncSession, ctx: Context, worker: Worker) 
         VettingRequest.police_unit_code == ctx.actor.unit).limit(1)))
 
 
-async def read_dossier(session: AsyncSession, ctx: Context, protection: DataProtection,
-                       worker_id: str) -> Dossier:
-    """The full dossier (audited): police working the worker's request see the national ID."""
-    worker = await get_worker(session, ctx, worker_id)
-    full_id = await _police_works_on(session, ctx, worker)
+def open_dossier(worker: Worker, protection: DataProtection, *, full_id: bool) -> Dossier:
+    """The worker with its sealed fields opened (not audited: callers audit what they do)."""
     opened = {name: protection.unseal(getattr(worker, f"{name}_enc"), table="worker",
                                       column=name, row_id=worker.id) for name in SEALED}
-    await append(session, ctx, action="worker.dossier_read", object_type="worker",
-                 object_id=worker.id, body={"national_id": "full" if full_id else "masked"})
     return Dossier(worker=worker,
                    national_id=opened["national_id"] if full_id else worker.national_id_mask,
                    date_of_birth=opened["date_of_birth"], hometown=opened["hometown"],
                    permanent_address=opened["permanent_address"],
                    current_address=opened["current_address"], full_national_id=full_id)
+
+
+async def read_dossier(session: AsyncSession, ctx: Context, protection: DataProtection,
+                       worker_id: str) -> Dossier:
+    """The full dossier (audited): police working the worker's request see the national ID."""
+    worker = await get_worker(session, ctx, worker_id)
+    full_id = await _police_works_on(session, ctx, worker)
+    dossier = open_dossier(worker, protection, full_id=full_id)
+    await append(session, ctx, action="worker.dossier_read", object_type="worker",
+                 object_id=worker.id, body={"national_id": "full" if full_id else "masked"})
+    return dossier
