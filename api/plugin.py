@@ -16,6 +16,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins import CLIPluginProtocol, InitPluginProtocol
 
 from api.auth.middleware import BearerSecurity
+from api.body_guard import BodyGuardMiddleware
 from api.controllers.attestations import (
     AttestationController,
     ClearanceController,
@@ -78,8 +79,10 @@ class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
         app_config.lifespan.append(self._lifespan)
         app_config.debug = False
         app_config = BearerSecurity().on_app_init(app_config)
-        # Outermost first: request id, then authentication (added above), then idempotency.
+        # Outermost first: request id, the body gate (before authentication: a hostile body
+        # is refused before anything parses it), authentication (added above), idempotency.
         app_config.middleware.insert(0, DefineMiddleware(RequestIdMiddleware))
+        app_config.middleware.insert(1, DefineMiddleware(BodyGuardMiddleware))
         app_config.middleware.append(DefineMiddleware(IdempotencyMiddleware))
         return app_config
 
