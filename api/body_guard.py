@@ -1,5 +1,7 @@
 """The gate every request body of the JSON API passes before anything reads it, even before
-authentication: no larger than MAX_BODY_BYTES, and nested no deeper than MAX_DEPTH.
+authentication: no larger than MAX_BODY_BYTES, sent as JSON (415 otherwise, also with no
+content type: a form or `text/plain` body wrote a worker before), and nested no deeper than
+MAX_DEPTH.
 
 Nesting is counted on the raw bytes, before any decoder runs: a thousand `[` made msgspec and
 Litestar recurse into a `RecursionError` (a 500 and a traceback per request, also on the
@@ -20,6 +22,10 @@ from api.schemas import MAX_BODY_BYTES
 MAX_DEPTH = 32
 API_PREFIX = "/api/"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+JSON = "application/json"
+MERGE_PATCH = "application/merge-patch+json"
+#: The media types a body may have, by method: a PATCH may say it is a JSON merge patch.
+ACCEPTED = {"PATCH": (JSON, MERGE_PATCH)}
 logger = logging.getLogger("kt1.api")
 
 #: A JSON string, escapes included: brackets inside one are text, not structure.
@@ -32,6 +38,32 @@ def nesting_depth(body: bytes) -> int:
     """How deep arrays and objects nest in `body` (0 for a scalar), strings skipped."""
     structure = _STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
     return max(accumulate(map(_STEP.__getitem__, structure)), default=0)
+
+
+def accepted(method: str) -> tuple[str, ...]:
+    return ACCEPTED.get(method, (JSON,))
+
+
+def media_type_of(scope: Scope) -> tuple[str, dict[str, str]]:
+    """The `Content-Type` as (type, parameters), lowercased; ('', {}) when there is none."""
+    raw = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), "")
+    kind, *rest = raw.split(";")
+    params = {}
+    for item in rest:
+        name, _, value = item.partition("=")
+        params[name.strip().lower()] = value.strip().strip('"').lower()
+    return kind.strip().lower(), params
+
+
+def refuse_other_media_types(scope: Scope) -> None:
+    """JSON only, in UTF-8 (RFC 8259): anything else is a 415 naming what is accepted."""
+    kind, params = media_type_of(scope)
+    allowed = accepted(scope["method"])
+    if kind in allowed and params.get("charset", "utf-8") == "utf-8":
+        return
+    header = "Accept-Patch" if scope["method"] == "PATCH" else "Accept-Post"
+    raise HTTPException(status_code=415, detail=f"send the body as {' or '.join(allowed)}",
+                        headers={header: ", ".join(allowed)})
 
 
 class TooDeep(ClientException):
@@ -87,6 +119,7 @@ class BodyGuardMiddleware:
 
     @staticmethod
     def _check(scope: Scope, body: bytes) -> None:
+        refuse_other_media_types(scope)
         if nesting_depth(body) > MAX_DEPTH:
             logger.warning("refused %s %s: JSON body nested deeper than %d (request %s)",
                            scope["method"], scope["path"], MAX_DEPTH,

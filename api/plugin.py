@@ -39,7 +39,9 @@ from api.controllers.users import UserController
 from api.controllers.vetting_requests import VettingRequestController
 from api.controllers.workers import WorkerController
 from api.idempotency import IdempotencyMiddleware
+from api.json_request import JSONRequest
 from api.problems import EXCEPTION_HANDLERS
+from api.query_guard import refuse_loose_query
 from api.request_id import RequestIdMiddleware
 from api.state import Registry, provide_context, provide_registry, provide_session
 from vetting.db import Database
@@ -71,6 +73,8 @@ class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
             "registry": Provide(provide_registry, sync_to_thread=False),
         })
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
+        app_config.request_class = JSONRequest
+        app_config.before_request = refuse_loose_query
         app_config.openapi_config = OpenAPIConfig(
             title="KT1 vetting registry", version="1.0.0", path="/schema",
             description="Vetting of Post workers for KT1 (state-secret) mail.",

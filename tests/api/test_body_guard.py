@@ -69,3 +69,56 @@ async def test_brackets_inside_strings_are_text(client: httpx.AsyncClient) -> No
     response = await client.post("/api/v1/auth/login", json={
         "username": "[" * 60, "password": "{" * 500})
     assert response.status_code == 401, response.text
+
+
+CONTENT_TYPES = ["text/plain", "application/xml", "application/x-www-form-urlencoded",
+                 "multipart/form-data; boundary=x", None, "application/json; charset=latin-1",
+                 "application/merge-patch+json", "application/jsonx"]
+
+
+@pytest.mark.parametrize("content_type", CONTENT_TYPES)
+async def test_a_body_that_is_not_json_is_415_and_writes_nothing(
+        client: httpx.AsyncClient, people: People, database: Database,
+        content_type: str | None) -> None:
+    hr = await people.make("post_hr", unit="POST-51")
+    before = await written(database)
+    headers = dict(hr.headers)
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    response = await client.post("/api/v1/workers", content=httpx.Request(
+        "POST", "/", json=worker_body()).content, headers=headers)
+    assert response.status_code == 415, response.text
+    assert response.json()["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert response.headers["accept-post"] == "application/json"
+    assert await written(database) == before
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", None])
+async def test_login_takes_json_only(client: httpx.AsyncClient, content_type: str | None
+                                     ) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = await client.post("/api/v1/auth/login", headers=headers,
+                                 content=b'{"username": "nobody", "password": "x"}')
+    assert response.status_code == 415 and response.json()["code"] == "UNSUPPORTED_MEDIA_TYPE"
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "Application/JSON; charset=UTF-8",
+                                          "application/merge-patch+json"])
+async def test_a_patch_may_be_a_json_merge_patch(client: httpx.AsyncClient, people: People,
+                                                 content_type: str) -> None:
+    admin = await people.make("admin")
+    target = await people.make("dispatcher", unit="POST-51")
+    response = await client.patch(f"/api/v1/users/{target.id}", content=b'{"state": "disabled"}',
+                                  headers={**admin.headers, "Content-Type": content_type})
+    assert response.status_code == 200, response.text
+    refused = await client.patch(f"/api/v1/users/{target.id}", content=b'{"state": "active"}',
+                                 headers={**admin.headers, "Content-Type": "text/plain"})
+    assert refused.status_code == 415
+    assert refused.headers["accept-patch"] == "application/json, application/merge-patch+json"
+
+
+async def test_a_post_without_a_body_needs_no_content_type(client: httpx.AsyncClient,
+                                                           people: People) -> None:
+    dispatcher = await people.make("dispatcher", unit="POST-51")
+    response = await client.post("/api/v1/auth/logout", headers=dispatcher.headers)
+    assert response.status_code == 204, response.text
