@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from click import Group
-from litestar import Litestar
+from litestar import Litestar, Request, Response
 from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
@@ -15,6 +16,7 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins import CLIPluginProtocol, InitPluginProtocol
 
+from api.allow import options_answer
 from api.auth.middleware import BearerSecurity
 from api.body_guard import BodyGuardMiddleware
 from api.controllers.attestations import (
@@ -55,6 +57,15 @@ ROUTE_HANDLERS = [SystemController, AuthController, UserController, AuditControl
                   NotificationController, ReportController]
 
 
+async def before_handler(request: Request[Any, Any, Any]) -> Response[None] | None:
+    """Before every handler, before its parameters are parsed: OPTIONS is answered from the
+    whole route, and loosely written numbers and times in the query are refused."""
+    answer = options_answer(request)
+    if answer is None:
+        await refuse_loose_query(request)
+    return answer
+
+
 class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
     def __init__(self, settings: Settings, database: Database | None = None) -> None:
         self.settings = settings
@@ -74,7 +85,7 @@ class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
         })
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
         app_config.request_class = JSONRequest
-        app_config.before_request = refuse_loose_query
+        app_config.before_request = before_handler
         app_config.openapi_config = OpenAPIConfig(
             title="KT1 vetting registry", version="1.0.0", path="/schema",
             description="Vetting of Post workers for KT1 (state-secret) mail.",
