@@ -40,7 +40,7 @@ from api.controllers.system import SystemController
 from api.controllers.users import UserController
 from api.controllers.vetting_requests import VettingRequestController
 from api.controllers.workers import WorkerController
-from api.idempotency import IdempotencyMiddleware
+from api.idempotency import IdempotencyMiddleware, catch_answer
 from api.json_request import JSONRequest
 from api.problems import EXCEPTION_HANDLERS
 from api.query_guard import refuse_loose_query
@@ -86,6 +86,7 @@ class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
         app_config.request_class = JSONRequest
         app_config.before_request = before_handler
+        app_config.after_request = catch_answer
         app_config.openapi_config = OpenAPIConfig(
             title="KT1 vetting registry", version="1.0.0", path="/schema",
             description="Vetting of Post workers for KT1 (state-secret) mail.",

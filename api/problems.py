@@ -70,11 +70,14 @@ def _public_name(request: Request[Any, Any, Any], name: str) -> str:
 
 
 def _location(request: Request[Any, Any, Any], name: str) -> str:
-    """Where the handler takes `name` from: a path or query parameter, else the body."""
+    """Where the handler takes `name` from: a path, query or header parameter (header names
+    are the only ones with a hyphen), else the body."""
     if name in request.path_params:
         return "path"
     if name in request.query_params:
         return "query"
+    if "-" in name:
+        return "header"
     try:
         parameters = request.route_handler.parsed_fn_signature.parameters.values()
     except Exception:  # no route matched

@@ -10,6 +10,8 @@ from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 import msgspec
 import msgspec.inspect as mi
+from litestar import Response
+from litestar.datastructures import ResponseHeader
 from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 
@@ -141,6 +143,16 @@ def query_instant(name: str, value: datetime | None) -> datetime | None:
         raise ValidationException(detail=f"invalid input: {name}", extra=[
             {"key": name, "message": f"rule:year_out_of_range:{name}", "source": "query"}])
     return value.astimezone(UTC)
+
+
+#: The documented `Location` of a 201: where the new record is read.
+CREATED_AT = ResponseHeader(name="Location", description="where the new record is read",
+                            documentation_only=True)
+
+
+def created(content: T, location: str) -> Response[T]:
+    """A 201 saying where the new record lives (and what an idempotent replay repeats)."""
+    return Response(content, status_code=201, headers={"Location": location})
 
 
 class Page(msgspec.Struct, Generic[T], kw_only=True):

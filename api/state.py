@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from litestar import Request
 from litestar.datastructures import State
@@ -67,6 +68,21 @@ def provide_context(request: Request[Any, Any, Any], registry: Reg) -> Context:
     return Context(actor=actor, request_id=request_id_of(request.scope))
 
 
+class CommitHook(Protocol):
+    """Something a middleware wants done inside the request's own transaction."""
+
+    async def before_commit(self, session: AsyncSession) -> None:
+        """Runs after the handler and its answer, just before the commit (raising rolls back)."""
+
+    def committed(self) -> None:
+        """The transaction committed."""
+
+
+#: The hook of the request in flight, if a middleware set one (the idempotency middleware
+#: stores its answer with the action this way, so one cannot commit without the other).
+COMMIT_HOOK: ContextVar[CommitHook | None] = ContextVar("kt1_commit_hook", default=None)
+
+
 async def provide_session(request: Request[Any, Any, Any], registry: Reg, ctx: Ctx
                           ) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed after the handler returns (a failed commit is 500).
@@ -75,6 +91,11 @@ async def provide_session(request: Request[Any, Any, Any], registry: Reg, ctx: C
     """
     del ctx  # ordering only (see above)
     read_only = bool(request.route_handler.opt.get("read_only", False))
+    hook = None if read_only else COMMIT_HOOK.get()
     async with registry.db.transaction(read_only=read_only) as session:
         yield session
+        if hook is not None:
+            await hook.before_commit(session)
+    if hook is not None:
+        hook.committed()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,10 +21,13 @@ from policies.policy import Policy, PolicyError, load_policy
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/kt1.db"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 ENV_VARS = ("KT1_DATABASE_URL", "KT1_HOST", "KT1_PORT", "KT1_KEYS_DIR", "KT1_POLICY_FILE",
-            "KT1_PUBLIC_URL", "KT1_READ_CACHE_ENTRIES")
+            "KT1_PUBLIC_URL", "KT1_READ_CACHE_ENTRIES", "KT1_IDEMPOTENCY_HOURS")
 #: Workers' eligibility records kept in memory between commits (about 2 KB each); 0 turns the
 #: read caches off.
 DEFAULT_READ_CACHE_ENTRIES = 50_000
+#: How long an answer stored under an `Idempotency-Key` may be replayed.
+DEFAULT_IDEMPOTENCY_HOURS = 24
+MAX_IDEMPOTENCY_HOURS = 24 * 30
 
 
 class SettingsError(Exception):
@@ -47,6 +51,7 @@ class Settings:
     policy: Policy
     public_url: str  # where third parties fetch status lists and keys
     read_cache_entries: int = DEFAULT_READ_CACHE_ENTRIES
+    idempotency_ttl: timedelta = timedelta(hours=DEFAULT_IDEMPOTENCY_HOURS)
 
     @property
     def is_sqlite(self) -> bool:
@@ -124,6 +129,13 @@ def _read_cache_entries(raw: str) -> int:
     return int(raw)
 
 
+def _idempotency_ttl(raw: str) -> timedelta:
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_IDEMPOTENCY_HOURS:
+        raise SettingsError("KT1_IDEMPOTENCY_HOURS",
+                            f"must be a whole number of hours from 1 to {MAX_IDEMPOTENCY_HOURS}")
+    return timedelta(hours=int(raw))
+
+
 def _public_url(raw: str | None, host: str, port: int) -> str:
     if raw is None:
         return f"http://{host}:{port}"
@@ -146,6 +158,8 @@ def read_settings(env: Mapping[str, str] = os.environ) -> Settings:
         public_url=_public_url(env.get("KT1_PUBLIC_URL"), host, port),
         read_cache_entries=_read_cache_entries(
             env.get("KT1_READ_CACHE_ENTRIES", str(DEFAULT_READ_CACHE_ENTRIES))),
+        idempotency_ttl=_idempotency_ttl(
+            env.get("KT1_IDEMPOTENCY_HOURS", str(DEFAULT_IDEMPOTENCY_HOURS))),
     )
 
 
