@@ -40,7 +40,7 @@ _HTTP_CODES = {
     415: "UNSUPPORTED_MEDIA_TYPE", 422: "INVALID_INPUT", 429: "TOO_MANY_REQUESTS",
     503: "UNAVAILABLE",
 }
-_TITLES = {
+TITLES = {
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
     405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large",
     415: "Unsupported Media Type", 422: "Unprocessable Content", 429: "Too Many Requests",
@@ -54,7 +54,7 @@ def problem(status: int, code: str, detail: str | None = None, *, language: str 
     """A problem answer whose `detail` is the catalogue's text for `code` in `language`
     (`detail` is only the fallback for a code the catalogue lacks)."""
     text = message(language, code, {**extra, **(params or {})}, fallback=detail)
-    body = {"type": "about:blank", "title": _TITLES.get(status, "Error"), "status": status,
+    body = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status,
             "code": code, "detail": text, **extra}
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
@@ -145,7 +145,7 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="kt1"')
     extra = exc.extra if isinstance(exc.extra, dict) else {}
     code = str(extra.get("code") or _HTTP_CODES.get(status, "ERROR"))
-    fallback = exc.detail if status < 500 else _TITLES.get(status, "Error")
+    fallback = exc.detail if status < 500 else TITLES.get(status, "Error")
     params = {"retry_after": headers.get("Retry-After", "")}
     return problem(status, code, fallback, language=language, headers=headers or None,
                    params=params)
@@ -233,7 +233,7 @@ class ProblemBody(msgspec.Struct, kw_only=True):
 def documented(*statuses: int) -> dict[int, ResponseSpec]:
     """Declare error answers on a handler so the OpenAPI document is a true contract."""
     return {
-        status: ResponseSpec(data_container=ProblemBody, description=_TITLES.get(status, "Error"),
+        status: ResponseSpec(data_container=ProblemBody, description=TITLES.get(status, "Error"),
                              media_type=PROBLEM_JSON)
         for status in statuses
     }
