@@ -25,7 +25,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.body_guard import read_body, replaying
-from api.state import COMMIT_HOOK, registry_of, request_id_of
+from api.state import COMMIT_HOOK, Registry, registry_of, request_id_of
 from policies.vetting_states import TRANSITIONS
 from vetting import idempotency as store
 from vetting.errors import InvalidInput, NotFound
@@ -77,7 +77,7 @@ class Pending:
     """A claimed key while its request runs: the answer is caught before it is sent and stored
     inside the action's transaction (`api.state.CommitHook`)."""
 
-    def __init__(self, registry: Any, held: store.Claim) -> None:
+    def __init__(self, registry: Registry, held: store.Claim) -> None:
         self.registry, self.held = registry, held
         self.answer: store.Answer | None = None
         self.settled = False
