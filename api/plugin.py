@@ -7,9 +7,10 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from click import Group
-from litestar import Litestar
+from litestar import Litestar, Request, Response
 from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
@@ -19,7 +20,9 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins import CLIPluginProtocol, InitPluginProtocol
 from litestar.static_files import create_static_files_router
 
+from api.allow import options_answer
 from api.auth.middleware import BearerSecurity
+from api.body_guard import BodyGuardMiddleware
 from api.controllers.attestations import (
     AttestationController,
     ClearanceController,
@@ -43,11 +46,13 @@ from api.controllers.users import UserController
 from api.controllers.vetting_requests import VettingRequestController
 from api.controllers.webhooks import WebhookController
 from api.controllers.workers import WorkerController
-from api.idempotency import IdempotencyMiddleware
+from api.idempotency import IdempotencyMiddleware, catch_answer
+from api.json_request import JSONRequest
 from api.pages import page_router
 from api.pages.errors import pages_for_unrouted
 from api.pages.rendering import STATIC, template_config
 from api.problems import EXCEPTION_HANDLERS
+from api.query_guard import refuse_loose_query
 from api.rate_limit import public_rate_limit
 from api.request_id import RequestIdMiddleware
 from api.state import Registry, provide_context, provide_registry, provide_session
@@ -78,6 +83,15 @@ ROUTE_HANDLERS = [SystemController, AuthController, UserController, AuditControl
                   ImportController]
 
 
+async def before_handler(request: Request[Any, Any, Any]) -> Response[None] | None:
+    """Before every handler, before its parameters are parsed: OPTIONS is answered from the
+    whole route, and loosely written numbers and times in the query are refused."""
+    answer = options_answer(request)
+    if answer is None:
+        await refuse_loose_query(request)
+    return answer
+
+
 class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
     def __init__(self, settings: Settings, database: Database | None = None) -> None:
         self.settings = settings
@@ -103,6 +117,9 @@ class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
         app_config.exception_handlers[HTTPException] = pages_for_unrouted(
             EXCEPTION_HANDLERS[HTTPException])
+        app_config.request_class = JSONRequest
+        app_config.before_request = before_handler
+        app_config.after_request = catch_answer
         app_config.openapi_config = OpenAPIConfig(
             title="KT1 vetting registry", version="1.0.0", path="/schema",
             description="Vetting of Post workers for KT1 (state-secret) mail.",
@@ -111,9 +128,11 @@ class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
         app_config.lifespan.append(self._lifespan)
         app_config.debug = False
         app_config = BearerSecurity().on_app_init(app_config)
-        # Outermost first: request id, then authentication (added above), then idempotency.
+        # Outermost first: request id, the body gate (before authentication: a hostile body
+        # is refused before anything parses it), authentication (added above), idempotency.
         app_config.middleware.insert(0, DefineMiddleware(RequestIdMiddleware))
         app_config.middleware.insert(1, public_rate_limit(self.settings).middleware)
+        app_config.middleware.insert(2, DefineMiddleware(BodyGuardMiddleware))
         app_config.middleware.append(DefineMiddleware(IdempotencyMiddleware))
         return app_config
 

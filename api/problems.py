@@ -50,7 +50,7 @@ _HTTP_CODES = {
     415: "UNSUPPORTED_MEDIA_TYPE", 422: "INVALID_INPUT", 428: "PRECONDITION_REQUIRED",
     429: "TOO_MANY_REQUESTS", 503: "UNAVAILABLE",
 }
-_TITLES = {
+TITLES = {
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
     405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large",
     415: "Unsupported Media Type", 422: "Unprocessable Content", 428: "Precondition Required",
@@ -65,7 +65,7 @@ def problem(status: int, code: str, detail: str | None = None, *, language: str 
     """A problem answer whose `detail` is the catalogue's text for `code` in `language`
     (`detail` is only the fallback for a code the catalogue lacks)."""
     text = message(language, code, {**extra, **(params or {})}, fallback=detail)
-    body = {"type": "about:blank", "title": _TITLES.get(status, "Error"), "status": status,
+    body = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status,
             "code": code, "detail": text, **extra}
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
@@ -81,14 +81,16 @@ def _public_name(request: Request[Any, Any, Any], name: str) -> str:
 
 
 def _location(request: Request[Any, Any, Any], name: str) -> str:
-    """Where the handler takes `name` from: a header (spelled as one: `If-Match`), a path or
-    query parameter, else the body."""
+    """Where the handler takes `name` from: a path, query or header parameter (header names
+    are the only ones with a hyphen, or spelled as one: `If-Match`), else the body."""
     if name[:1].isupper() and name in request.headers:
         return "header"
     if name in request.path_params:
         return "path"
     if name in request.query_params:
         return "query"
+    if "-" in name:
+        return "header"
     try:
         parameters = request.route_handler.parsed_fn_signature.parameters.values()
     except Exception:  # no route matched
@@ -158,7 +160,7 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
         headers.setdefault("Retry-After", headers["RateLimit-Reset"])
     extra = exc.extra if isinstance(exc.extra, dict) else {}
     code = str(extra.get("code") or _HTTP_CODES.get(status, "ERROR"))
-    fallback = exc.detail if status < 500 else _TITLES.get(status, "Error")
+    fallback = exc.detail if status < 500 else TITLES.get(status, "Error")
     params = {"retry_after": headers.get("Retry-After", "")}
     return problem(status, code, fallback, language=language, headers=headers or None,
                    params=params)
@@ -278,7 +280,7 @@ class ProblemBody(msgspec.Struct, kw_only=True):
 def documented(*statuses: int) -> dict[int, ResponseSpec]:
     """Declare error answers on a handler so the OpenAPI document is a true contract."""
     return {
-        status: ResponseSpec(data_container=ProblemBody, description=_TITLES.get(status, "Error"),
+        status: ResponseSpec(data_container=ProblemBody, description=TITLES.get(status, "Error"),
                              media_type=PROBLEM_JSON)
         for status in statuses
     }

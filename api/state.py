@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from litestar import Request
 from litestar.datastructures import State
@@ -77,6 +78,8 @@ def client_address(scope: Scope) -> str | None:
     """The peer's address as the server saw it (forwarding headers are not trusted)."""
     client = scope.get("client")
     return str(client[0]) if client else None
+
+
 def read_only_unless(*params: str) -> Callable[[Request[Any, Any, Any]], bool]:
     """A `read_only` rule for a handler that writes only when given one of the query
     parameters `params` (an audited lookup): every other call is a reader."""
@@ -92,6 +95,21 @@ def reads_only(request: Request[Any, Any, Any]) -> bool:
     return bool(rule(request) if callable(rule) else rule)
 
 
+class CommitHook(Protocol):
+    """Something a middleware wants done inside the request's own transaction."""
+
+    async def before_commit(self, session: AsyncSession) -> None:
+        """Runs after the handler and its answer, just before the commit (raising rolls back)."""
+
+    def committed(self) -> None:
+        """The transaction committed."""
+
+
+#: The hook of the request in flight, if a middleware set one (the idempotency middleware
+#: stores its answer with the action this way, so one cannot commit without the other).
+COMMIT_HOOK: ContextVar[CommitHook | None] = ContextVar("kt1_commit_hook", default=None)
+
+
 async def provide_session(request: Request[Any, Any, Any], registry: Reg, ctx: Ctx
                           ) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed after the handler returns (a failed commit is 500).
@@ -100,6 +118,12 @@ async def provide_session(request: Request[Any, Any, Any], registry: Reg, ctx: C
     the write lock.
     """
     del ctx  # ordering only (see above)
-    async with registry.db.transaction(read_only=reads_only(request)) as session:
+    read_only = reads_only(request)
+    hook = None if read_only else COMMIT_HOOK.get()
+    async with registry.db.transaction(read_only=read_only) as session:
         yield session
+        if hook is not None:
+            await hook.before_commit(session)
+    if hook is not None:
+        hook.committed()
 

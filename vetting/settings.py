@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from policies.policy import Policy, PolicyError, load_policy
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/kt1.db"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 ENV_VARS = ("KT1_DATABASE_URL", "KT1_HOST", "KT1_PORT", "KT1_KEYS_DIR", "KT1_POLICY_FILE",
-            "KT1_PUBLIC_URL", "KT1_READ_CACHE_ENTRIES", "KT1_WEBHOOK_RELAY",
+            "KT1_PUBLIC_URL", "KT1_READ_CACHE_ENTRIES", "KT1_VERIFY_CHECKS_PER_MINUTE",
+            "KT1_IDEMPOTENCY_HOURS", "KT1_WEBHOOK_RELAY",
             "KT1_WEBHOOK_ALLOWED_HOSTS", "KT1_WEBHOOK_TIMEOUT_S", "KT1_WEBHOOK_LEASE_S",
             "KT1_WEBHOOK_POLL_S", "KT1_WEBHOOK_RETRY_BASE_S", "KT1_WEBHOOK_RETRY_MAX_DELAY_S",
             "KT1_WEBHOOK_RETRY_WINDOW_S", "KT1_WEBHOOK_MAX_ATTEMPTS")
@@ -31,6 +33,9 @@ ENV_VARS = ("KT1_DATABASE_URL", "KT1_HOST", "KT1_PORT", "KT1_KEYS_DIR", "KT1_POL
 DEFAULT_READ_CACHE_ENTRIES = 50_000
 #: Public attestation checks a minute from one client address, per server process.
 DEFAULT_VERIFY_CHECKS_PER_MINUTE = 60
+#: How long an answer stored under an `Idempotency-Key` may be replayed.
+DEFAULT_IDEMPOTENCY_HOURS = 24
+MAX_IDEMPOTENCY_HOURS = 24 * 30
 
 
 class SettingsError(Exception):
@@ -101,6 +106,7 @@ class Settings:
     read_cache_entries: int = DEFAULT_READ_CACHE_ENTRIES
     verify_checks_per_minute: int = DEFAULT_VERIFY_CHECKS_PER_MINUTE
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    idempotency_ttl: timedelta = timedelta(hours=DEFAULT_IDEMPOTENCY_HOURS)
 
     @property
     def is_sqlite(self) -> bool:
@@ -176,6 +182,13 @@ def _whole_number(variable: str, raw: str, low: int, high: int) -> int:
     if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise SettingsError(variable, f"must be a whole number from {low} to {high}")
     return int(raw)
+
+
+def _idempotency_ttl(raw: str) -> timedelta:
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_IDEMPOTENCY_HOURS:
+        raise SettingsError("KT1_IDEMPOTENCY_HOURS",
+                            f"must be a whole number of hours from 1 to {MAX_IDEMPOTENCY_HOURS}")
+    return timedelta(hours=int(raw))
 
 
 def _public_url(raw: str | None, host: str, port: int) -> str:
@@ -265,6 +278,8 @@ def read_settings(env: Mapping[str, str] = os.environ) -> Settings:
             env.get("KT1_VERIFY_CHECKS_PER_MINUTE", str(DEFAULT_VERIFY_CHECKS_PER_MINUTE)),
             1, 1_000_000),
         webhooks=_webhook_settings(env),
+        idempotency_ttl=_idempotency_ttl(
+            env.get("KT1_IDEMPOTENCY_HOURS", str(DEFAULT_IDEMPOTENCY_HOURS))),
     )
 
 

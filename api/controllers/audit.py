@@ -4,10 +4,10 @@ filterable listing of entries scoped to the inspector's province."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, get
 from litestar.params import QueryParameter
 
 from api.problems import documented
@@ -96,7 +96,7 @@ class AuditController(Controller):
     @get("/entries", opt={"action": "audit.entries", "read_only": True},
          responses=documented(400, 401, 403))
     async def entries(
-        self, request: Request[Any, Any, Any], db: Db, ctx: Ctx, limit: Limit = 50,
+        self, db: Db, ctx: Ctx, limit: Limit = 50,
         offset: Offset = 0,
         actor: Annotated[str | None, QueryParameter(max_length=64)] = None,
         action: Annotated[str | None, QueryParameter(max_length=64)] = None,
@@ -105,8 +105,8 @@ class AuditController(Controller):
         since: Annotated[datetime | None, QueryParameter(name="from")] = None,
         until: Annotated[datetime | None, QueryParameter(name="to")] = None,
     ) -> Page[EntryOut]:
-        since = query_instant(request, "from", since)
-        until = query_instant(request, "to", until)
+        since = query_instant("from", since)
+        until = query_instant("to", until)
         rows, total = await listing.list_entries(
             db, ctx.actor, listing.EntryFilter(actor=actor, action=action, object_type=object_type,
                                     object_id=object_id, since=since, until=until),

@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.i18n import language_of, notification
 from api.problems import documented
-from api.schemas import Limit, Offset, Page, Strict
+from api.schemas import CREATED_AT, Limit, Offset, Page, Strict, created
 from api.state import Ctx, Db, Reg
 from policies.vocabulary import INCIDENT_KINDS, IncidentKind
 from vetting.incidents import service as incidents
@@ -80,14 +80,16 @@ class IncidentController(Controller):
     path = "/api/v1/incidents"
     tags = ["incidents"]  # noqa: RUF012
 
-    @post("/", opt={"action": "incidents.report"}, responses=documented(400, 401, 403, 422))
+    @post("/", opt={"action": "incidents.report"}, responses=documented(400, 401, 403, 422),
+          response_headers=[CREATED_AT])
     async def report(self, data: JSONBody[IncidentIn], db: Db, ctx: Ctx, registry: Reg
-                     ) -> IncidentOut:
-        created = await incidents.report(
+                     ) -> Response[IncidentOut]:
+        new = await incidents.report(
             db, ctx, registry.settings.policy, registry.keys.data, kind=data.kind,
             occurred_at=data.occurred_at, description=data.description,
             worker_ids=data.worker_ids, route_id=data.route_id)
-        return _incident(await incidents.get(db, ctx, registry.keys.data, created.id))
+        return created(_incident(await incidents.get(db, ctx, registry.keys.data, new.id)),
+                       f"{self.path}/{new.id}")
 
     @get("/", opt={"action": "incidents.read", "read_only": True},
          responses=documented(400, 401, 403))

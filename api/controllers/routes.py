@@ -197,7 +197,7 @@ class EligibilityController(Controller):
                      route_id: Annotated[str, QueryParameter(min_length=1, max_length=64)],
                      at: FromQuery[datetime | None] = None) -> EligibilityOut:
         """`at` may be in the past: the answer is what was true then."""
-        at = query_instant(request, "at", at)
+        at = query_instant("at", at)
         _, [result] = await check(registry.db, ctx, route_id, [worker_id], at=at or ctx.now,
                                   policy_version=registry.settings.policy.version,
                                   signatures=registry.keys.attestations,

@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, get, patch, post
+from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.problems import documented
-from api.schemas import Limit, Offset, Page, Strict
+from api.schemas import CREATED_AT, Limit, Offset, Page, Strict, created
 from api.state import Ctx, Db, Reg
 from policies.vocabulary import Role
 from vetting.accounts import users
@@ -64,13 +64,14 @@ class UserController(Controller):
     path = "/api/v1/users"
     tags = ["users"]  # noqa: RUF012
 
-    @post("/", opt={"action": "users.manage"}, responses=documented(400, 401, 403, 409, 422))
+    @post("/", opt={"action": "users.manage"}, responses=documented(400, 401, 403, 409, 422),
+          response_headers=[CREATED_AT])
     async def create(self, data: JSONBody[UserIn], db: Db, ctx: Ctx,
-                     registry: Reg) -> UserOut:
-        created = await users.create_user(db, ctx, username=data.username, role=data.role,
-                                          province=data.province, unit=data.unit,
-                                          password=data.password, policy=registry.settings.policy)
-        return _out(created.user, created.one_time_password)
+                     registry: Reg) -> Response[UserOut]:
+        new = await users.create_user(db, ctx, username=data.username, role=data.role,
+                                      province=data.province, unit=data.unit,
+                                      password=data.password, policy=registry.settings.policy)
+        return created(_out(new.user, new.one_time_password), f"{self.path}/{new.user.id}")
 
     @get("/", opt={"action": "users.read", "read_only": True}, responses=documented(401, 403))
     async def list(self, db: Db, limit: Limit = 50, offset: Offset = 0,

@@ -13,13 +13,13 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.problems import documented
-from api.schemas import Limit, Offset, Page, Strict
+from api.schemas import CREATED_AT, Limit, Offset, Page, Strict, created
 from api.state import Ctx, Db, Reg, Registry
 from policies.access import POLICE
 from policies.vetting_states import TRANSITIONS
@@ -170,12 +170,13 @@ class VettingRequestController(Controller):
     path = "/api/v1/vetting-requests"
     tags = ["vetting requests"]  # noqa: RUF012
 
-    @post("/", opt={"action": "requests.submit"}, responses=ERRORS)
+    @post("/", opt={"action": "requests.submit"}, responses=ERRORS,
+          response_headers=[CREATED_AT])
     async def submit(self, data: JSONBody[SubmitIn], db: Db, ctx: Ctx, registry: Reg
-                     ) -> RequestOut:
+                     ) -> Response[RequestOut]:
         r = await service.submit(db, ctx, registry.settings.policy, worker_id=data.worker_id,
                                  reason=data.reason)
-        return _out(r, ctx, registry.keys.data)
+        return created(_out(r, ctx, registry.keys.data), f"{self.path}/{r.id}")
 
     @post("/batch", opt={"action": "requests.submit"}, responses=ERRORS)
     async def submit_batch(self, data: JSONBody[BatchSubmitIn], db: Db, ctx: Ctx,

@@ -68,3 +68,4 @@ async def test_if_match_must_be_strong_and_quoted(desk: Desk, value: str) -> Non
         headers={**desk.p["lead"].headers, "If-Match": value})
     assert response.status_code == 422, response.text
     assert response.json()["code"] == "INVALID_IF_MATCH"
+    assert response.json()["invalid_params"][0]["in"] == "header"

@@ -136,15 +136,22 @@ class VettingEvent(Base):
 
 
 class IdempotencyRecord(Base):
-    """A POST answered once: the same key and body replay it; another body is refused."""
+    """A POST answered once for one account in one scope: the same key and body replay the
+    answer (while the caller could still read what it shows), another body is refused, and
+    the record expires. `claim` names the request holding the key while the action runs."""
 
     __tablename__ = "idempotency_record"
 
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     method: Mapped[str] = mapped_column(String(8))
     path: Mapped[str] = mapped_column(String(500))
     request_sha256: Mapped[str] = mapped_column(String(64))
+    claim: Mapped[str] = mapped_column(String(32))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status_code: Mapped[int] = mapped_column(Integer)
+    response_headers: Mapped[str] = mapped_column(Text)
     response_body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

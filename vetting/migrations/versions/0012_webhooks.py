@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0012_webhooks'
-down_revision: str | None = '0010_page_sessions'
+down_revision: str | None = '0011_idempotency_scope'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
