@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 
 import click
 
+from policies.vocabulary import ROLES
 from vetting.settings import Settings, SettingsError, get_settings
 
 #: Exit code of a command that cannot work with what it was given (settings, files, state).
@@ -124,8 +125,7 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.option("--username", required=True)
-@click.option("--role", required=True, type=click.Choice(
-    ["admin", "post_hr", "police_officer", "police_lead", "dispatcher", "inspector"]))
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--province", default=None, help="province code, e.g. 51")
 @click.option("--unit", default=None, help="unit code, e.g. POST-51 or POLICE-51")
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
@@ -358,9 +358,46 @@ def notifications_expiring() -> None:
     click.echo(f"{_run_with_db(work)} clearances announced")
 
 
+@click.command("relay")
+@click.option("--once", is_flag=True, help="one pass (fan out, send what is due), then exit")
+def relay(once: bool) -> None:
+    """Deliver webhooks from the outbox (also runs inside `serve` unless KT1_WEBHOOK_RELAY=off).
+
+    Any number of relays and servers may run at once: each delivery attempt is claimed by
+    one of them. SIGTERM or Ctrl-C stops after the attempts under way.
+    """
+    import signal
+
+    from vetting.bootstrap import open_existing
+    from vetting.webhooks.relay import Relay
+
+    settings = _settings()
+
+    async def runner() -> None:
+        async with open_existing(settings) as (database, keys), \
+                Relay(database, keys.data, settings.webhooks) as worker:
+            if once:
+                done = await worker.run_once()
+                click.echo(f"{done.fanned_out} events fanned out, {done.attempted} attempts, "
+                           f"{done.delivered} delivered")
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, stop.set)
+            click.echo(f"webhook relay running (every {settings.webhooks.poll_s:g} s)",
+                       err=True)
+            await worker.run(stop)
+
+    try:
+        asyncio.run(runner())
+    except SettingsError as exc:
+        _fail(str(exc), UNUSABLE)
+
+
 def register_commands(group: click.Group) -> None:
     for command in (serve, db_group, users_group, audit_group, keys_group, attestation_group,
-                    notifications_group):
+                    notifications_group, relay):
         group.add_command(command)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +27,7 @@ from api.controllers.attestations import (
 )
 from api.controllers.audit import AuditController
 from api.controllers.auth import AuthController
+from api.controllers.imports import ImportController
 from api.controllers.incidents import (
     IncidentController,
     NotificationController,
@@ -38,17 +41,20 @@ from api.controllers.routes import (
 from api.controllers.system import SystemController
 from api.controllers.users import UserController
 from api.controllers.vetting_requests import VettingRequestController
+from api.controllers.webhooks import WebhookController
 from api.controllers.workers import WorkerController
 from api.idempotency import IdempotencyMiddleware
 from api.pages import page_router
 from api.pages.errors import pages_for_unrouted
 from api.pages.rendering import STATIC, template_config
 from api.problems import EXCEPTION_HANDLERS
+from api.rate_limit import public_rate_limit
 from api.request_id import RequestIdMiddleware
 from api.state import Registry, provide_context, provide_registry, provide_session
 from vetting.db import Database
 from vetting.keys import RegistryKeys
 from vetting.settings import Settings
+from vetting.webhooks.relay import Relay
 
 #: The API documentation's viewer, served from the app (api/static/vendor): /schema works on a
 #: network that reaches nothing else.
@@ -68,7 +74,8 @@ ROUTE_HANDLERS = [SystemController, AuthController, UserController, AuditControl
                   WorkerController, VettingRequestController, ClearanceController,
                   AttestationController, StatusListController, RouteController,
                   EligibilityController, AssignmentController, IncidentController,
-                  NotificationController, ReportController]
+                  NotificationController, ReportController, WebhookController,
+                  ImportController]
 
 
 class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
@@ -106,6 +113,7 @@ class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
         app_config = BearerSecurity().on_app_init(app_config)
         # Outermost first: request id, then authentication (added above), then idempotency.
         app_config.middleware.insert(0, DefineMiddleware(RequestIdMiddleware))
+        app_config.middleware.insert(1, public_rate_limit(self.settings).middleware)
         app_config.middleware.append(DefineMiddleware(IdempotencyMiddleware))
         return app_config
 
@@ -115,8 +123,28 @@ class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
         keys = RegistryKeys.open(self.settings.keys_dir)
         app.state.registry = Registry(settings=self.settings, db=database, keys=keys)
         try:
-            yield
+            async with self._webhook_relay(database, keys):
+                yield
         finally:
             if self.database is None:
                 await database.dispose()
             logging.getLogger("kt1.api").debug("registry closed")
+
+    @asynccontextmanager
+    async def _webhook_relay(self, database: Database, keys: RegistryKeys
+                             ) -> AsyncIterator[None]:
+        """The webhook relay as a background task of each server process, unless
+        KT1_WEBHOOK_RELAY=off (then `kt1vet relay` runs it on its own). Several processes
+        share the work safely: each claim is atomic and leased."""
+        if not self.settings.webhooks.relay:
+            yield
+            return
+        stop = asyncio.Event()
+        async with Relay(database, keys.data, self.settings.webhooks) as relay:
+            task = asyncio.create_task(relay.run(stop), name="kt1-webhook-relay")
+            try:
+                yield
+            finally:
+                stop.set()  # an attempt under way finishes (bounded by the timeout)
+                with contextlib.suppress(TimeoutError):  # wait_for cancels it then
+                    await asyncio.wait_for(task, self.settings.webhooks.timeout_s + 5)

@@ -22,7 +22,16 @@ from api.i18n import DEFAULT, field_label, language_of, message, rule
 from api.i18n.validation import Broken, classify
 from api.state import request_id_of
 from policies.calendar import YEARS
-from vetting.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
+from vetting.errors import (
+    BatchRefused,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyAttempts,
+    Unauthenticated,
+)
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("kt1.api")
@@ -33,6 +42,7 @@ _DOMAIN_STATUS: dict[type[DomainError], int] = {
     InvalidInput: 422,
     Unauthenticated: 401,
     Forbidden: 403,
+    TooManyAttempts: 429,
 }
 _HTTP_CODES = {
     400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND",
@@ -140,6 +150,8 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     headers = dict(exc.headers or {})
     if status == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="kt1"')
+    if status == 429 and "RateLimit-Reset" in headers:  # the rate limiter's window
+        headers.setdefault("Retry-After", headers["RateLimit-Reset"])
     extra = exc.extra if isinstance(exc.extra, dict) else {}
     code = str(extra.get("code") or _HTTP_CODES.get(status, "ERROR"))
     fallback = exc.detail if status < 500 else _TITLES.get(status, "Error")
@@ -170,14 +182,32 @@ def domain_problem(language: str, exc: DomainError, location: str = "body") -> R
     status = domain_status(exc)
     extra = {k: v for k, v in exc.extra.items() if k != "reason"}
     params = dict(exc.extra)
+    if isinstance(extra.get("reasons"), list):  # reason codes, each answered with its words
+        extra["reasons"] = [{"code": code, "message": message(language, code)}
+                            for code in extra["reasons"]]
     if isinstance(exc, InvalidInput):
         extra["invalid_params"] = [domain_invalid_param(language, exc, location)]
     headers = {"WWW-Authenticate": 'Bearer realm="kt1"'} if status == 401 else None
+    if isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem(status, exc.code, exc.detail, language=language, headers=headers,
                    params=params, **extra)
 
 
+def batch_problem(language: str, exc: BatchRefused) -> Response[Any]:
+    """A refused batch names each failing item by its position (`worker_ids[3]`): 422 when
+    an item is unknown or repeated (bad input), else 409 (each known, but not possible now)."""
+    invalid = [{"name": f"worker_ids[{f.index}]", "in": "body", "rule": f.error.code,
+                "reason": message(language, f.error.code, f.error.extra, fallback=f.error.detail),
+                "worker_id": f.item} for f in exc.failures]
+    status = 422 if any(isinstance(f.error, InvalidInput) for f in exc.failures) else 409
+    return problem(status, exc.code, exc.detail, language=language, params=exc.extra,
+                   invalid_params=invalid)
+
+
 def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    if isinstance(exc, BatchRefused):
+        return batch_problem(language_of(request.scope), exc)
     field = getattr(exc, "field", None)
     return domain_problem(language_of(request.scope), exc,
                           _location(request, field) if field else "body")

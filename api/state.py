@@ -17,7 +17,7 @@ from vetting.accounts.sessions import AccountCache
 from vetting.db import Database
 from vetting.eligibility.service import EligibilityCache
 from vetting.keys import RegistryKeys
-from vetting.principal import SYSTEM, Actor, Context
+from vetting.principal import Actor, Context, anonymous
 from vetting.settings import Settings
 
 PAGE_KEY = "registry/page-csrf"  # a key store name
@@ -69,8 +69,14 @@ def provide_context(request: Request[Any, Any, Any], registry: Reg) -> Context:
     """The acting principal; `registry` is taken only to order the dependencies (see above)."""
     del registry
     user = request.scope.get("user")
-    actor = user if isinstance(user, Actor) else SYSTEM
+    actor = user if isinstance(user, Actor) else anonymous(client_address(request.scope))
     return Context(actor=actor, request_id=request_id_of(request.scope))
+
+
+def client_address(scope: Scope) -> str | None:
+    """The peer's address as the server saw it (forwarding headers are not trusted)."""
+    client = scope.get("client")
+    return str(client[0]) if client else None
 
 
 async def provide_session(request: Request[Any, Any, Any], registry: Reg, ctx: Ctx

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.engine import make_url
 
-from bench import load, seed, server
+from bench import imports, load, seed, server
 from bench.sample import Sample, draw
 
 DEFAULT_DIR = Path("var/bench")
@@ -78,6 +78,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR,
                         help="bench databases, keys, logs (default %(default)s)")
     parser.add_argument("--seed-only", action="store_true", help="seed, then stop")
+    parser.add_argument("--imports-only", action="store_true",
+                        help="only the import scenario (10,000 workers from one spreadsheet)")
+    parser.add_argument("--no-imports", action="store_true", help="skip the import scenario")
     args = parser.parse_args(argv)
     args.small = args.small or args.workers // 10
     if not 0 < args.small < args.workers:
@@ -374,6 +377,8 @@ def _table(figures: Figures, big: seed.BenchDb, small: seed.BenchDb) -> list[str
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
+    if args.imports_only:
+        return imports.main(["--dir", str(args.dir)])
     big, small = _databases(args)
     figures = Figures(workers=args.workers, small_workers=args.small,
                       tool="wrk" if load.have_wrk() else "bench.client",
@@ -390,6 +395,8 @@ def main(argv: list[str] | None = None) -> int:
         log(f"\n*** {load.WRK_MISSING}\n")
     _measure(big, small, args, figures)
     lines = _table(figures, big, small)
+    if not args.no_imports:
+        lines += imports.run(imports.DEFAULT_ROWS, args.dir)[1]
     log(f"\nKT1 bench results ({figures.tool}, {datetime.now().astimezone():%Y-%m-%d %H:%M %Z})")
     for line in lines:
         log(line)

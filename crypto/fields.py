@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-__all__ = ["DecryptionError", "FieldCipher", "blind_index", "new_data_key"]
+__all__ = ["DecryptionError", "FieldCipher", "blind_index", "keyed_digest", "new_data_key"]
 
 _KEY_LEN = 32
 _VERSION_LEN = 2
@@ -112,3 +112,12 @@ def blind_index(key: bytes, value: str) -> str:
     """Keyed hash of a normalised value: equality search without storing the plaintext."""
     _check_key(key)
     return hmac.new(key, _normalise(value).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def keyed_digest(key: bytes, purpose: str, value: str) -> str:
+    """Keyed hash of `value` exactly as given, separated by `purpose` from every other use of
+    `key` (the blind index among them): a name can be counted without being stored."""
+    _check_key(key)
+    if "\x00" in purpose:
+        raise ValueError("a purpose must not contain NUL (it separates purpose from value)")
+    return hmac.new(key, f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()

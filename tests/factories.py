@@ -12,9 +12,15 @@ _rng = random.Random(20261123)
 _used: set[str] = set()
 
 
+def vn_today() -> date:
+    """Today in Vietnam, where the registry's calendar rules live (the machine may be on UTC,
+    whose date differs from 17:00 to 24:00)."""
+    return local_date(datetime.now(UTC))
+
+
 def days_ago(days: int) -> str:
     """A Vietnam calendar date `days` before today, so fixtures do not age with the suite."""
-    return (local_date(datetime.now(UTC)) - timedelta(days=days)).isoformat()
+    return (vn_today() - timedelta(days=days)).isoformat()
 
 
 def cccd(*, born: date, sex: str, legacy_code: str = "051") -> str:

@@ -16,7 +16,9 @@ from functools import partial
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -24,6 +26,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from vetting.errors import DomainError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _READ_ONLY = "kt1_read_only"
@@ -90,6 +94,13 @@ def create_engine(url: str, *, inline: bool = False, **kwargs: Any) -> AsyncEngi
     return create_async_engine(url, **kwargs)
 
 
+def insert_for(session: AsyncSession, table: type[Any] | Table) -> Any:
+    """An INSERT of the session's dialect, the kind that has `on_conflict_do_*` (both
+    dialects spell upserts alike, but each has its own construct)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
 class _SqliteVersion:
     """SQLite's `data_version` seen from a connection that never writes: it changes with every
     commit by any other connection, in this process or another (about 5 µs to ask)."""
@@ -148,7 +159,8 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on error.
+        """A session inside one transaction: committed on success, rolled back on error, except
+        an audited refusal (`DomainError.audited`), which commits its record and then re-raises.
 
         This is the only place in the service that commits. The transaction begins with the
         session's first use, so a request answered from memory costs no connection at all.
@@ -156,13 +168,21 @@ class Database:
         factory = self._reader if read_only else self._writer
         session = factory()
         try:
-            yield session
-            if session.in_transaction():
-                await session.commit()
-                self._forget_pinned_version()
+            try:
+                yield session
+            except DomainError as refusal:
+                if refusal.audited:  # the refusal's audit entry must outlive the refusal
+                    await self._commit(session)
+                raise
+            await self._commit(session)
         finally:
             if session.in_transaction() or session.identity_map:
                 await session.close()  # rolls back whatever was not committed
+
+    async def _commit(self, session: AsyncSession) -> None:
+        if session.in_transaction():
+            await session.commit()
+            self._forget_pinned_version()
 
     def data_version(self) -> int | None:
         """A number that changes whenever anyone commits to this database; None when there is

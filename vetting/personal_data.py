@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crypto.fields import FieldCipher, blind_index, new_data_key
+from crypto.fields import FieldCipher, blind_index, keyed_digest, new_data_key
 from crypto.keystore import KeyStore, KeyStoreError
 
 DATA_KEY_PREFIX = "data/field-v"
@@ -59,3 +59,7 @@ class DataProtection:
 
     def national_id_index(self, national_id: str) -> str:
         return blind_index(self.blind_key, national_id)
+
+    def username_key(self, username: str) -> str:
+        """What a login attempt for a username without an account is counted under."""
+        return keyed_digest(self.blind_key, "login-throttle", username)

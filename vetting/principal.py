@@ -19,9 +19,20 @@ class Actor:
     province: str | None = None
     unit: str | None = None
     restricted: bool = False  # must change password or enrol MFA before anything else
+    #: Where the request came from (the client's network address), when it came over HTTP
+    #: and the audit log should say so: always for anonymous callers, and for a sign-in.
+    address: str | None = None
 
 
+#: The registry itself and its operators' commands (migrations, the CLI): no request at all.
 SYSTEM = Actor(id=None, role="system", username="system")
+ANONYMOUS_ROLE = "anonymous"
+
+
+def anonymous(address: str | None) -> Actor:
+    """Whoever calls a public endpoint without a token (a login attempt, a refresh): told apart
+    from `SYSTEM` in the audit log, and by the address they called from."""
+    return Actor(id=None, role=ANONYMOUS_ROLE, username=ANONYMOUS_ROLE, address=address)
 
 
 @dataclass(frozen=True, slots=True)

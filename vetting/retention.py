@@ -39,6 +39,6 @@ async def refuse_worker_deletion(session: AsyncSession, ctx: Context, policy: Po
     if ctx.today <= keep_until:
         raise Conflict(f"records are kept until {keep_until.isoformat()} "
                        f"({policy.retention_years}-year retention)", code="RETENTION_PERIOD",
-                       keep_until=keep_until.isoformat())
+                       audited=True, keep_until=keep_until.isoformat())
     raise Conflict("records past their retention period are archived, never deleted here",
-                   code="ARCHIVE_ONLY")
+                   code="ARCHIVE_ONLY", audited=True)

@@ -6,9 +6,11 @@ per-process random fallback for anything that must survive a restart.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,10 +22,15 @@ from policies.policy import Policy, PolicyError, load_policy
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/kt1.db"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 ENV_VARS = ("KT1_DATABASE_URL", "KT1_HOST", "KT1_PORT", "KT1_KEYS_DIR", "KT1_POLICY_FILE",
-            "KT1_PUBLIC_URL", "KT1_READ_CACHE_ENTRIES")
+            "KT1_PUBLIC_URL", "KT1_READ_CACHE_ENTRIES", "KT1_WEBHOOK_RELAY",
+            "KT1_WEBHOOK_ALLOWED_HOSTS", "KT1_WEBHOOK_TIMEOUT_S", "KT1_WEBHOOK_LEASE_S",
+            "KT1_WEBHOOK_POLL_S", "KT1_WEBHOOK_RETRY_BASE_S", "KT1_WEBHOOK_RETRY_MAX_DELAY_S",
+            "KT1_WEBHOOK_RETRY_WINDOW_S", "KT1_WEBHOOK_MAX_ATTEMPTS")
 #: Workers' eligibility records kept in memory between commits (about 2 KB each); 0 turns the
 #: read caches off.
 DEFAULT_READ_CACHE_ENTRIES = 50_000
+#: Public attestation checks a minute from one client address, per server process.
+DEFAULT_VERIFY_CHECKS_PER_MINUTE = 60
 
 
 class SettingsError(Exception):
@@ -37,6 +44,51 @@ class SettingsError(Exception):
         return SettingsError, (self.variable, self.message)  # crosses process pools intact
 
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+_HOST_NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+                        r"(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+
+
+class AllowedTargets:
+    """Host names and networks (KT1_WEBHOOK_ALLOWED_HOSTS) that webhooks may reach although
+    they are not public. A plain class, not a dataclass: Litestar converts dependencies with
+    msgspec, which cannot type a union of two address classes."""
+
+    __slots__ = ("hosts", "networks")
+
+    def __init__(self, hosts: frozenset[str] = frozenset(),
+                 networks: tuple[IPNetwork, ...] = ()) -> None:
+        self.hosts, self.networks = hosts, networks
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AllowedTargets) and (self.hosts, self.networks) == (
+            other.hosts, other.networks)
+
+    def __hash__(self) -> int:
+        return hash((self.hosts, self.networks))
+
+    def __repr__(self) -> str:
+        return f"AllowedTargets({sorted(self.hosts)}, {[str(n) for n in self.networks]})"
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    """The webhook relay. Private, loopback and other non-public addresses are refused as
+    targets unless their host name or network is in `allowed` (KT1_WEBHOOK_ALLOWED_HOSTS);
+    retries back off exponentially with jitter, bounded by `retry_window_s` from the first
+    attempt (24 h) and `max_attempts`."""
+
+    relay: bool = True  # run the relay inside `kt1vet serve`
+    allowed: AllowedTargets = field(default_factory=AllowedTargets)
+    timeout_s: float = 10.0  # one whole attempt: name lookup, connect, send, status line
+    lease_s: float = 60.0  # a claimed delivery is another relay's to retry after this
+    poll_s: float = 2.0
+    retry_base_s: float = 5.0
+    retry_max_delay_s: float = 5 * 3600.0
+    retry_window_s: float = 24 * 3600.0
+    max_attempts: int = 20
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str
@@ -47,6 +99,8 @@ class Settings:
     policy: Policy
     public_url: str  # where third parties fetch status lists and keys
     read_cache_entries: int = DEFAULT_READ_CACHE_ENTRIES
+    verify_checks_per_minute: int = DEFAULT_VERIFY_CHECKS_PER_MINUTE
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
     @property
     def is_sqlite(self) -> bool:
@@ -118,9 +172,9 @@ def _policy(raw: str | None) -> tuple[Path | None, Policy]:
         raise SettingsError("KT1_POLICY_FILE", message) from exc
 
 
-def _read_cache_entries(raw: str) -> int:
-    if not raw.isdigit() or int(raw) > 10_000_000:
-        raise SettingsError("KT1_READ_CACHE_ENTRIES", "must be a whole number from 0 to 10000000")
+def _whole_number(variable: str, raw: str, low: int, high: int) -> int:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        raise SettingsError(variable, f"must be a whole number from {low} to {high}")
     return int(raw)
 
 
@@ -130,6 +184,65 @@ def _public_url(raw: str | None, host: str, port: int) -> str:
     if not raw.startswith(("http://", "https://")) or " " in raw:
         raise SettingsError("KT1_PUBLIC_URL", "must be an http(s) URL")
     return raw.rstrip("/")
+
+
+def _seconds(env: Mapping[str, str], variable: str, default: float, *, low: float,
+             high: float) -> float:
+    raw = env.get(variable)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:  # NaN fails too
+        raise SettingsError(variable, f"must be a number of seconds from {low:g} to {high:g}")
+    return value
+
+
+def _allowed_targets(raw: str) -> AllowedTargets:
+    """Host names, IP addresses and CIDR networks, separated by commas or spaces."""
+    hosts: set[str] = set()
+    networks: list[IPNetwork] = []
+    for item in raw.replace(",", " ").split():
+        entry = item.strip().lower().strip("[]")
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+            continue
+        except ValueError:
+            pass
+        if not _HOST_NAME.match(entry):
+            raise SettingsError("KT1_WEBHOOK_ALLOWED_HOSTS",
+                                f"{item!r} is not a host name, IP address or network")
+        hosts.add(entry)
+    return AllowedTargets(frozenset(hosts), tuple(networks))
+
+
+def _webhook_settings(env: Mapping[str, str]) -> WebhookSettings:
+    relay = env.get("KT1_WEBHOOK_RELAY", "on").strip().lower()
+    if relay not in ("on", "off"):
+        raise SettingsError("KT1_WEBHOOK_RELAY", "must be on or off")
+    allowed = _allowed_targets(env.get("KT1_WEBHOOK_ALLOWED_HOSTS", ""))
+    defaults = WebhookSettings()
+    timeout = _seconds(env, "KT1_WEBHOOK_TIMEOUT_S", defaults.timeout_s, low=0.1, high=120)
+    lease = _seconds(env, "KT1_WEBHOOK_LEASE_S", defaults.lease_s, low=1, high=3600)
+    if lease < timeout + 1:
+        raise SettingsError("KT1_WEBHOOK_LEASE_S", "must exceed KT1_WEBHOOK_TIMEOUT_S by at "
+                                                   "least 1 second")
+    attempts = env.get("KT1_WEBHOOK_MAX_ATTEMPTS", str(defaults.max_attempts))
+    if not attempts.isdigit() or not 1 <= int(attempts) <= 100:
+        raise SettingsError("KT1_WEBHOOK_MAX_ATTEMPTS", "must be a whole number from 1 to 100")
+    return WebhookSettings(
+        relay=relay == "on", allowed=allowed,
+        timeout_s=timeout, lease_s=lease,
+        poll_s=_seconds(env, "KT1_WEBHOOK_POLL_S", defaults.poll_s, low=0.01, high=300),
+        retry_base_s=_seconds(env, "KT1_WEBHOOK_RETRY_BASE_S", defaults.retry_base_s,
+                              low=0, high=3600),
+        retry_max_delay_s=_seconds(env, "KT1_WEBHOOK_RETRY_MAX_DELAY_S",
+                                   defaults.retry_max_delay_s, low=0, high=86400),
+        retry_window_s=_seconds(env, "KT1_WEBHOOK_RETRY_WINDOW_S", defaults.retry_window_s,
+                                low=0, high=7 * 86400),
+        max_attempts=int(attempts))
 
 
 def read_settings(env: Mapping[str, str] = os.environ) -> Settings:
@@ -144,8 +257,14 @@ def read_settings(env: Mapping[str, str] = os.environ) -> Settings:
         policy_file=policy_file,
         policy=policy,
         public_url=_public_url(env.get("KT1_PUBLIC_URL"), host, port),
-        read_cache_entries=_read_cache_entries(
-            env.get("KT1_READ_CACHE_ENTRIES", str(DEFAULT_READ_CACHE_ENTRIES))),
+        read_cache_entries=_whole_number(
+            "KT1_READ_CACHE_ENTRIES",
+            env.get("KT1_READ_CACHE_ENTRIES", str(DEFAULT_READ_CACHE_ENTRIES)), 0, 10_000_000),
+        verify_checks_per_minute=_whole_number(
+            "KT1_VERIFY_CHECKS_PER_MINUTE",
+            env.get("KT1_VERIFY_CHECKS_PER_MINUTE", str(DEFAULT_VERIFY_CHECKS_PER_MINUTE)),
+            1, 1_000_000),
+        webhooks=_webhook_settings(env),
     )
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import JSONBody
 
-from api.i18n import language_of, message
-from api.problems import documented, problem
+from api.problems import documented
 from api.schemas import Strict
 from api.state import Ctx, Db, Reg
 from vetting.accounts import sessions
@@ -18,10 +17,6 @@ from vetting.accounts.tokens import TokenPair
 Username = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
 Otp = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}$")]
-
-#: One answer for every failed login, whatever the cause (unknown user, bad password, lock).
-LOGIN_FAILED = ("INVALID_CREDENTIALS", "the username, password or one-time code is wrong")
-
 
 class LoginIn(Strict):
     username: Username
@@ -64,41 +59,34 @@ class EnrolOut(msgspec.Struct, kw_only=True):
     otpauth_uri: str
 
 
-def _tokens(pair: TokenPair, **flags: bool) -> TokenOut:
-    return TokenOut(access_token=pair.access_token, refresh_token=pair.refresh_token,
-                    expires_in=pair.expires_in, **flags)
-
-
-def _unauthorized(request: Request[Any, Any, Any], code: str, detail: str) -> Response[Any]:
-    return problem(401, code, detail, language=language_of(request.scope),
-                   headers={"WWW-Authenticate": 'Bearer realm="kt1"'})
+def _tokens(pair: TokenPair, **flags: bool) -> Response[TokenOut]:
+    return Response(TokenOut(access_token=pair.access_token, refresh_token=pair.refresh_token,
+                             expires_in=pair.expires_in, **flags),
+                    headers={"Cache-Control": "no-store"})
 
 
 class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]  # noqa: RUF012
 
-    @post("/login", opt={"public": True}, status_code=200, responses=documented(400, 401))
-    async def login(self, request: Request[Any, Any, Any], data: JSONBody[LoginIn], db: Db,
-                    ctx: Ctx, registry: Reg) -> Response[Any]:
-        result = await sessions.login(db, ctx, registry.keys, registry.settings.policy,
-                                      username=data.username, password=data.password,
-                                      otp=data.otp)
-        if result.tokens is None:
-            # committed: the failure counts and is audited
-            return _unauthorized(request, *LOGIN_FAILED)
-        return Response(_tokens(result.tokens,
-                                password_change_required=result.password_change_required,
-                                mfa_enrolment_required=result.mfa_enrolment_required),
-                        headers={"Cache-Control": "no-store"})
+    @post("/login", opt={"public": True}, status_code=200,
+          responses=documented(400, 401, 429))
+    async def login(self, data: JSONBody[LoginIn], db: Db, ctx: Ctx,
+                    registry: Reg) -> Response[TokenOut]:
+        """Every failure is one 401 answer (a right password with a used code excepted); during
+        a delay or a lock, 429 with `Retry-After`. Each counts and is audited all the same."""
+        grant = await sessions.login(registry.db, db, ctx, registry.keys,
+                                     registry.settings.policy,
+                                     username=data.username, password=data.password,
+                                     otp=data.otp)
+        return _tokens(grant.tokens, password_change_required=grant.password_change_required,
+                       mfa_enrolment_required=grant.mfa_enrolment_required)
 
     @post("/refresh", opt={"public": True}, status_code=200, responses=documented(400, 401))
-    async def refresh(self, request: Request[Any, Any, Any], data: JSONBody[RefreshIn],
-                      db: Db, ctx: Ctx, registry: Reg) -> Response[Any]:
-        pair = await sessions.refresh(db, ctx, registry.keys, refresh_token=data.refresh_token)
-        if pair is None:
-            return _unauthorized(request, "INVALID_REFRESH_TOKEN", "the refresh token is not valid")
-        return Response(_tokens(pair), headers={"Cache-Control": "no-store"})
+    async def refresh(self, data: JSONBody[RefreshIn], db: Db, ctx: Ctx,
+                      registry: Reg) -> Response[TokenOut]:
+        return _tokens(await sessions.refresh(db, ctx, registry.keys, registry.settings.policy,
+                                              refresh_token=data.refresh_token))
 
     @post("/logout", opt={"action": "auth.session"}, status_code=204, responses=documented(401))
     async def logout(self, db: Db, ctx: Ctx) -> None:
@@ -113,11 +101,12 @@ class AuthController(Controller):
     @post("/password", opt={"action": "auth.password"}, status_code=200,
           responses=documented(400, 401, 422))
     async def change_password(self, data: JSONBody[PasswordIn], db: Db, ctx: Ctx,
-                              registry: Reg) -> TokenOut:
-        pair = await sessions.change_password(db, ctx, registry.keys, registry.settings.policy,
-                                              current=data.current_password,
-                                              new=data.new_password)
-        return _tokens(pair)
+                              registry: Reg) -> Response[TokenOut]:
+        grant = await sessions.change_password(registry.db, db, ctx, registry.keys,
+                                               registry.settings.policy,
+                                               current=data.current_password,
+                                               new=data.new_password)
+        return _tokens(grant.tokens, mfa_enrolment_required=grant.mfa_enrolment_required)
 
     @post("/mfa/enrol", opt={"action": "auth.mfa"}, status_code=200,
           responses=documented(401, 409))
@@ -126,12 +115,7 @@ class AuthController(Controller):
 
     @post("/mfa/confirm", opt={"action": "auth.mfa"}, status_code=200,
           responses=documented(400, 401, 409, 422))
-    async def confirm(self, request: Request[Any, Any, Any], data: JSONBody[OtpIn], db: Db,
-                      ctx: Ctx,
-                      registry: Reg) -> Response[Any]:
-        if not await sessions.confirm_totp(db, ctx, registry.keys, otp=data.otp):
-            language = language_of(request.scope)
-            return problem(422, "INVALID_OTP", "the one-time code is wrong", language=language,
-                           invalid_params=[{"name": "otp", "in": "body", "rule": "INVALID_OTP",
-                                            "reason": message(language, "INVALID_OTP")}])
-        return Response({"mfa": "enrolled"})
+    async def confirm(self, data: JSONBody[OtpIn], db: Db, ctx: Ctx,
+                      registry: Reg) -> dict[str, str]:
+        await sessions.confirm_totp(db, ctx, registry.keys, otp=data.otp)
+        return {"mfa": "enrolled"}

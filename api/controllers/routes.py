@@ -6,21 +6,21 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.controllers.vetting_requests import expected_version
 from api.i18n import language_of, message
-from api.problems import documented, problem
+from api.problems import documented
 from api.schemas import Limit, Offset, Page, Strict, query_instant
 from api.state import Ctx, Db, Reg
 from policies.eligibility import Decision
+from policies.vocabulary import Stage
 from vetting.eligibility.service import Answer, check, get_route
 from vetting.models import Assignment, Route
 from vetting.routes import assignments
 from vetting.routes.service import RouteInput, create_route, list_routes, update_route
 
-Stage = Literal["acceptance", "processing", "transport", "delivery"]
 ServiceClass = Literal["standard", "express", "scheduled"]
 Secrecy = Literal["A", "B", "C"]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -224,20 +224,13 @@ class AssignmentController(Controller):
 
     @post("/", opt={"action": "assignments.manage"},
           responses=documented(400, 401, 403, 404, 409, 422))
-    async def create(self, request: Request[Any, Any, Any], data: JSONBody[AssignmentIn],
-                     db: Db, ctx: Ctx, registry: Reg) -> Response[Any]:
-        try:
-            created = await assignments.create(
-                db, ctx, registry.settings.policy, worker_id=data.worker_id,
-                route_id=data.route_id, starts_at=data.starts_at, ends_at=data.ends_at,
-                signatures=registry.keys.attestations)
-        except assignments.NotEligible as refused:
-            lang = language_of(request.scope)
-            # committed on purpose: the refusal itself is audited
-            return problem(409, refused.code, refused.detail, language=lang, eligible=False,
-                           reasons=[{"code": r.code, "message": message(lang, r.code)}
-                                    for r in refused.decision.reasons])
-        return Response(_assignment(created), status_code=201)
+    async def create(self, data: JSONBody[AssignmentIn], db: Db, ctx: Ctx,
+                     registry: Reg) -> AssignmentOut:
+        """A refusal (409 NOT_ELIGIBLE with its reasons) is audited and that entry kept."""
+        return _assignment(await assignments.create(
+            db, ctx, registry.settings.policy, worker_id=data.worker_id,
+            route_id=data.route_id, starts_at=data.starts_at, ends_at=data.ends_at,
+            signatures=registry.keys.attestations))
 
     @get("/", opt={"action": "assignments.manage", "read_only": True},
          responses=documented(400, 401, 403))

@@ -6,21 +6,20 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Request, delete, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.auth.access import deny
-from api.problems import documented, problem
+from api.problems import documented
 from api.schemas import Limit, Offset, Page, Strict
 from api.state import Ctx, Db, Reg
 from policies.access import DISPATCHER, INSPECTOR
-from vetting.errors import Conflict
+from policies.vocabulary import Stage
 from vetting.models import Worker
 from vetting.retention import refuse_worker_deletion
 from vetting.workers import listing, records
 from vetting.workers.service import Dossier, WorkerInput, create_worker, get_worker, read_dossier
 
-Stage = Literal["acceptance", "processing", "transport", "delivery"]
 Text200 = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Text500 = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 UnitCode = Annotated[str, msgspec.Meta(pattern=r"^POST-[0-9A-Z-]{2,30}$")]
@@ -29,8 +28,11 @@ ClearanceState = Literal["none", "pending", "active", "expired", "suspended", "r
 Sort = Literal["name", "-name", "employee_no", "-employee_no", "created_at", "-created_at"]
 
 
+EmployeeNo = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9._/-]{1,32}$")]
+
+
 class WorkerIn(Strict):
-    employee_no: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9._/-]{1,32}$")]
+    employee_no: EmployeeNo
     full_name: Text200
     date_of_birth: date
     sex: Literal["male", "female"]
@@ -109,6 +111,16 @@ class RecordOut(msgspec.Struct, kw_only=True):
     created_at: datetime
 
 
+def worker_input(data: WorkerIn) -> WorkerInput:
+    """What the registration service takes, from the checked request (or spreadsheet row)."""
+    return WorkerInput(
+        employee_no=data.employee_no, full_name=data.full_name,
+        date_of_birth=data.date_of_birth, sex=data.sex, national_id=data.national_id,
+        hometown=data.hometown, permanent_address=data.permanent_address,
+        permanent_province=data.permanent_province, current_address=data.current_address,
+        post_unit=data.post_unit, stages=tuple(data.stages))
+
+
 def _summary(worker: Worker) -> dict[str, object]:
     return {"id": worker.id, "employee_no": worker.employee_no, "full_name": worker.full_name,
             "post_unit": worker.post_unit_code, "stages": worker.stages.split(","),
@@ -131,12 +143,7 @@ class WorkerController(Controller):
     @post("/", opt={"action": "workers.create"}, responses=documented(400, 401, 403, 409, 422))
     async def create(self, data: JSONBody[WorkerIn], db: Db, ctx: Ctx, registry: Reg
                      ) -> DossierOut:
-        worker = await create_worker(db, ctx, registry.keys.data, WorkerInput(
-            employee_no=data.employee_no, full_name=data.full_name,
-            date_of_birth=data.date_of_birth, sex=data.sex, national_id=data.national_id,
-            hometown=data.hometown, permanent_address=data.permanent_address,
-            permanent_province=data.permanent_province, current_address=data.current_address,
-            post_unit=data.post_unit, stages=tuple(data.stages)))
+        worker = await create_worker(db, ctx, registry.keys.data, worker_input(data))
         return _dossier(await read_dossier(db, ctx, registry.keys.data, worker.id))
 
     @get("/", opt={"action": "workers.read"}, responses=documented(400, 401, 403))
@@ -214,11 +221,6 @@ class WorkerController(Controller):
 
     @delete("/{worker_id:str}", opt={"action": "records.delete"}, status_code=409,
             responses=documented(401, 403, 404, 409))
-    async def delete(self, worker_id: FromPath[str], db: Db, ctx: Ctx,
-                     registry: Reg) -> Response[Any]:
-        """Always refused: nothing is hard-deleted; the refusal itself is audited."""
-        try:
-            await refuse_worker_deletion(db, ctx, registry.settings.policy, worker_id)
-        except Conflict as refused:
-            return problem(409, refused.code, refused.detail, **refused.extra)
-        raise AssertionError("unreachable")  # pragma: no cover
+    async def delete(self, worker_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg) -> None:
+        """Always refused (409): nothing is hard-deleted; the refusal itself is audited."""
+        await refuse_worker_deletion(db, ctx, registry.settings.policy, worker_id)

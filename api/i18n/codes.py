@@ -130,6 +130,36 @@ MESSAGES: dict[str, str] = {
                                   "validity."),
     "STAGE_NOT_CLEARED": N_("The route's stage is not among the stages the clearance covers."),
     "ROUTE_INACTIVE": N_("The KT1 route is not active."),
+    # Webhooks.
+    "WEBHOOK_URL_INVALID": N_("{field}: give an absolute http or https URL without a user "
+                              "name, password or fragment."),
+    "WEBHOOK_HTTPS_REQUIRED": N_("{field}: use https; plain http is only for hosts the "
+                                 "operator listed in KT1_WEBHOOK_ALLOWED_HOSTS."),
+    "WEBHOOK_ADDRESS_REFUSED": N_("{field}: the host is on a private, loopback or reserved "
+                                  "address; only hosts listed in KT1_WEBHOOK_ALLOWED_HOSTS "
+                                  "may be."),
+    "WEBHOOK_HOST_UNRESOLVED": N_("{field}: the host name could not be resolved."),
+    "WEBHOOK_ONE_SCOPE": N_("Give a province or a unit for the subscription, not both."),
+    "UNKNOWN_EVENT_TYPE": N_("{field}: choose event types the registry publishes."),
+    "SUBSCRIPTION_DISABLED": N_("The webhook subscription is disabled; enable it first."),
+    # Spreadsheet imports and batch nomination.
+    "IMPORT_UNREADABLE": N_("The file cannot be read as a CSV file (UTF-8) or an Excel "
+                            "workbook (.xlsx)."),
+    "IMPORT_NOT_UTF8": N_("Save the CSV file as UTF-8 (in Excel: CSV UTF-8)."),
+    "IMPORT_EMPTY": N_("The file has no rows below its header row."),
+    "IMPORT_TOO_MANY_ROWS": N_("The file has more than {limit} rows; split it into several "
+                               "files."),
+    "IMPORT_MEDIA_TYPE": N_("Send the file as multipart/form-data (field \"file\"), as text/csv "
+                            "or as an Excel workbook (.xlsx)."),
+    "IMPORT_REFUSED": N_("The file has {count} problems; nothing was imported."),
+    "UNKNOWN_COLUMN": N_("{field}: this column is not in the template."),
+    "DUPLICATE_COLUMN": N_("{field}: this column appears twice."),
+    "MISSING_COLUMN": N_("{field}: this column is missing."),
+    "VALUE_WITHOUT_COLUMN": N_("A value stands in a column without a header."),
+    "DUPLICATE_IN_FILE": N_("{field}: the same value is already in row {first_row}."),
+    "UNKNOWN_EMPLOYEE_NO": N_("{field}: no worker of your unit has this employee number."),
+    "DUPLICATE_IN_BATCH": N_("This worker is already listed at position {first_index}."),
+    "BATCH_REFUSED": N_("{count} of the workers cannot be nominated; nothing was submitted."),
     # Web pages.
     "CSRF_REFUSED": N_("The form has expired or did not come from this service; open the "
                        "page again and send it once more."),
@@ -216,6 +246,13 @@ FIELDS: dict[str, str] = {
     "refresh_token": N_("Refresh token"),
     "If-Match": N_("If-Match header"),
     "Idempotency-Key": N_("Idempotency-Key header"),
+    # Webhooks.
+    "url": N_("Address (URL)"),
+    "event_types": N_("Event types"),
+    "subscription_id": N_("Webhook subscription"),
+    "event_id": N_("Event"),
+    # spreadsheet imports
+    "file": N_("File"),
 }
 
 #: The rules a value can break before it reaches the domain (parsing and constraints).
@@ -245,6 +282,42 @@ RULES: dict[str, str] = {
     "unit_format": N_("{field}: write a unit code such as POST-51."),
     "province_format": N_("{field}: write the two-digit province code, such as 51."),
     "sha256_format": N_("{field}: must be 64 lowercase hexadecimal characters (SHA-256)."),
+    # spreadsheet imports
+    "sheet_date": N_("{field}: write the date as DD/MM/YYYY or YYYY-MM-DD."),
+}
+
+#: The words HR may type in a spreadsheet for a code (either language, or the code itself).
+VALUES: dict[str, str] = {
+    "male": N_("Male"),
+    "female": N_("Female"),
+    "acceptance": N_("Acceptance"),
+    "processing": N_("Processing"),
+    "transport": N_("Transport"),
+    "delivery": N_("Delivery"),
+    "postal_operations": N_("Postal operations"),
+    "kt1_security": N_("KT1 safety and security"),
+}
+
+#: The texts of the import templates: sheet names (at most 31 characters) and instructions.
+SPREADSHEET: dict[str, str] = {
+    "sheet.workers": N_("Workers"),
+    "sheet.trainings": N_("Trainings"),
+    "sheet.commitments": N_("Commitments"),
+    "sheet.instructions": N_("Instructions"),
+    "heading.column": N_("Column"),
+    "heading.required": N_("Required"),
+    "heading.how": N_("What to write"),
+    "required.yes": N_("Yes"),
+    "required.no": N_("No"),
+    "hint.text": N_("Text."),
+    "hint.code": N_("Letters, digits and . _ / - only, at most 32."),
+    "hint.national_id": N_("12 digits. Keep the column as text so the leading 0 stays."),
+    "hint.province": N_("The two-digit province code, for example 51."),
+    "hint.unit": N_("A post unit code such as POST-51; left out or empty: your own unit."),
+    "hint.date": N_("A date: DD/MM/YYYY."),
+    "hint.word": N_("One of: {values}."),
+    "hint.words": N_("One or more of: {values}, separated by commas."),
+    "hint.digest": N_("The SHA-256 of the signed document: 64 hexadecimal characters."),
 }
 
 

@@ -25,8 +25,14 @@ from api.pages.session import (
     session_cookie,
     session_token,
 )
+from api.problems import domain_status
 from api.state import Ctx, Db, Reg
 from vetting.accounts import page_sessions, sessions
+from vetting.errors import TooManyAttempts, Unauthenticated
+
+#: What a sign-in may be refused with, besides a form the struct refuses: the API's one
+#: answer for wrong credentials (or a code used already), and a wait after failures.
+SIGN_IN_REFUSALS = (*REFUSALS, Unauthenticated, TooManyAttempts)
 
 LOGIN_TEMPLATE = "account/login.html"
 NextPath = Annotated[str | None, QueryParameter(name="next", max_length=2000)]
@@ -63,19 +69,19 @@ class AccountPages(Controller):
         next_path = local_path(form.value("next"))
         try:
             data = form.parse(LoginIn)
-        except REFUSALS as exc:
-            return page(LOGIN_TEMPLATE, status=422, form=form, next_path=next_path,
-                        errors=await refusal(db, request, exc))
-        result = await page_sessions.sign_in(db, ctx, registry.keys, registry.settings.policy,
-                                             username=data.username, password=data.password,
-                                             otp=data.otp)
-        if result.token is None:
-            # the failure is committed (throttling and audit), so no rollback here
-            text = message(language_of(request.scope), "INVALID_CREDENTIALS")
-            return page(LOGIN_TEMPLATE, status=422, form=form, next_path=next_path,
-                        errors=FormErrors(general=(text,)))
+            token = await page_sessions.sign_in(
+                registry.db, db, ctx, registry.keys, registry.settings.policy,
+                username=data.username, password=data.password, otp=data.otp)
+        except SIGN_IN_REFUSALS as exc:
+            # a refused sign-in is audited and counted: `refusal` keeps that record
+            errors = await refusal(db, request, exc)
+            status = 422 if isinstance(exc, REFUSALS) else domain_status(exc)
+            headers = ({"Retry-After": str(exc.retry_after)}
+                       if isinstance(exc, TooManyAttempts) else None)
+            return page(LOGIN_TEMPLATE, status=status, form=form, next_path=next_path,
+                        errors=errors, headers=headers)
         redirect = see_other(SETUP_PATH if next_path == "/" else next_path)
-        redirect.cookies.append(session_cookie(registry, result.token))
+        redirect.cookies.append(session_cookie(registry, token))
         return redirect
 
     @post("/logout", opt={"action": "auth.session"})
@@ -113,8 +119,8 @@ class AccountPages(Controller):
         try:
             data = form.parse(PasswordIn)
             token = await page_sessions.change_password(
-                db, ctx, registry.settings.policy, current=data.current_password,
-                new=data.new_password)
+                registry.db, db, ctx, registry.settings.policy,
+                current=data.current_password, new=data.new_password)
         except REFUSALS as exc:
             return page("account/password.html", status=422, form=form,
                         errors=await refusal(db, request, exc))
@@ -148,15 +154,10 @@ class AccountPages(Controller):
         form = await Form.read(request)
         try:
             data = form.parse(OtpIn)
-            confirmed = await sessions.confirm_totp(db, ctx, registry.keys, otp=data.otp)
-        except REFUSALS as exc:
+            await sessions.confirm_totp(db, ctx, registry.keys, otp=data.otp)
+        except REFUSALS as exc:  # a wrong code is an audited refusal: its record is kept
             return await self._mfa_page(request, db, ctx, registry, status=422, form=form,
                                         errors=await refusal(db, request, exc))
-        if not confirmed:
-            # the failed attempt is audited and committed
-            text = message(language_of(request.scope), "INVALID_OTP")
-            return await self._mfa_page(request, db, ctx, registry, status=422, form=form,
-                                        errors=field_errors(("otp", text)))
         return see_other("/account?notice=mfa_enrolled")
 
     @staticmethod

@@ -3,7 +3,7 @@ number-shaped times, If-Match forms and a training's validity; 4xx, never 5xx, n
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from tests.api.test_eligibility import Desk
 from tests.conftest import People
-from tests.factories import worker_body
+from tests.factories import vn_today, worker_body
 from vetting.db import Database
 from vetting.models import Training
 
@@ -23,7 +23,7 @@ async def _trainings(database: Database) -> int:
 
 async def test_a_training_cannot_outlive_policy(desk: Desk, database: Database) -> None:
     worker_id = (await desk.post("hr", "/api/v1/workers", worker_body())).json()["id"]
-    done = date.today() - timedelta(days=10)
+    done = vn_today() - timedelta(days=10)
     before = await _trainings(database)
     for until in ("9999-12-31", (done + timedelta(days=800)).isoformat()):
         response = await desk.post("hr", f"/api/v1/workers/{worker_id}/trainings", {

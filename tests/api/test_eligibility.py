@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import select, update
 
 from tests.conftest import People, Person, unique
-from tests.factories import days_ago, worker_body
+from tests.factories import days_ago, vn_today, worker_body
 from vetting.db import Database
 from vetting.models import Attestation, AuditEntry, Training, Worker
 
@@ -145,7 +145,7 @@ async def test_suspend_revoke_and_leave_block_with_reasons(desk: Desk) -> None:
     assert codes(await desk.check(worker_id, route_id)) == ["CLEARANCE_REVOKED"]
     leaver = await desk.cleared_worker()
     await desk.post("hr", f"/api/v1/workers/{leaver}/leave",
-                    {"left_on": datetime.now(UTC).date().isoformat(), "reason": "nghỉ"})
+                    {"left_on": vn_today().isoformat(), "reason": "nghỉ"})
     assert codes(await desk.check(leaver, route_id)) == ["EMPLOYMENT_ENDED", "CLEARANCE_REVOKED"]
 
 
@@ -286,7 +286,7 @@ async def test_roster_shows_blocked_at_once(desk: Desk, database: Database) -> N
                                     headers=desk.p["dispatcher"].headers)).json()
     assert roster["items"][0]["status"] == "ok"
     await desk.post("hr", f"/api/v1/workers/{good}/leave",
-                    {"left_on": datetime.now(UTC).date().isoformat(), "reason": "nghỉ"})
+                    {"left_on": vn_today().isoformat(), "reason": "nghỉ"})
     roster = (await desk.client.get(f"/api/v1/routes/{route_id}/roster",
                                     headers=desk.p["dispatcher"].headers)).json()
     assert roster["items"] == []  # leaving ended the assignment
@@ -415,7 +415,7 @@ async def test_an_open_window_ends_at_valid_until_and_the_roster_agrees(
         datetime.fromisoformat(until)
     # A training corrected to end sooner leaves the worker eligible today, but no longer for
     # the whole window: the roster says so, as assignment would.
-    shorter = datetime.now(UTC).date() + timedelta(days=30)
+    shorter = vn_today() + timedelta(days=30)
     async with database.transaction() as session:
         await session.execute(update(Training).where(
             Training.worker_id == worker_id, Training.kind == "kt1_security")

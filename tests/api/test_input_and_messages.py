@@ -5,14 +5,14 @@ Vietnamese by default and English on request, naming the field and the rule in w
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import People
-from tests.factories import worker_body
+from tests.factories import vn_today, worker_body
 from vetting.db import Database
 from vetting.models import Worker
 
@@ -62,11 +62,11 @@ async def test_free_text_keeps_its_line_breaks(client: httpx.AsyncClient,
     worker = (await client.post("/api/v1/workers", headers=hr.headers,
                                 json=worker_body())).json()
     leave = await client.post(f"/api/v1/workers/{worker['id']}/leave", headers=hr.headers,
-                              json={"left_on": date.today().isoformat(),
+                              json={"left_on": vn_today().isoformat(),
                                     "reason": "Nghỉ hưu\ntheo chế độ"})
     assert leave.status_code == 200, leave.text
     nul = await client.post(f"/api/v1/workers/{worker['id']}/leave", headers=hr.headers,
-                            json={"left_on": date.today().isoformat(), "reason": "a\x00b"})
+                            json={"left_on": vn_today().isoformat(), "reason": "a\x00b"})
     assert nul.status_code == 400 and nul.json()["invalid_params"][0]["rule"] == \
         "control_character"
 
@@ -104,7 +104,7 @@ async def test_parser_text_becomes_words_in_both_languages(client: httpx.AsyncCl
 async def test_domain_refusals_speak_both_languages(client: httpx.AsyncClient,
                                                     people: People) -> None:
     hr = await people.make("post_hr", unit="POST-51")
-    young = date.today() - timedelta(days=365 * 16)
+    young = vn_today() - timedelta(days=365 * 16)
     body = worker_body(born=young)
     vi = await client.post("/api/v1/workers", headers=hr.headers, json=body)
     en = await client.post("/api/v1/workers", headers={**hr.headers, **EN}, json=body)

@@ -6,14 +6,14 @@ import asyncio
 import os
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 from sqlalchemy import select
 
 from tests.conftest import People, served, settings_for
-from tests.factories import worker_body
+from tests.factories import vn_today, worker_body
 from vetting.db import Database
 from vetting.models import Worker
 from vetting.settings import Settings
@@ -32,7 +32,7 @@ async def test_training_defaults_to_policy_validity(client: httpx.AsyncClient,
     assert response.json()["valid_until"] == "2028-01-31"
     future = await client.post(f"/api/v1/workers/{worker['id']}/trainings", headers=hr.headers,
                                json={"kind": "kt1_security", "completed_on": (
-                                   date.today() + timedelta(days=30)).isoformat()})
+                                   vn_today() + timedelta(days=30)).isoformat()})
     assert future.status_code == 422 and future.json()["invalid_params"][0]["name"] == \
         "completed_on"
     bad_kind = await client.post(f"/api/v1/workers/{worker['id']}/trainings", headers=hr.headers,

@@ -85,7 +85,7 @@ async def test_a_wrong_password_shows_the_api_message_and_counts_as_a_failure(
     person = await people.make("post_hr", unit="POST-51")
     response = await visitor.submit("/login", {"username": person.username,
                                                "password": "not the password at all"})
-    assert response.status_code == 422
+    assert response.status_code == 401  # the API's answer, as a page
     assert "Tên đăng nhập, mật khẩu hoặc mã xác thực không đúng." in response.text
     assert 'class="error-summary"' in response.text
     assert f'value="{person.username}"' in response.text  # kept; the password is not
@@ -93,6 +93,18 @@ async def test_a_wrong_password_shows_the_api_message_and_counts_as_a_failure(
     async with database.transaction(read_only=True) as session:
         user = await session.get(UserAccount, person.id)
         assert user is not None and user.failed_logins == 1  # committed despite the answer
+
+
+async def test_a_wait_after_failures_is_the_apis_429(visitor: Visitor, people: People,
+                                                      database: Database) -> None:
+    person = await people.make("post_hr", unit="POST-51")
+    async with database.transaction() as session:
+        await session.execute(update(UserAccount).where(UserAccount.id == person.id).values(
+            failed_logins=5, throttled_until=utcnow() + timedelta(seconds=30)))
+    response = await visitor.sign_in(person)  # the right password, during the wait
+    assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
+    assert "Thử quá nhiều lần; hãy chờ" in response.text and "giây rồi thử lại." in response.text
+    assert visitor.cookie(SESSION_COOKIE) is None
 
 
 async def test_a_blank_field_is_named_in_the_error_summary(visitor: Visitor) -> None:

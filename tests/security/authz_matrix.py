@@ -99,6 +99,12 @@ TARGETS: Mapping[str, str] = {
     "own_notification": "caller_notification",
     # the province code itself, for query parameters (`?province=`)
     "province": "province",
+    # webhook subscriptions (global, made by a helper admin; the target URL is on loopback,
+    # which the tests' settings allow), and deliveries written straight to the tables
+    "webhook_subscription": "webhook_subscription",
+    "disabled_webhook_subscription": "disabled_webhook_subscription",
+    "webhook_delivery": "webhook_delivery",
+    "parked_webhook_delivery": "parked_webhook_delivery",
 }
 
 #: Target kinds that belong to the caller, not to a province: built for the caller (or,
@@ -121,6 +127,10 @@ BODY_TARGETS: Mapping[str, Mapping[str, str]] = {
     # cleared, trained and committed, so an allowed, in-scope call succeeds (201)
     "assignment": {"route_id": "route", "worker_id": "eligible_worker"},
     "incident": {"worker_id": "worker"},
+    # batch nomination and the record imports name a worker of the scope's post unit
+    "batch_request": {"worker_id": "worker"},
+    "training_sheet": {"employee_no": "worker_employee_no"},
+    "commitment_sheet": {"employee_no": "worker_employee_no"},
 }
 
 #: Route prefixes of the contract's endpoints that are being built by other issues and
@@ -186,6 +196,29 @@ class Call:
     targets: Mapping[str, str] = field(default_factory=dict)  # see BODY_TARGETS
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A body sent as a file upload (`multipart/form-data`, the part `file`), not as JSON."""
+
+    filename: str
+    content: bytes
+    media_type: str = "text/csv"
+
+
+def _sheet(rows: list[list[str]]) -> Upload:
+    """A `;`-separated CSV; the header row names the fields by their codes (accepted as well
+    as the template's Vietnamese headers)."""
+    return Upload("sheet.csv", "\r\n".join(";".join(r) for r in rows).encode() + b"\r\n")
+
+
+def _worker_sheet(c: Call) -> Upload:
+    """One worker of the scope's post unit: another province's unit is refused in the row."""
+    body = worker_body(f"POST-{c.province}")
+    fields = list(body)
+    return _sheet([fields, [",".join(body[f]) if f == "stages" else str(body[f])
+                            for f in fields]])
+
+
 def _hours_from_now(hours: float) -> str:
     """An RFC 3339 instant with its UTC offset (negative: in the past)."""
     return (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
@@ -235,6 +268,20 @@ BODIES: Mapping[str, Callable[[Call], dict[str, Any]]] = {
                            "worker_ids": [c.targets["worker_id"]]},
     "conclusion": lambda c: {"worker_id": c.targets["worker_id"], "decision": "reinstate",
                              "reason": f"Kết luận xác minh {c.unique}"},
+    # webhooks: a subscription for the scope's province, to a loopback receiver
+    "new_webhook": lambda c: {"url": f"http://127.0.0.1:9/kt1/{c.unique}",
+                              "event_types": ["request.routed", "request.decided"],
+                              "province": c.province},
+    # batch nomination and spreadsheet imports
+    "batch_request": lambda c: {"worker_ids": [c.targets["worker_id"]],
+                                "reason": "KT1 giao nhận"},
+    "worker_sheet": _worker_sheet,
+    "training_sheet": lambda c: _sheet([["employee_no", "kind", "completed_on"],
+                                        [c.targets["employee_no"], "kt1_security",
+                                         days_ago(30)]]),
+    "commitment_sheet": lambda c: _sheet([
+        ["employee_no", "signed_on", "document_sha256"],
+        [c.targets["employee_no"], days_ago(7), hashlib.sha256(c.unique.encode()).hexdigest()]]),
 }
 
 
@@ -341,10 +388,11 @@ MATRIX: list[Rule] = [
          in_scope(200, POLICE_LEAD)),
     Rule("POST", "/api/v1/workers/{cleared_worker}/clearance/revoke", "clearance_reason",
          in_scope(200, POLICE_LEAD)),
-    # attestations: read within the worker's clearance scope; verifying is for anyone
-    # signed in, whichever province issued it
+    # attestations: read within the worker's clearance scope; verifying is public (anyone
+    # holding a printed or saved attestation), whichever province issued it
     Rule("GET", "/api/v1/attestations/{attestation}", None, in_scope(200, *WORKER_READERS)),
-    Rule("POST", "/api/v1/attestations/verify", "verify_attestation", everyone(200)),
+    Rule("POST", "/api/v1/attestations/verify", "verify_attestation", everyone(200),
+         no_token=200),
     # the status lists are public: everyone, with or without a token; an unknown purpose
     # is not found
     Rule("GET", "/api/v1/status-lists/revocation", None, everyone(200), no_token=200),
@@ -396,4 +444,43 @@ MATRIX: list[Rule] = [
          scoped(REPORT_READERS, {ADMIN: 200, INSPECTOR: 422})),
     Rule("GET", "/api/v1/reports/summary?period=H2-2026&format=csv", None,
          only(REPORT_READERS)),
+    # webhook subscriptions and deliveries: admins only; they are national (a subscription's
+    # province only filters what it receives), so own == other
+    Rule("POST", "/api/v1/webhooks/subscriptions", "new_webhook", only({ADMIN: 201})),
+    Rule("GET", "/api/v1/webhooks/subscriptions", None, only({ADMIN: 200})),
+    Rule("GET", "/api/v1/webhooks/subscriptions?state=active&limit=5", None,
+         only({ADMIN: 200})),
+    Rule("GET", "/api/v1/webhooks/subscriptions/{webhook_subscription}", None,
+         only({ADMIN: 200})),
+    Rule("POST", "/api/v1/webhooks/subscriptions/{webhook_subscription}/rotate-secret", None,
+         only({ADMIN: 200})),
+    Rule("POST", "/api/v1/webhooks/subscriptions/{webhook_subscription}/disable", None,
+         only({ADMIN: 200})),
+    Rule("POST", "/api/v1/webhooks/subscriptions/{disabled_webhook_subscription}/enable", None,
+         only({ADMIN: 200})),
+    Rule("GET", "/api/v1/webhooks/deliveries", None, only({ADMIN: 200})),
+    Rule("GET", "/api/v1/webhooks/deliveries?state=parked&limit=5", None, only({ADMIN: 200})),
+    Rule("GET", "/api/v1/webhooks/deliveries/{webhook_delivery}", None, only({ADMIN: 200})),
+    Rule("POST", "/api/v1/webhooks/deliveries/{parked_webhook_delivery}/replay", None,
+         only({ADMIN: 200})),
+    # batch nomination: HR of the workers' unit; another unit's worker is invalid input
+    # (422 naming `worker_ids[0]`), as for incidents
+    Rule("POST", "/api/v1/vetting-requests/batch", "batch_request",
+         scoped({POST_HR: 201}, {POST_HR: 422})),
+    # spreadsheet imports: HR, with the access rule of the one-at-a-time endpoint (register;
+    # record training and commitments). The blank templates hold no data. A dry run answers
+    # its report (200) whatever the rows say; the import itself is refused whole (422) when a
+    # row names another province's unit, or a worker outside the caller's unit.
+    Rule("GET", "/api/v1/imports/workers/template", None, only({POST_HR: 200})),
+    Rule("GET", "/api/v1/imports/workers/template?format=csv", None, only({POST_HR: 200})),
+    Rule("GET", "/api/v1/imports/trainings/template", None, only({POST_HR: 200})),
+    Rule("GET", "/api/v1/imports/commitments/template?format=csv", None,
+         only({POST_HR: 200})),
+    Rule("POST", "/api/v1/imports/workers?dry_run=true", "worker_sheet", only({POST_HR: 200})),
+    Rule("POST", "/api/v1/imports/workers?dry_run=false", "worker_sheet",
+         scoped({POST_HR: 201}, {POST_HR: 422})),
+    Rule("POST", "/api/v1/imports/trainings?dry_run=false", "training_sheet",
+         scoped({POST_HR: 201}, {POST_HR: 422})),
+    Rule("POST", "/api/v1/imports/commitments?dry_run=false", "commitment_sheet",
+         scoped({POST_HR: 201}, {POST_HR: 422})),
 ]

@@ -39,9 +39,10 @@ from tests.security.authz_matrix import (
     TARGETS,
     Call,
     Rule,
+    Upload,
 )
 from vetting.db import Database
-from vetting.models import Attestation, AuditEntry, Notification, OutboxEvent
+from vetting.models import Attestation, AuditEntry, Notification, OutboxEvent, WebhookDelivery
 from vetting.models.base import new_id
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -95,6 +96,11 @@ class Builder:
         worker = await self.call("post_hr", p, "POST", "/api/v1/workers", 201,
                                  worker_body(f"POST-{p}"))
         return str(worker["id"])
+
+    async def worker_employee_no(self, p: str) -> str:
+        worker = await self.call("post_hr", p, "POST", "/api/v1/workers", 201,
+                                 worker_body(f"POST-{p}"))
+        return str(worker["employee_no"])
 
     async def submitted(self, p: str) -> dict[str, Any]:
         """A `submitted` request of a fresh worker, routed to POLICE-<p> (workplace rule)."""
@@ -216,6 +222,50 @@ class Builder:
     async def province(self, p: str) -> str:
         return p
 
+    # webhooks (national objects: `p` only scopes what a subscription receives)
+    async def _admin(self) -> Person:
+        if ("admin", "") not in self._staff:
+            self._staff["admin", ""] = await self.people.make("admin")
+        return self._staff["admin", ""]
+
+    async def webhook_subscription(self, p: str) -> str:
+        admin = await self._admin()
+        response = await self.client.post("/api/v1/webhooks/subscriptions", headers=admin.headers,
+                                          json={"url": f"http://127.0.0.1:9/{unique('h')}",
+                                                "event_types": ["request.routed"],
+                                                "province": p})
+        assert response.status_code == 201, f"target set-up: {response.text}"
+        return str(response.json()["id"])
+
+    async def disabled_webhook_subscription(self, p: str) -> str:
+        subscription_id = await self.webhook_subscription(p)
+        admin = await self._admin()
+        response = await self.client.post(
+            f"/api/v1/webhooks/subscriptions/{subscription_id}/disable", headers=admin.headers)
+        assert response.status_code == 200, f"target set-up: {response.text}"
+        return subscription_id
+
+    async def _webhook_delivery(self, p: str, state: str) -> str:
+        """A delivery of a fresh event to a fresh subscription, written to the tables."""
+        subscription_id = await self.webhook_subscription(p)
+        async with self.people.database.transaction() as session:
+            event = OutboxEvent(kind="request.routed", object_type="vetting_request",
+                                object_id=new_id(), payload="{}", relayed_at=datetime.now(UTC))
+            session.add(event)
+            await session.flush()
+            delivery = WebhookDelivery(id=new_id(), subscription_id=subscription_id,
+                                       event_id=event.id, state=state, attempts=1,
+                                       total_attempts=1)
+            session.add(delivery)
+            await session.flush()
+            return delivery.id
+
+    async def webhook_delivery(self, p: str) -> str:
+        return await self._webhook_delivery(p, "delivered")
+
+    async def parked_webhook_delivery(self, p: str) -> str:
+        return await self._webhook_delivery(p, "parked")
+
     async def build(self, kind: str, p: str, caller: Person | None = None) -> str:
         """A target of `kind` (a `TARGETS` or `BODY_TARGETS` kind) in province `p`: fresh,
         or the one built before for a `SHARED_KINDS` kind; a `CALLER_TARGETS` kind belongs
@@ -241,6 +291,7 @@ async def _pick(made: Awaitable[dict[str, Any]], name: str) -> str:
 BUILDERS: dict[str, Callable[[Builder, str], Awaitable[str]]] = {
     "user_account": Builder.user_account,
     "worker": Builder.worker,
+    "worker_employee_no": Builder.worker_employee_no,
     "nominated_worker": lambda b, p: _pick(b.submitted(p), "worker_id"),
     "cleared_worker": lambda b, p: _pick(b.cleared(p), "worker_id"),
     "suspended_worker": Builder.suspended,
@@ -257,6 +308,10 @@ BUILDERS: dict[str, Callable[[Builder, str], Awaitable[str]]] = {
     "suspending_incident": Builder.suspending_incident,
     "notification": Builder.notification,
     "province": Builder.province,
+    "webhook_subscription": Builder.webhook_subscription,
+    "disabled_webhook_subscription": Builder.disabled_webhook_subscription,
+    "webhook_delivery": Builder.webhook_delivery,
+    "parked_webhook_delivery": Builder.parked_webhook_delivery,
 }
 
 
@@ -281,7 +336,11 @@ async def _request(client: httpx.AsyncClient, builder: Builder, rule: Rule,
         call = Call(caller_username=caller.username if caller else "nobody",
                     caller_password=caller.password if caller else "nothing",
                     province=province, unique=unique("m").lower(), targets=targets)
-        kwargs["json"] = BODIES[rule.body](call)
+        body = BODIES[rule.body](call)
+        if isinstance(body, Upload):
+            kwargs["files"] = {"file": (body.filename, body.content, body.media_type)}
+        else:
+            kwargs["json"] = body
     if caller is not None:
         kwargs["headers"] = caller.headers
     return await client.request(rule.method, path, **kwargs)

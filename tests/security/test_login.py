@@ -21,9 +21,10 @@ from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
 import crypto.passwords
+from api.i18n import message
 from crypto import totp
 from tests.conftest import People, Person, unique
-from vetting.accounts import sessions
+from vetting.accounts import sessions, throttle
 from vetting.db import Database
 from vetting.models import AuditEntry, UserAccount
 
@@ -144,26 +145,25 @@ async def test_login_returns_the_contract_fields(client: httpx.AsyncClient,
         "unit": "POST-51", "setup_required": False}
 
 
+def shape(response: httpx.Response) -> tuple[int, bytes, dict[str, str]]:
+    """Everything a client sees but the request's own id."""
+    headers = {k: v for k, v in response.headers.items() if k != "x-request-id"}
+    return response.status_code, response.content, headers
+
+
 async def test_every_login_failure_answers_alike(client: httpx.AsyncClient, people: People,
                                                  database: Database) -> None:
-    """Unknown user, wrong password, disabled, locked, missing code: one answer (ASVS 6.3.8)."""
+    """Unknown user, wrong password, disabled, missing code: one answer (ASVS 6.3.8)."""
     wrong_pw = await post_hr(people)
     disabled = await post_hr(people)
     await set_account(database, disabled.id, state="disabled")
-    locked = await post_hr(people)
-    await set_account(database, locked.id, locked_until=now() + timedelta(minutes=5))
     admin = await people.make("admin")
     answers = [
         await login(client, unique("nobody-"), "some password at all"),
         await login(client, wrong_pw.username, "some password at all"),
         await login(client, disabled.username, disabled.password),
-        await login(client, locked.username, locked.password),
         await login(client, admin.username, admin.password),
     ]
-
-    def shape(response: httpx.Response) -> tuple[int, bytes, dict[str, str]]:
-        headers = {k: v for k, v in response.headers.items() if k != "x-request-id"}
-        return response.status_code, response.content, headers
 
     first = shape(answers[0])
     assert first[0] == 401
@@ -172,11 +172,14 @@ async def test_every_login_failure_answers_alike(client: httpx.AsyncClient, peop
 
 
 async def test_unknown_user_and_wrong_password_take_similar_time(
-        client: httpx.AsyncClient, people: People, monkeypatch: pytest.MonkeyPatch) -> None:
+        client: httpx.AsyncClient, people: People, database: Database,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """The unknown-user path burns a verification of the same cost as a real one.
 
     The suite's argon2 is cheap; here both the account's hash and the dummy hash use a
-    moderately costly hasher, so a missing verification would show as a clear gap.
+    moderately costly hasher, so a missing verification would show as a clear gap. The
+    account's failures are forgotten before each try, so it is never throttled (a throttled
+    attempt is answered without verifying anything, as `test_throttled_*` shows).
     """
     monkeypatch.setattr(crypto.passwords, "_hasher",
                         PasswordHasher(time_cost=3, memory_cost=16384, parallelism=1))
@@ -185,6 +188,7 @@ async def test_unknown_user_and_wrong_password_take_similar_time(
         person = await post_hr(people)
 
         async def timed(username: str) -> float:
+            await set_account(database, person.id, failed_logins=0, throttled_until=None)
             start = time.perf_counter()
             assert_login_failed(await login(client, username, "not the password at all"))
             return time.perf_counter() - start
@@ -201,22 +205,36 @@ async def test_unknown_user_and_wrong_password_take_similar_time(
     assert 1 / 3 < ratio < 3, f"unknown {unknown} vs wrong password {wrong}"
 
 
+def assert_wait(response: httpx.Response, seconds: int) -> int:
+    """A 429 saying to wait `seconds`, less the few the requests since took; the seconds left."""
+    assert response.status_code == 429, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    left = int(response.headers["retry-after"])
+    assert seconds - 3 <= left <= seconds
+    body = response.json()
+    assert (body["code"], body["retry_after"]) == ("TOO_MANY_REQUESTS", left)
+    assert body["detail"] == message("vi", "TOO_MANY_REQUESTS", {"retry_after": left})
+    return left
+
+
 async def test_failures_throttle_even_the_right_password(client: httpx.AsyncClient,
-                                                         people: People,
-                                                         database: Database) -> None:
+                                                         people: People, database: Database,
+                                                         long_delays: timedelta) -> None:
+    """During the delay the right password is answered 429 with Retry-After, not 401: the
+    person is told to wait, not that the password is wrong."""
     person = await post_hr(people)
-    for _ in range(sessions.THROTTLE_AFTER):
+    for _ in range(throttle.THROTTLE_AFTER):
         assert_login_failed(await login(client, person.username, "wrong password guess"))
     row = await account(database, person.id)
-    assert row.failed_logins == sessions.THROTTLE_AFTER
+    assert row.failed_logins == throttle.THROTTLE_AFTER
     assert row.throttled_until is not None and row.throttled_until > now()
 
     response = await login(client, person.username, person.password)
-    assert_login_failed(response)
+    assert_wait(response, int(long_delays.total_seconds()))
     [entry] = await audit(database, "auth.login",
                           request_id=response.headers["x-request-id"])
     assert json.loads(entry.body)["reason"] == "throttled"
-    assert (await account(database, person.id)).failed_logins == sessions.THROTTLE_AFTER
+    assert (await account(database, person.id)).failed_logins == throttle.THROTTLE_AFTER
 
     await set_account(database, person.id, throttled_until=now() - timedelta(seconds=1))
     response = await login(client, person.username, person.password)
@@ -229,17 +247,18 @@ async def test_ten_failures_lock_the_account_and_audit_it(client: httpx.AsyncCli
                                                           people: People,
                                                           database: Database) -> None:
     person = await post_hr(people)
-    for _ in range(sessions.LOCK_AFTER):
+    for _ in range(throttle.LOCK_AFTER):
         assert_login_failed(await login(client, person.username, "wrong password guess"))
         await set_account(database, person.id, throttled_until=None)  # the delay passes
     row = await account(database, person.id)
-    assert row.failed_logins == sessions.LOCK_AFTER
+    assert row.failed_logins == throttle.LOCK_AFTER
     assert row.locked_until is not None
-    assert row.locked_until > now() + sessions.LOCK_FOR - timedelta(minutes=1)
+    assert row.locked_until > now() + throttle.LOCK_FOR - timedelta(minutes=1)
     [lock] = await audit(database, "auth.lock", object_id=person.id)
     assert lock.outcome == "success" and "until" in json.loads(lock.body)
 
-    assert_login_failed(await login(client, person.username, person.password))
+    assert_wait(await login(client, person.username, person.password),
+                int(throttle.LOCK_FOR.total_seconds()))
     await set_account(database, person.id, locked_until=now() - timedelta(seconds=1))
     assert (await login(client, person.username, person.password)).status_code == 200
 
@@ -265,7 +284,8 @@ async def test_admin_login_needs_a_fresh_totp_code(client: httpx.AsyncClient,
     response = await login(client, admin.username, admin.password, code)
     assert response.status_code == 200, response.text
     assert response.json()["mfa_enrolment_required"] is False
-    assert_login_failed(await login(client, admin.username, admin.password, code))  # replay
+    replay = await login(client, admin.username, admin.password, code)
+    assert replay.status_code == 401 and replay.json()["code"] == "OTP_ALREADY_USED"
     # a right code with the wrong password is still a failure
     assert_login_failed(await login(client, admin.username, "wrong password guess",
                                     totp.code_at(admin.totp_secret, time.time() + 30)))

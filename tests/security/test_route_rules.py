@@ -33,6 +33,7 @@ PUBLIC_ROUTES = frozenset({
     ("GET", "/.well-known/jwks.json"),
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/refresh"),
+    ("POST", "/api/v1/attestations/verify"),  # the contract: public, rate-limited
     # the pages' own: signing in, the language switch, the style sheet and images
     ("GET", "/login"),
     ("POST", "/login"),

@@ -50,14 +50,6 @@ class Resumed:
     mfa_enrolled: bool
 
 
-@dataclass(frozen=True, slots=True)
-class SignIn:
-    """The token for the cookie when the login worked; else the audited cause."""
-
-    token: str | None = None
-    failure: str | None = None
-
-
 async def open_session(session: AsyncSession, ctx: Context, user: UserAccount) -> str:
     """A new session for `user` (a fresh id at every login: never one an attacker planted);
     the account's dead sessions are cleared on the way."""
@@ -72,14 +64,13 @@ async def open_session(session: AsyncSession, ctx: Context, user: UserAccount) -
     return token
 
 
-async def sign_in(session: AsyncSession, ctx: Context, keys: RegistryKeys, policy: Policy, *,
-                  username: str, password: str, otp: str | None) -> SignIn:
-    """The API's login rule, then a page session instead of a token pair."""
-    check = await sessions.check_login(session, ctx, keys, policy, username=username,
-                                       password=password, otp=otp, via="page")
-    if check.user is None:
-        return SignIn(failure=check.failure)
-    return SignIn(token=await open_session(session, ctx, check.user))
+async def sign_in(database: Database, session: AsyncSession, ctx: Context, keys: RegistryKeys,
+                  policy: Policy, *, username: str, password: str, otp: str | None) -> str:
+    """The API's login rule (`sessions.check_login`: its audited refusals are raised as they
+    are), then a page session instead of a token pair; the token for the cookie."""
+    user = await sessions.check_login(database, session, ctx, keys, policy, username=username,
+                                      password=password, otp=otp, via="page")
+    return await open_session(session, ctx, user)
 
 
 def _alive(page: PageSession, user: UserAccount, now: datetime) -> bool:
@@ -118,10 +109,11 @@ async def sign_out(session: AsyncSession, ctx: Context, token: str | None) -> No
     await sessions.logout(session, ctx)
 
 
-async def change_password(session: AsyncSession, ctx: Context, policy: Policy, *, current: str,
-                          new: str) -> str:
+async def change_password(database: Database, session: AsyncSession, ctx: Context,
+                          policy: Policy, *, current: str, new: str) -> str:
     """The API's password rule; every session ends, and this browser gets a fresh one."""
-    user = await sessions.replace_password(session, ctx, policy, current=current, new=new)
+    user = await sessions.replace_password(database, session, ctx, policy, current=current,
+                                           new=new)
     return await open_session(session, ctx, user)
 
 

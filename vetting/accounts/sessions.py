@@ -1,13 +1,14 @@
 """Login, refresh, logout, password change and TOTP: the life of a session.
 
-Failures here are *results*, not exceptions: a failed login must still commit
-its throttling counter and its audit entry, which a rollback would undo.
+Failures are audited refusals (`DomainError.audited`): a failed login still commits its
+throttling counter and its audit entry, which a rollback would undo.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import NoReturn
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,7 @@ from crypto import totp
 from crypto.jose_es256 import TokenError
 from crypto.passwords import needs_rehash
 from policies.policy import Policy
+from vetting.accounts import throttle
 from vetting.accounts.passwords import hash_password, require_acceptable, verify_password
 from vetting.accounts.tokens import (
     REFRESH_TTL,
@@ -29,24 +31,31 @@ from vetting.audit.entries import append
 from vetting.db import Database
 from vetting.errors import Conflict, InvalidInput, Unauthenticated
 from vetting.keys import RegistryKeys
-from vetting.models import RefreshToken, UserAccount
+from vetting.models import LoginThrottle, RefreshToken, UserAccount
 from vetting.models.base import new_id
 from vetting.principal import Actor, Context
 from vetting.read_cache import MISSING, ReadCache
 
-THROTTLE_AFTER = 3          # failures before each attempt must wait
-THROTTLE_MAX = timedelta(seconds=60)
-LOCK_AFTER = 10             # failures before the account locks
-LOCK_FOR = timedelta(minutes=15)
 TOTP_ISSUER = "KT1 Registry"
 
 
 @dataclass(frozen=True, slots=True)
-class LoginResult:
-    tokens: TokenPair | None = None
-    failure: str | None = None      # a code for the audit log; the client sees one generic answer
+class Grant:
+    """A successful sign-in: the tokens and what the account must still do."""
+
+    tokens: TokenPair
     password_change_required: bool = False
     mfa_enrolment_required: bool = False
+
+
+def login_refused(reason: str) -> Unauthenticated:
+    """One answer for every failed login, whatever the cause (recorded as `reason`), but for
+    a right password with a code already used: that person is told to wait for the next."""
+    if reason == "otp_reused":
+        return Unauthenticated("this code was already used; wait for the next one",
+                               code="OTP_ALREADY_USED", audited=True, reason=reason)
+    return Unauthenticated("the username, password or one-time code is wrong",
+                           code="INVALID_CREDENTIALS", audited=True, reason=reason)
 
 
 def actor_for(user: UserAccount, policy: Policy) -> Actor:
@@ -69,83 +78,151 @@ async def _issue_pair(session: AsyncSession, ctx: Context, user: UserAccount, ke
     return TokenPair(access_token=access, refresh_token=token, expires_in=15 * 60)
 
 
-async def _record_failure(session: AsyncSession, ctx: Context, user: UserAccount,
-                          reason: str) -> None:
-    user.failed_logins += 1
-    body: dict[str, object] = {"reason": reason, "failed_logins": user.failed_logins}
-    if user.failed_logins >= LOCK_AFTER:
-        user.locked_until = ctx.now + LOCK_FOR
-        await append(session, ctx, action="auth.lock", object_type="user", object_id=user.id,
-                     outcome="success", body={"until": user.locked_until.isoformat()})
-    elif user.failed_logins >= THROTTLE_AFTER:
-        delay = min(timedelta(seconds=2 ** (user.failed_logins - THROTTLE_AFTER)), THROTTLE_MAX)
-        user.throttled_until = ctx.now + delay
-        body["throttled_seconds"] = int(delay.total_seconds())
-    await append(session, ctx, action="auth.login", object_type="user", object_id=user.id,
-                 outcome="failure", body=body)
+async def _record_failure(session: AsyncSession, ctx: Context, user_id: str,
+                          reason: str) -> NoReturn:
+    """Count one failed attempt (atomically: concurrent failures all count), audit it, refuse
+    it: 401, or 429 when a concurrent failure started a wait before this one was counted."""
+    failure = await throttle.count_account_failure(session, user_id, ctx.now)
+    if failure.locked_until is not None:
+        await append(session, ctx, action="auth.lock", object_type="user", object_id=user_id,
+                     outcome="success", body={"until": failure.locked_until.isoformat()})
+    await append(session, ctx, action="auth.login", object_type="user", object_id=user_id,
+                 outcome="failure", body={"reason": reason, **failure.audit_body()})
+    if failure.waiting_until is not None:
+        raise throttle.too_many(failure.waiting_until, ctx.now)
+    raise login_refused(reason)
 
 
-def _blocked_reason(user: UserAccount, ctx: Context) -> str | None:
-    if user.state != "active":
-        return "disabled"
-    if user.locked_until is not None and user.locked_until > ctx.now:
-        return "locked"
-    if user.throttled_until is not None and user.throttled_until > ctx.now:
-        return "throttled"
-    return None
+async def _record_unknown(session: AsyncSession, ctx: Context, key: str) -> NoReturn:
+    """The same for a username without an account, counted under its own key."""
+    failure = await throttle.count_name_failure(session, key, ctx.now)
+    await append(session, ctx, action="auth.login", outcome="failure",
+                 body={"reason": "unknown_user", **failure.audit_body()})
+    if failure.waiting_until is not None:
+        raise throttle.too_many(failure.waiting_until, ctx.now)
+    raise login_refused("unknown_user")
 
 
-def _otp_step(user: UserAccount, keys: RegistryKeys, otp: str | None, ctx: Context) -> int | None:
-    if user.totp_secret is None or not otp:
-        return None
-    secret = keys.store.unwrap(user.totp_secret, label=f"totp:{user.id}")
-    return totp.verify(secret, otp, at=ctx.now.timestamp(), last_used_step=user.totp_last_step)
-
-
-@dataclass(frozen=True, slots=True)
-class LoginCheck:
-    """A login judged: the account when every factor was right, else the audited cause."""
-
-    user: UserAccount | None = None
-    failure: str | None = None
-
-
-async def check_login(session: AsyncSession, ctx: Context, keys: RegistryKeys, policy: Policy, *,
-                      username: str, password: str, otp: str | None,
-                      via: str | None = None) -> LoginCheck:
-    """The one login rule for the API and the pages: throttling, lock-out, second factor and
-    the audit entry; `via` names a channel other than the API in that entry."""
-    user = await session.scalar(
-        select(UserAccount).where(UserAccount.username == username).with_for_update())
-    password_ok = await verify_password(user.password_hash if user else None, password)
+async def _refuse_waiting(session: AsyncSession, ctx: Context, user: UserAccount | None,
+                          counters: throttle.Counters, until: datetime) -> NoReturn:
+    """An attempt during a delay or a lock: 429, audited, neither verified nor counted."""
+    reason = "locked" if counters.locked_until == until else "throttled"
     if user is None:
         await append(session, ctx, action="auth.login", outcome="failure",
-                     body={"reason": "unknown_user"})
-        return LoginCheck(failure="unknown_user")
-    blocked = _blocked_reason(user, ctx)
-    if blocked is not None:
+                     body={"reason": "unknown_user", "waiting": reason})
+    else:
         await append(session, ctx, action="auth.login", object_type="user", object_id=user.id,
-                     outcome="failure", body={"reason": blocked})
-        return LoginCheck(failure=blocked)
+                     outcome="failure", body={"reason": reason})
+    raise throttle.too_many(until, ctx.now)
+
+
+def _otp_check(user: UserAccount, keys: RegistryKeys, otp: str | None,
+               ctx: Context) -> tuple[str | None, int | None]:
+    """Why the code fails (None: it does) and the time step it matched."""
+    if user.totp_secret is None or not otp:
+        return "otp_missing", None
+    secret = keys.store.unwrap(user.totp_secret, label=f"totp:{user.id}")
+    at = ctx.now.timestamp()
+    step = totp.verify(secret, otp, at=at, last_used_step=user.totp_last_step)
+    if step is not None:
+        return None, step
+    return ("otp_reused" if totp.verify(secret, otp, at=at) is not None else "bad_otp"), None
+
+
+def _refusal(user: UserAccount, ctx: Context, keys: RegistryKeys, *, password_ok: bool,
+             otp: str | None) -> tuple[str | None, int | None]:
+    """Why this attempt fails (None: it succeeds) and the TOTP step it uses; pure, so it is
+    asked once of what was read and again of the row as locked for the write."""
+    if user.state != "active":
+        return "disabled", None
+    if throttle.waiting_until(user, ctx.now) is not None:
+        return "throttled", None
     if not password_ok:
-        await _record_failure(session, ctx, user, "bad_password")
-        return LoginCheck(failure="bad_password")
-    if user.totp_confirmed:
-        step = _otp_step(user, keys, otp, ctx)
-        if step is None:
-            await _record_failure(session, ctx, user, "bad_otp" if otp else "otp_missing")
-            return LoginCheck(failure="bad_otp" if otp else "otp_missing")
-        user.totp_last_step = step
-    user.failed_logins, user.throttled_until, user.locked_until = 0, None, None
-    if needs_rehash(user.password_hash):
-        user.password_hash = await hash_password(password)
-    actor = actor_for(user, policy)
-    body: dict[str, object] = {"mfa": user.totp_confirmed}
+        return "bad_password", None
+    if not user.totp_confirmed:
+        return None, None
+    return _otp_check(user, keys, otp, ctx)
+
+
+async def _read_account(database: Database, user_id: str) -> UserAccount | None:
+    """The account as it is now, read without taking any write lock."""
+    async with database.transaction(read_only=True) as reader:
+        return await reader.get(UserAccount, user_id)
+
+
+async def _read_attempt(database: Database, keys: RegistryKeys, username: str
+                        ) -> tuple[UserAccount | None, LoginThrottle | None, str]:
+    """The account of `username`, or the failures counted under its key when it has none."""
+    key = keys.data.username_key(username)
+    async with database.transaction(read_only=True) as reader:
+        user = await reader.scalar(select(UserAccount).where(UserAccount.username == username))
+        counted = None if user is not None else await reader.get(LoginThrottle, key)
+        return user, counted, key
+
+
+async def _lock_account(session: AsyncSession, user_id: str) -> UserAccount | None:
+    """The account row, locked for the rest of this (short) write transaction."""
+    found: UserAccount | None = await session.scalar(
+        select(UserAccount).where(UserAccount.id == user_id).with_for_update()
+        .execution_options(populate_existing=True))
+    return found
+
+
+async def check_login(database: Database, session: AsyncSession, ctx: Context,
+                      keys: RegistryKeys, policy: Policy, *, username: str, password: str,
+                      otp: str | None, via: str | None = None) -> UserAccount:
+    """The one sign-in rule of the API and the pages; the account, locked in `session`, when
+    every factor is right (the success audited, `via` naming a channel other than the API),
+    else an audited refusal.
+
+    Argon2 runs in a thread with no transaction open: the account is read in a reader
+    transaction, the password verified, and only then does `session` (the request's
+    writer, still unused) take the write lock, briefly, for the counters and the audit entry.
+    A failure is counted atomically; a success is judged again on the row as locked, so an
+    attempt racing a lock, a password change or a replayed code cannot slip through.
+
+    During a delay or a lock every attempt is answered 429 with `Retry-After`, before any
+    password is looked at, whether or not the account exists (names without an account are
+    counted alike, see `throttle`)."""
+    user, counted, key = await _read_attempt(database, keys, username)
+    counters = user if user is not None else counted
+    until = throttle.waiting_until(counters, ctx.now)
+    if counters is not None and until is not None:
+        await _refuse_waiting(session, ctx, user, counters, until)
+    password_ok = await verify_password(user.password_hash if user else None, password)
+    if user is None:
+        await _record_unknown(session, ctx, key)
+    reason, step = _refusal(user, ctx, keys, password_ok=password_ok, otp=otp)
+    rehashed = None
+    if reason is None and needs_rehash(user.password_hash):
+        rehashed = await hash_password(password)
+    if reason is not None:
+        await _record_failure(session, ctx, user.id, reason)
+    locked = await _lock_account(session, user.id)
+    assert locked is not None  # accounts are never deleted
+    reason, step = _refusal(locked, ctx, keys, otp=otp,
+                            password_ok=locked.password_hash == user.password_hash)
+    if reason is not None:
+        await _record_failure(session, ctx, user.id, reason)
+    if step is not None:
+        locked.totp_last_step = step
+    throttle.forgive(locked)
+    if rehashed is not None:
+        locked.password_hash = rehashed
+    body: dict[str, object] = {"mfa": locked.totp_confirmed}
     if via is not None:
         body["via"] = via
-    await append(session, Context(actor=actor, request_id=ctx.request_id, now=ctx.now),
-                 action="auth.login", object_type="user", object_id=user.id, body=body)
-    return LoginCheck(user=user)
+    await append(session, _signed_in(ctx, locked, policy), action="auth.login",
+                 object_type="user", object_id=user.id, body=body)
+    return locked
+
+
+async def login(database: Database, session: AsyncSession, ctx: Context, keys: RegistryKeys,
+                policy: Policy, *, username: str, password: str, otp: str | None) -> Grant:
+    """The API's sign-in: `check_login`, then a token pair."""
+    user = await check_login(database, session, ctx, keys, policy, username=username,
+                             password=password, otp=otp)
+    return _grant(user, policy, await _issue_pair(session, ctx, user, keys))
 
 
 def mfa_pending(user: UserAccount, policy: Policy) -> bool:
@@ -153,29 +230,35 @@ def mfa_pending(user: UserAccount, policy: Policy) -> bool:
     return user.role in policy.mfa_required_roles and not user.totp_confirmed
 
 
-async def login(session: AsyncSession, ctx: Context, keys: RegistryKeys, policy: Policy, *,
-                username: str, password: str, otp: str | None) -> LoginResult:
-    check = await check_login(session, ctx, keys, policy, username=username,
-                              password=password, otp=otp)
-    if check.user is None:
-        return LoginResult(failure=check.failure)
-    user = check.user
-    return LoginResult(
-        tokens=await _issue_pair(session, ctx, user, keys),
+def _signed_in(ctx: Context, user: UserAccount, policy: Policy) -> Context:
+    """The anonymous caller of `ctx`, now known to be `user` (still at the same address)."""
+    actor = replace(actor_for(user, policy), address=ctx.actor.address)
+    return Context(actor=actor, request_id=ctx.request_id, now=ctx.now)
+
+
+def _grant(user: UserAccount, policy: Policy, tokens: TokenPair) -> Grant:
+    return Grant(
+        tokens=tokens,
         password_change_required=user.must_change_password,
         mfa_enrolment_required=mfa_pending(user, policy),
     )
 
 
-async def refresh(session: AsyncSession, ctx: Context, keys: RegistryKeys, *,
-                  refresh_token: str) -> TokenPair | None:
-    """Rotate a refresh token; a reused one revokes its whole family and ends the sessions."""
+def _refresh_refused() -> Unauthenticated:
+    return Unauthenticated("the refresh token is not valid", code="INVALID_REFRESH_TOKEN",
+                           audited=True)
+
+
+async def refresh(session: AsyncSession, ctx: Context, keys: RegistryKeys, policy: Policy, *,
+                  refresh_token: str) -> TokenPair:
+    """Rotate a refresh token; a reused one revokes its whole family and ends the sessions
+    (the revocation commits with the refusal)."""
     row = await session.scalar(select(RefreshToken).where(
         RefreshToken.token_hash == refresh_digest(refresh_token)).with_for_update())
     if row is None:
         await append(session, ctx, action="auth.refresh", outcome="failure",
                      body={"reason": "unknown_token"})
-        return None
+        raise _refresh_refused()
     user = await session.get(UserAccount, row.user_id, with_for_update=True)
     assert user is not None
     if row.used_at is not None and row.revoked_at is None:
@@ -185,15 +268,16 @@ async def refresh(session: AsyncSession, ctx: Context, keys: RegistryKeys, *,
         user.token_version += 1
         await append(session, ctx, action="auth.refresh_reuse", object_type="user",
                      object_id=user.id, outcome="failure", body={"family": row.family_id})
-        return None
+        raise _refresh_refused()
     if (row.revoked_at is not None or row.expires_at <= ctx.now or user.state != "active"
             or row.token_version != user.token_version):
         await append(session, ctx, action="auth.refresh", object_type="user", object_id=user.id,
                      outcome="failure", body={"reason": "expired_or_ended"})
-        return None
+        raise _refresh_refused()
     row.used_at = ctx.now
     pair = await _issue_pair(session, ctx, user, keys, family_id=row.family_id)
-    await append(session, ctx, action="auth.refresh", object_type="user", object_id=user.id)
+    await append(session, _signed_in(ctx, user, policy), action="auth.refresh",
+                 object_type="user", object_id=user.id)
     return pair
 
 
@@ -205,7 +289,7 @@ async def _end_sessions(session: AsyncSession, ctx: Context, user: UserAccount) 
 
 
 async def _me(session: AsyncSession, ctx: Context) -> UserAccount:
-    user = await session.get(UserAccount, ctx.actor.id, with_for_update=True)
+    user = await _lock_account(session, str(ctx.actor.id))
     if user is None:
         raise Unauthenticated("the account no longer exists")
     return user
@@ -217,13 +301,18 @@ async def logout(session: AsyncSession, ctx: Context) -> None:
     await append(session, ctx, action="auth.logout", object_type="user", object_id=ctx.actor.id)
 
 
-async def replace_password(session: AsyncSession, ctx: Context, policy: Policy, *,
-                           current: str, new: str) -> UserAccount:
-    """Needs the current password; ends every session of the account (tokens and pages)."""
-    user = await _me(session, ctx)
+async def replace_password(database: Database, session: AsyncSession, ctx: Context,
+                           policy: Policy, *, current: str, new: str) -> UserAccount:
+    """Needs the current password; ends every session of the account (tokens and pages).
+
+    As at login, both argon2 runs (verifying the current password, hashing the new one) happen
+    before `session` takes the write lock; the write checks the hash is still the one verified.
+    """
+    user = await _read_account(database, str(ctx.actor.id))
+    if user is None:
+        raise Unauthenticated("the account no longer exists")
     if not await verify_password(user.password_hash, current):
-        raise InvalidInput("the current password is wrong", field="current_password",
-                           code="WRONG_PASSWORD")
+        raise _wrong_password()
     if new == current:
         raise InvalidInput("the new password must differ from the current one",
                            field="new_password", code="PASSWORD_REUSED")
@@ -233,19 +322,30 @@ async def replace_password(session: AsyncSession, ctx: Context, policy: Policy, 
         exc.field = "new_password"
         exc.extra["field"] = "new_password"
         raise
-    user.password_hash = await hash_password(new)
-    user.must_change_password = False
-    await _end_sessions(session, ctx, user)
+    new_hash = await hash_password(new)
+    locked = await _me(session, ctx)
+    if locked.password_hash != user.password_hash:  # changed meanwhile: `current` is stale
+        raise _wrong_password()
+    locked.password_hash = new_hash
+    locked.must_change_password = False
+    await _end_sessions(session, ctx, locked)
     await append(session, ctx, action="auth.password_change", object_type="user",
-                 object_id=user.id)
-    return user
+                 object_id=locked.id)
+    return locked
 
 
-async def change_password(session: AsyncSession, ctx: Context, keys: RegistryKeys,
-                          policy: Policy, *, current: str, new: str) -> TokenPair:
-    """The API's password change: every other session ends, a fresh pair is returned."""
-    user = await replace_password(session, ctx, policy, current=current, new=new)
-    return await _issue_pair(session, ctx, user, keys)
+async def change_password(database: Database, session: AsyncSession, ctx: Context,
+                          keys: RegistryKeys, policy: Policy, *, current: str,
+                          new: str) -> Grant:
+    """The API's password change: a fresh pair, with what the account must still do (enrol a
+    second factor, for the roles that need one)."""
+    user = await replace_password(database, session, ctx, policy, current=current, new=new)
+    return _grant(user, policy, await _issue_pair(session, ctx, user, keys))
+
+
+def _wrong_password() -> InvalidInput:
+    return InvalidInput("the current password is wrong", field="current_password",
+                        code="WRONG_PASSWORD")
 
 
 async def enrol_totp(session: AsyncSession, ctx: Context, keys: RegistryKeys) -> str:
@@ -272,18 +372,19 @@ async def pending_enrolment(session: AsyncSession, ctx: Context, keys: RegistryK
 
 
 async def confirm_totp(session: AsyncSession, ctx: Context, keys: RegistryKeys, *,
-                       otp: str) -> bool:
+                       otp: str) -> None:
+    """Confirm an enrolment with its first code; a wrong code is refused (422, audited)."""
     user = await _me(session, ctx)
     if user.totp_secret is None or user.totp_confirmed:
         raise Conflict("no enrolment is waiting for confirmation", code="MFA_NOT_PENDING")
-    step = _otp_step(user, keys, otp, ctx)
-    if step is None:
+    wrong, step = _otp_check(user, keys, otp, ctx)
+    if wrong is not None:
         await append(session, ctx, action="auth.mfa_confirm", object_type="user",
                      object_id=user.id, outcome="failure")
-        return False
+        raise InvalidInput("the one-time code is wrong", field="otp", code="INVALID_OTP",
+                           audited=True)
     user.totp_confirmed, user.totp_last_step = True, step
     await append(session, ctx, action="auth.mfa_confirm", object_type="user", object_id=user.id)
-    return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crypto.passwords import random_password
 from policies.access import UNIT_KIND_BY_ROLE
 from policies.policy import Policy
+from vetting.accounts import throttle
 from vetting.accounts.passwords import hash_password, require_acceptable
 from vetting.accounts.scope import resolve_placement
 from vetting.audit.entries import append
@@ -138,7 +139,7 @@ async def update_user(
         one_time = random_password()
         user.password_hash = await hash_password(one_time)
         user.must_change_password = True
-        user.failed_logins, user.locked_until, user.throttled_until = 0, None, None
+        throttle.forgive(user)
         audit_body["password_reset"] = True
     if not audit_body:
         raise InvalidInput("nothing to change", field="body", code="EMPTY_CHANGE")

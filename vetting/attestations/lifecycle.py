@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.access import DISPATCHER, POST_HR
 from policies.calendar import local_date
+from policies.vocabulary import OPEN_STATES
 from vetting.attestations import status
 from vetting.audit.entries import append
 from vetting.errors import Conflict, NotFound, require_version
@@ -23,7 +24,6 @@ from vetting.models import (
     VettingRequest,
     Worker,
 )
-from vetting.models.workers import OPEN_STATES
 from vetting.notifications.outbox import Audience, publish
 from vetting.principal import Context
 from vetting.routes.assignments import flag_blocked
@@ -146,7 +146,8 @@ async def apply_change(session: AsyncSession, ctx: Context, clearance: Clearance
             Worker.id == clearance.worker_id))
         await publish(session, ctx, kind=f"clearance.{target}", object_type="worker",
                       object_id=clearance.worker_id, payload={"clearance": clearance.id},
-                      audiences=[Audience(roles=(POST_HR, DISPATCHER), unit=post_unit)])
+                      audiences=[Audience(roles=(POST_HR, DISPATCHER), unit=post_unit)],
+                      units=(clearance.police_unit_code,))
         await flag_blocked(session, ctx, clearance.worker_id, cause=f"clearance {target}")
     return clearance
 

@@ -26,6 +26,7 @@ from vetting.models import AuditEntry, AuditHead, AuditNode
 from vetting.principal import Context
 
 OUTCOMES = ("success", "failure", "denied")
+ACTOR_ADDRESS = "actor_address"
 _TAIL = "kt1.audit.tail"
 
 
@@ -116,9 +117,13 @@ async def append(
     outcome: str = "success",
     body: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
-    """Record one action. `body` must hold identifiers only, never personal data."""
+    """Record one action. `body` must hold identifiers only, never personal data; the
+    actor's network address, when the context has one, is added as `actor_address`."""
     if outcome not in OUTCOMES:
         raise ValueError(f"audit outcome must be one of {OUTCOMES}")
+    recorded = dict(body or {})
+    if ctx.actor.address is not None:
+        recorded[ACTOR_ADDRESS] = ctx.actor.address
     tail = await _tail(session)
     size = tail.head.size
     entry = AuditEntry(
@@ -131,7 +136,7 @@ async def append(
         object_id=object_id,
         outcome=outcome,
         request_id=ctx.request_id,
-        body=canonical_json(dict(body or {})),
+        body=canonical_json(recorded),
     )
     entry.leaf_hash = merkle.leaf_hash(entry_bytes(entry))
     session.add(entry)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crypto import checkpoints, merkle
 from vetting.audit.entries import fetch_nodes
+from vetting.db import insert_for
 from vetting.errors import InvalidInput
 from vetting.keys import RegistryKeys
 from vetting.models import AuditCheckpoint, AuditHead
@@ -111,9 +110,8 @@ async def checkpoint(session: AsyncSession, ctx: Context, keys: RegistryKeys) ->
         "key_id": keys.audit_kid,
         "signature": checkpoints.sign_checkpoint(head, keys.audit_key),
     }
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(insert(AuditCheckpoint).values(**values).on_conflict_do_nothing())
+    await session.execute(insert_for(session, AuditCheckpoint).values(**values)
+                          .on_conflict_do_nothing())
     stored = await session.get(AuditCheckpoint, size, populate_existing=True)
     assert stored is not None
     return stored

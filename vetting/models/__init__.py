@@ -1,6 +1,6 @@
 """Every table of the registry; importing this package registers them all."""
 
-from vetting.models.accounts import PageSession, RefreshToken, UserAccount
+from vetting.models.accounts import LoginThrottle, PageSession, RefreshToken, UserAccount
 from vetting.models.attestations import (
     Attestation,
     Clearance,
@@ -13,6 +13,12 @@ from vetting.models.base import Base
 from vetting.models.incidents import Incident, IncidentWorker, Notification, OutboxEvent
 from vetting.models.reference import LegacyProvince, Province, Unit
 from vetting.models.routes import Assignment, Route
+from vetting.models.webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSecret,
+    WebhookSubscription,
+)
 from vetting.models.workers import (
     Commitment,
     IdempotencyRecord,
@@ -37,6 +43,7 @@ __all__ = [
     "Incident",
     "IncidentWorker",
     "LegacyProvince",
+    "LoginThrottle",
     "Notification",
     "OutboxEvent",
     "PageSession",
@@ -50,5 +57,9 @@ __all__ = [
     "UserAccount",
     "VettingEvent",
     "VettingRequest",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSecret",
+    "WebhookSubscription",
     "Worker",
 ]

@@ -32,6 +32,7 @@ class UserAccount(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     throttled_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     token_version: Mapped[int] = mapped_column(Integer, default=1)
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
     totp_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -59,6 +60,20 @@ class RefreshToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins for a username that has no account, counted exactly as an account's
+    are (`vetting.accounts.throttle`), so a delay or a lock answers alike whether or not the
+    account exists. Keyed by a keyed digest of the name: typed names are never stored."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    throttled_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class PageSession(Base):

@@ -7,16 +7,14 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from policies.vocabulary import INCIDENT_KINDS, sql_in
 from vetting.models.base import Base, UTCDateTime, new_id, utcnow
-
-INCIDENT_KINDS = ("loss", "damage", "delay", "suspected_leak", "other")
 
 
 class Incident(Base):
     __tablename__ = "incident"
     __table_args__ = (
-        CheckConstraint("kind IN ('loss', 'damage', 'delay', 'suspected_leak', 'other')",
-                        name="kind"),
+        CheckConstraint(sql_in("kind", INCIDENT_KINDS), name="kind"),
         CheckConstraint("state IN ('open', 'concluded')", name="state"),
         Index("ix_incident_province_time", "province_code", "occurred_at"),
     )
@@ -50,10 +48,13 @@ class IncidentWorker(Base):
 
 
 class OutboxEvent(Base):
-    """Written in the producer's transaction. In-app delivery happens at once; other
-    channels (webhook, e-mail) read undelivered rows later and set `relayed_at`."""
+    """Written in the producer's transaction. In-app delivery happens at once; the webhook
+    relay reads rows with `relayed_at IS NULL` later, fans them out and sets `relayed_at`.
+    `scope` is JSON `{"units": [...], "provinces": [...]}`: whom the event concerns, which
+    is what a subscription scoped to a unit or a province is matched against."""
 
     __tablename__ = "outbox_event"
+    __table_args__ = (Index("ix_outbox_event_relayed_at", "relayed_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     kind: Mapped[str] = mapped_column(String(40), index=True)
@@ -63,6 +64,7 @@ class OutboxEvent(Base):
     payload: Mapped[str] = mapped_column(Text)
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     relayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    scope: Mapped[str | None] = mapped_column(Text)
 
 
 class Notification(Base):

@@ -29,6 +29,7 @@ async def announce_expiring(session: AsyncSession, ctx: Context, policy: Policy)
             object_id=clearance.worker_id, dedupe_key=f"expiring:{clearance.id}",
             payload={"clearance": clearance.id,
                      "valid_until": clearance.valid_until.isoformat()},
-            audiences=[Audience((POST_HR, DISPATCHER), unit=post_unit)])
+            audiences=[Audience((POST_HR, DISPATCHER), unit=post_unit)],
+            units=(clearance.police_unit_code,))
         sent += event is not None
     return sent

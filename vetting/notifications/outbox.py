@@ -1,8 +1,10 @@
 """The transactional outbox: producers call `publish` inside their own transaction.
 
-In-app notifications are delivered at once to the users in scope at that moment; any
-other channel (a webhook, e-mail) is added later as a relay that reads `outbox_event`
-rows with `relayed_at IS NULL`, so no producer changes. Payloads hold identifiers only.
+In-app notifications are delivered at once to the users in scope at that moment; the
+webhook relay (`vetting.webhooks.relay`) reads `outbox_event` rows with `relayed_at IS NULL`
+later. Each row records whom it concerns (units and provinces: the audiences' and any
+`units` the producer names), which is what unit- and province-scoped subscriptions are
+matched against. Payloads hold identifiers, codes and states only, never personal data.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vetting.errors import NotFound
-from vetting.models import Notification, OutboxEvent, UserAccount
+from vetting.models import Notification, OutboxEvent, Unit, UserAccount
 from vetting.principal import Context
 
 #: The kinds of event users are told about (their words live in the message catalogue).
@@ -39,8 +41,10 @@ class Audience:
 async def publish(session: AsyncSession, ctx: Context, *, kind: str, object_type: str,
                   object_id: str, audiences: Sequence[Audience],
                   payload: dict[str, Any] | None = None,
-                  dedupe_key: str | None = None) -> OutboxEvent | None:
-    """Record the event and deliver it in-app; a repeated `dedupe_key` is a no-op."""
+                  dedupe_key: str | None = None,
+                  units: Sequence[str] = ()) -> OutboxEvent | None:
+    """Record the event and deliver it in-app; a repeated `dedupe_key` is a no-op. `units`
+    are units the event concerns besides its audiences' (the other side of a request)."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     if dedupe_key and await session.scalar(select(OutboxEvent.id).where(
@@ -48,7 +52,8 @@ async def publish(session: AsyncSession, ctx: Context, *, kind: str, object_type
         return None
     event = OutboxEvent(kind=kind, object_type=object_type, object_id=object_id,
                         payload=json.dumps(payload or {}, sort_keys=True),
-                        dedupe_key=dedupe_key, created_at=ctx.now)
+                        dedupe_key=dedupe_key, created_at=ctx.now,
+                        scope=await _scope(session, audiences, units))
     session.add(event)
     try:
         await session.flush()
@@ -65,6 +70,23 @@ async def publish(session: AsyncSession, ctx: Context, *, kind: str, object_type
             if user_id != ctx.actor.id:
                 session.add(Notification(user_id=user_id, event_id=event.id, created_at=ctx.now))
     return event
+
+
+async def _scope(session: AsyncSession, audiences: Sequence[Audience],
+                 units: Sequence[str]) -> str:
+    """The units the event concerns and their provinces, with the audiences' provinces."""
+    concerned = sorted({a.unit for a in audiences if a.unit} | {u for u in units if u})
+    provinces = {a.province for a in audiences if a.province}
+    if concerned:
+        provinces |= set((await session.scalars(select(Unit.province_code).where(
+            Unit.code.in_(concerned)))).all())
+    return json.dumps({"units": concerned, "provinces": sorted(provinces)})
+
+
+def event_scope(event: OutboxEvent) -> tuple[frozenset[str], frozenset[str]]:
+    """(units, provinces) an event concerns; none for rows older than the scope column."""
+    found = json.loads(event.scope) if event.scope else {}
+    return frozenset(found.get("units", ())), frozenset(found.get("provinces", ()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,13 +15,23 @@ from policies.access import POLICE, POST_HR
 from policies.policy import Policy
 from policies.routing import police_province, police_unit_for
 from policies.vetting_states import TRANSITIONS, may_approve, may_take, next_state
+from policies.vocabulary import OPEN_STATES
 from vetting.attestations.credentials import issue_for_decision
 from vetting.attestations.lifecycle import clearance_until
 from vetting.audit.entries import append
-from vetting.errors import Conflict, Forbidden, InvalidInput, NotFound, require_version
+from vetting.errors import (
+    BatchFailure,
+    BatchRefused,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    require_version,
+)
 from vetting.keys import RegistryKeys
 from vetting.models import Attestation, Clearance, Unit, VettingEvent, VettingRequest, Worker
-from vetting.models.workers import OPEN_STATES
+from vetting.models.base import new_id
 from vetting.notifications.outbox import Audience, publish
 from vetting.personal_data import DataProtection
 from vetting.principal import Context
@@ -55,9 +66,10 @@ async def _adds_stages(session: AsyncSession, worker: Worker) -> bool:
     return asked is None or not set(worker.stages.split(",")) <= set(asked.split(","))
 
 
-async def submit(session: AsyncSession, ctx: Context, policy: Policy, *, worker_id: str,
-                 reason: str) -> VettingRequest:
-    """Nominate a worker: routed to a police unit by policy, with a due date fixed now."""
+async def nominate(session: AsyncSession, ctx: Context, policy: Policy, *, worker_id: str,
+                   reason: str) -> VettingRequest:
+    """A checked nomination, routed to a police unit by policy, with a due date fixed now;
+    added, not yet flushed (`submit` writes one, `submit_batch` many in one flush)."""
     worker = await get_worker(session, ctx, worker_id, action="requests.submit", for_update=True)
     if worker.left_on is not None:
         raise Conflict("the worker has left the post", code="EMPLOYMENT_ENDED")
@@ -79,20 +91,86 @@ async def submit(session: AsyncSession, ctx: Context, policy: Policy, *, worker_
     if await session.get(Unit, police_unit) is None:
         raise Conflict(f"no police unit {police_unit} to route to", code="NO_POLICE_UNIT")
     request = VettingRequest(
-        worker_id=worker.id, post_unit_code=worker.post_unit_code, police_unit_code=police_unit,
-        state="submitted", reason=reason, stages=worker.stages,
+        id=new_id(), worker_id=worker.id, post_unit_code=worker.post_unit_code,
+        police_unit_code=police_unit, state="submitted", reason=reason, stages=worker.stages,
         due_on=ctx.today + timedelta(days=policy.police_response_days),
         submitted_at=ctx.now, submitted_by=ctx.actor.id, policy_version=policy.version,
         created_at=ctx.now)
     session.add(request)
-    await session.flush()
+    return request
+
+
+async def record_submission(session: AsyncSession, ctx: Context, request: VettingRequest, *,
+                            batch: str | None = None) -> None:
+    """The history event and audit entry of a written nomination (after its flush: no
+    relationship orders an event after its request within one flush)."""
     session.add(_event(request, ctx, "submit", None))
     await append(session, ctx, action="request.submit", object_type="vetting_request",
-                 object_id=request.id, body={"worker": worker.id, "police_unit": police_unit,
+                 object_id=request.id, body={"worker": request.worker_id,
+                                             "police_unit": request.police_unit_code,
                                              "due_on": request.due_on.isoformat(),
-                                             "policy_version": policy.version})
+                                             "policy_version": request.policy_version,
+                                             **({"batch": batch} if batch else {})})
+
+
+async def submit(session: AsyncSession, ctx: Context, policy: Policy, *, worker_id: str,
+                 reason: str) -> VettingRequest:
+    """Nominate a worker; the police unit it is routed to is notified."""
+    request = await nominate(session, ctx, policy, worker_id=worker_id, reason=reason)
+    await session.flush()
+    await record_submission(session, ctx, request)
     await _notify(session, ctx, request, "request.routed")
     return request
+
+
+async def _nominate_each(session: AsyncSession, ctx: Context, policy: Policy,
+                         worker_ids: Sequence[str], reason: str,
+                         requests: list[VettingRequest], failures: list[BatchFailure]) -> None:
+    first: dict[str, int] = {}
+    for index, worker_id in enumerate(worker_ids):
+        if worker_id in first:
+            failures.append(BatchFailure(index, worker_id, InvalidInput(
+                "listed twice", field="worker_ids", code="DUPLICATE_IN_BATCH",
+                first_index=first[worker_id])))
+            continue
+        first[worker_id] = index
+        try:
+            requests.append(await nominate(session, ctx, policy, worker_id=worker_id,
+                                           reason=reason))
+        except NotFound:  # unknown, or another unit's: the same words, as for incidents
+            failures.append(BatchFailure(index, worker_id, InvalidInput(
+                "no such worker in your unit", field="worker_ids", code="UNKNOWN_WORKER")))
+        except DomainError as refused:
+            failures.append(BatchFailure(index, worker_id, refused))
+
+
+async def submit_batch(session: AsyncSession, ctx: Context, policy: Policy, *,
+                       worker_ids: Sequence[str], reason: str) -> tuple[str, list[VettingRequest]]:
+    """Nominate many workers at once, all or none: each is checked and routed exactly as one
+    nomination is; any refusal (or a worker listed twice) refuses the whole batch, naming
+    each failing position. Each police unit is notified once for all its requests."""
+    batch = new_id()
+    requests: list[VettingRequest] = []
+    failures: list[BatchFailure] = []
+    with session.no_autoflush:  # the checks never read what the batch adds: flush once
+        await _nominate_each(session, ctx, policy, worker_ids, reason, requests, failures)
+    if failures:
+        raise BatchRefused(failures)
+    await session.flush()
+    for request in requests:
+        await record_submission(session, ctx, request, batch=batch)
+    by_unit: dict[str, list[str]] = {}
+    for request in requests:
+        by_unit.setdefault(request.police_unit_code, []).append(request.id)
+    await append(session, ctx, action="request.batch_submit", object_type="vetting_batch",
+                 object_id=batch, body={"requests": len(requests),
+                                        "police_units": {u: len(ids) for u, ids in
+                                                         sorted(by_unit.items())}})
+    for unit, ids in sorted(by_unit.items()):
+        await publish(session, ctx, kind="request.routed", object_type="vetting_batch",
+                      object_id=batch, audiences=[Audience(roles=POLICE, unit=unit)],
+                      payload={"state": "submitted", "requests": ids})
+    return batch, requests
 
 
 async def _notify(session: AsyncSession, ctx: Context, request: VettingRequest,
@@ -101,7 +179,8 @@ async def _notify(session: AsyncSession, ctx: Context, request: VettingRequest,
     audience = (Audience(roles=POLICE, unit=request.police_unit_code) if kind == "request.routed"
                 else Audience(roles=(POST_HR,), unit=request.post_unit_code))
     await publish(session, ctx, kind=kind, object_type="vetting_request", object_id=request.id,
-                  audiences=[audience], payload={"state": request.state})
+                  audiences=[audience], payload={"state": request.state},
+                  units=(request.post_unit_code, request.police_unit_code))
 
 
 async def get_request(session: AsyncSession, ctx: Context, request_id: str, *,
@@ -148,10 +227,8 @@ async def list_requests(session: AsyncSession, ctx: Context, *, state: str | Non
 
 async def _transition(session: AsyncSession, ctx: Context, request_id: str, action: str, *,
                       expected_version: int | None) -> tuple[VettingRequest, str]:
-    _sources, _target, roles = TRANSITIONS[action]
-    scope_action = ("requests.approve" if action == "approve" else
-                    "requests.review" if roles[0] in POLICE else "requests.submit")
-    request = await get_request(session, ctx, request_id, action=scope_action, for_update=True)
+    request = await get_request(session, ctx, request_id, action=TRANSITIONS[action].access,
+                                for_update=True)
     if not may_take(action, ctx.actor.role):
         raise Forbidden(f"a {ctx.actor.role} cannot {action} a request", code="FORBIDDEN")
     require_version(request.version, expected_version, what="request")

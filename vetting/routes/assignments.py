@@ -17,18 +17,23 @@ from policies.policy import Policy
 from vetting.audit.entries import append
 from vetting.eligibility.service import WorkerBrief, answer, answer_remaining, get_route
 from vetting.eligibility.signatures import AttestationChecker
-from vetting.errors import Conflict, DomainError, InvalidInput, NotFound
+from vetting.errors import Conflict, InvalidInput, NotFound
 from vetting.models import Assignment, Route, Worker
 from vetting.notifications.outbox import Audience, publish
 from vetting.principal import Context
 from vetting.scoping import route_condition, worker_condition
 
 
-class NotEligible(DomainError):
+class NotEligible(Conflict):
+    """The refusal of an assignment, audited (`assignment.refuse`) before it is raised; the
+    answer names each reason by its code."""
+
     code = "NOT_ELIGIBLE"
+    audited = True
 
     def __init__(self, decision: Decision) -> None:
-        super().__init__("the worker is not eligible for this route")
+        super().__init__("the worker is not eligible for this route", eligible=False,
+                         reasons=[r.code for r in decision.reasons])
         self.decision = decision
 
 
@@ -135,6 +140,8 @@ async def flag_blocked(session: AsyncSession, ctx: Context, worker_id: str, *, c
     current = (await session.scalars(select(Assignment).where(
         Assignment.worker_id == worker_id, Assignment.ended_at.is_(None),
         Assignment.ends_at > ctx.now).with_for_update())).all()
+    post_unit = await session.scalar(select(Worker.post_unit_code).where(
+        Worker.id == worker_id)) if current else None
     for assignment in current:
         if end_them:
             assignment.ended_at, assignment.end_reason = ctx.now, cause
@@ -147,7 +154,7 @@ async def flag_blocked(session: AsyncSession, ctx: Context, worker_id: str, *, c
                       object_id=assignment.id, audiences=[Audience((DISPATCHER,),
                                                                    province=province)],
                       payload={"route": assignment.route_id, "worker": worker_id,
-                               "ended": end_them})
+                               "ended": end_them}, units=(post_unit,) if post_unit else ())
     return [a.id for a in current]
 
 

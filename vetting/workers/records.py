@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.policy import Policy
 from policies.validity import add_months
+from policies.vocabulary import OPEN_STATES
 from vetting.attestations.lifecycle import EMPLOYMENT_ENDED, revoke_on_leave
 from vetting.audit.entries import append
 from vetting.errors import Conflict, InvalidInput
 from vetting.models import Commitment, Training, VettingEvent, VettingRequest, Worker
-from vetting.models.workers import OPEN_STATES
 from vetting.principal import Context
 from vetting.routes.assignments import flag_blocked
 from vetting.workers.service import get_worker
@@ -39,9 +39,9 @@ async def _active_worker(session: AsyncSession, ctx: Context, worker_id: str) ->
     return worker
 
 
-async def add_training(session: AsyncSession, ctx: Context, policy: Policy, *, worker_id: str,
-                       kind: str, completed_on: date, valid_until: date | None) -> Training:
-    worker = await _active_worker(session, ctx, worker_id)
+def training_until(ctx: Context, policy: Policy, *, completed_on: date,
+                   valid_until: date | None) -> date:
+    """The day a training holds to: what the certificate says, never later than policy allows."""
     _not_in_future(completed_on, ctx, "completed_on")
     longest = add_months(completed_on, policy.training_validity_months)
     until = valid_until or longest
@@ -53,31 +53,65 @@ async def add_training(session: AsyncSession, ctx: Context, policy: Policy, *, w
     if until <= completed_on:
         raise InvalidInput("must be after completed_on", field="valid_until",
                            code="DATE_ORDER")
-    training = Training(worker_id=worker.id, kind=kind, completed_on=completed_on,
-                        valid_until=until, recorded_by=ctx.actor.id, created_at=ctx.now)
+    return until
+
+
+def new_training(ctx: Context, worker: Worker, *, kind: str, completed_on: date,
+                 until: date) -> Training:
+    return Training(worker_id=worker.id, kind=kind, completed_on=completed_on,
+                    valid_until=until, recorded_by=ctx.actor.id, created_at=ctx.now)
+
+
+async def audit_training(session: AsyncSession, ctx: Context, training: Training,
+                         **more: str) -> None:
+    await append(session, ctx, action="worker.training", object_type="worker",
+                 object_id=training.worker_id,
+                 body={"training": training.id, "kind": training.kind,
+                       "valid_until": training.valid_until.isoformat(), **more})
+
+
+async def add_training(session: AsyncSession, ctx: Context, policy: Policy, *, worker_id: str,
+                       kind: str, completed_on: date, valid_until: date | None) -> Training:
+    worker = await _active_worker(session, ctx, worker_id)
+    until = training_until(ctx, policy, completed_on=completed_on, valid_until=valid_until)
+    training = new_training(ctx, worker, kind=kind, completed_on=completed_on, until=until)
     session.add(training)
     await session.flush()
-    await append(session, ctx, action="worker.training", object_type="worker",
-                 object_id=worker.id, body={"training": training.id, "kind": kind,
-                                            "valid_until": until.isoformat()})
+    await audit_training(session, ctx, training)
     return training
+
+
+def check_commitment(ctx: Context, *, signed_on: date, document_sha256: str) -> None:
+    _not_in_future(signed_on, ctx, "signed_on")
+    if not _SHA256.match(document_sha256):
+        raise InvalidInput("must be 64 lowercase hexadecimal characters",
+                           field="document_sha256", code="INVALID_DIGEST")
+
+
+def new_commitment(ctx: Context, worker: Worker, *, signed_on: date,
+                   document_sha256: str) -> Commitment:
+    return Commitment(worker_id=worker.id, signed_on=signed_on,
+                      document_sha256=document_sha256, recorded_by=ctx.actor.id,
+                      created_at=ctx.now)
+
+
+async def audit_commitment(session: AsyncSession, ctx: Context, commitment: Commitment,
+                           **more: str) -> None:
+    await append(session, ctx, action="worker.commitment", object_type="worker",
+                 object_id=commitment.worker_id,
+                 body={"commitment": commitment.id,
+                       "document_sha256": commitment.document_sha256, **more})
 
 
 async def add_commitment(session: AsyncSession, ctx: Context, *, worker_id: str,
                          signed_on: date, document_sha256: str) -> Commitment:
     worker = await _active_worker(session, ctx, worker_id)
-    _not_in_future(signed_on, ctx, "signed_on")
-    if not _SHA256.match(document_sha256):
-        raise InvalidInput("must be 64 lowercase hexadecimal characters",
-                           field="document_sha256", code="INVALID_DIGEST")
-    commitment = Commitment(worker_id=worker.id, signed_on=signed_on,
-                            document_sha256=document_sha256, recorded_by=ctx.actor.id,
-                            created_at=ctx.now)
+    check_commitment(ctx, signed_on=signed_on, document_sha256=document_sha256)
+    commitment = new_commitment(ctx, worker, signed_on=signed_on,
+                                document_sha256=document_sha256)
     session.add(commitment)
     await session.flush()
-    await append(session, ctx, action="worker.commitment", object_type="worker",
-                 object_id=worker.id, body={"commitment": commitment.id,
-                                            "document_sha256": document_sha256})
+    await audit_commitment(session, ctx, commitment)
     return commitment
 
 

@@ -6,13 +6,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vetting.audit.entries import append
-from vetting.models import VettingRequest, Worker
+from vetting.models import VettingRequest, WebhookSecret, Worker
 from vetting.personal_data import DataProtection
 from vetting.principal import Context
 
 SEALED_COLUMNS: dict[type, tuple[str, ...]] = {
     Worker: ("national_id", "date_of_birth", "hometown", "permanent_address", "current_address"),
     VettingRequest: ("info_request", "police_note"),
+    WebhookSecret: ("secret",),
 }
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from dataclasses import field as dataclass_field
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.access import POLICE
 from policies.cccd import check_cccd, mask
 from policies.folding import fold
+from policies.vocabulary import STAGES
 from vetting.audit.entries import append
 from vetting.errors import Conflict, InvalidInput, NotFound
 from vetting.models import LegacyProvince, Province, VettingRequest, Worker
@@ -20,7 +23,6 @@ from vetting.personal_data import DataProtection
 from vetting.principal import Context
 from vetting.scoping import worker_condition
 
-STAGES = ("acceptance", "processing", "transport", "delivery")
 SEALED = ("national_id", "date_of_birth", "hometown", "permanent_address", "current_address")
 MIN_AGE, MAX_AGE = 18, 75
 
@@ -65,26 +67,64 @@ def _years_between(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-async def _check_input(session: AsyncSession, ctx: Context, data: WorkerInput) -> str:
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One rule a registration breaks: the field, the code (its words are in the catalogue)
+    and the values the message names."""
+
+    field: str
+    code: str
+    detail: str
+    params: dict[str, Any] = dataclass_field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationRules:
+    """The reference data a registration is checked against, read once per request, so an
+    import of thousands of rows checks each one without a query."""
+
+    provinces: frozenset[str]
+    legacy_codes: frozenset[str]
+
+
+async def registration_rules(session: AsyncSession) -> RegistrationRules:
+    return RegistrationRules(
+        provinces=frozenset((await session.scalars(select(Province.code))).all()),
+        legacy_codes=frozenset((await session.scalars(select(LegacyProvince.code))).all()))
+
+
+def registration_problems(ctx: Context, rules: RegistrationRules,
+                          data: WorkerInput) -> list[Problem]:
+    """Every rule `data` breaks, in the order a single registration reports them (it raises
+    the first); an import reports them all. Duplicates are checked apart (they need a query)."""
+    problems = []
     if data.post_unit != ctx.actor.unit:
-        raise InvalidInput("you can register workers of your own post unit only",
-                           field="post_unit", code="OUT_OF_SCOPE")
-    if await session.get(Province, data.permanent_province) is None:
-        raise InvalidInput(f"province {data.permanent_province} does not exist",
-                           field="permanent_province", code="UNKNOWN_PROVINCE")
+        problems.append(Problem("post_unit", "OUT_OF_SCOPE",
+                                "you can register workers of your own post unit only"))
+    if data.permanent_province not in rules.provinces:
+        problems.append(Problem("permanent_province", "UNKNOWN_PROVINCE",
+                                f"province {data.permanent_province} does not exist"))
     age = _years_between(data.date_of_birth, ctx.today)
     if not MIN_AGE <= age <= MAX_AGE:
-        raise InvalidInput(f"a worker must be {MIN_AGE} to {MAX_AGE} years old",
-                           field="date_of_birth", code="AGE_OUT_OF_RANGE", minimum=MIN_AGE,
-                           maximum=MAX_AGE)
-    legacy = set((await session.scalars(select(LegacyProvince.code))).all())
-    problems = check_cccd(data.national_id, date_of_birth=data.date_of_birth, sex=data.sex,
-                          legacy_codes=legacy)
-    if problems:
-        first = problems[0]
-        raise InvalidInput("the CCCD number breaks a rule", field="national_id",
-                           code=first.code, problems=[p.code for p in problems])
-    return canonical_stages(data.stages)
+        problems.append(Problem("date_of_birth", "AGE_OUT_OF_RANGE",
+                                f"a worker must be {MIN_AGE} to {MAX_AGE} years old",
+                                {"minimum": MIN_AGE, "maximum": MAX_AGE}))
+    problems.extend(Problem("national_id", p.code, "the CCCD number breaks a rule")
+                    for p in check_cccd(data.national_id, date_of_birth=data.date_of_birth,
+                                        sex=data.sex, legacy_codes=rules.legacy_codes))
+    if not data.stages or any(s not in STAGES for s in data.stages):
+        problems.append(Problem("stages", "INVALID_STAGES",
+                                f"stages must be a non-empty list drawn from {', '.join(STAGES)}"))
+    return problems
+
+
+def _refusal(problems: list[Problem]) -> InvalidInput:
+    """A single registration's answer: the first rule broken (a CCCD number lists all its)."""
+    first = problems[0]
+    extra = dict(first.params)
+    if first.field == "national_id":
+        extra["problems"] = [p.code for p in problems if p.field == "national_id"]
+    return InvalidInput(first.detail, field=first.field, code=first.code, **extra)
 
 
 def seal_fields(worker: Worker, protection: DataProtection, values: dict[str, str]) -> None:
@@ -93,9 +133,32 @@ def seal_fields(worker: Worker, protection: DataProtection, values: dict[str, st
                 protection.seal(value, table="worker", column=name, row_id=worker.id))
 
 
+def new_worker(protection: DataProtection, data: WorkerInput, *, index: str,
+               now: datetime) -> Worker:
+    """The row for a checked registration, its personal fields sealed (not yet added)."""
+    worker = Worker(id=new_id(), post_unit_code=data.post_unit, employee_no=data.employee_no,
+                    full_name=data.full_name, full_name_folded=fold(data.full_name),
+                    sex=data.sex, stages=canonical_stages(data.stages),
+                    permanent_province=data.permanent_province, national_id_bidx=index,
+                    national_id_mask=mask(data.national_id), created_at=now, updated_at=now)
+    seal_fields(worker, protection, {
+        "national_id": data.national_id, "date_of_birth": data.date_of_birth.isoformat(),
+        "hometown": data.hometown, "permanent_address": data.permanent_address,
+        "current_address": data.current_address})
+    return worker
+
+
+async def audit_creation(session: AsyncSession, ctx: Context, worker: Worker,
+                         **more: str) -> None:
+    await append(session, ctx, action="worker.create", object_type="worker", object_id=worker.id,
+                 body={"post_unit": worker.post_unit_code, "stages": worker.stages, **more})
+
+
 async def create_worker(session: AsyncSession, ctx: Context, protection: DataProtection,
                         data: WorkerInput) -> Worker:
-    stages = await _check_input(session, ctx, data)
+    problems = registration_problems(ctx, await registration_rules(session), data)
+    if problems:
+        raise _refusal(problems)
     index = protection.national_id_index(data.national_id)
     if await session.scalar(select(Worker.id).where(Worker.national_id_bidx == index)):
         raise Conflict("a worker with this national ID is already registered",
@@ -104,23 +167,14 @@ async def create_worker(session: AsyncSession, ctx: Context, protection: DataPro
                                                     Worker.employee_no == data.employee_no)):
         raise Conflict("this employee number is already used in the unit",
                        code="DUPLICATE_EMPLOYEE_NO")
-    worker = Worker(id=new_id(), post_unit_code=data.post_unit, employee_no=data.employee_no,
-                    full_name=data.full_name, full_name_folded=fold(data.full_name),
-                    sex=data.sex, stages=stages,
-                    permanent_province=data.permanent_province, national_id_bidx=index,
-                    national_id_mask=mask(data.national_id))
-    seal_fields(worker, protection, {
-        "national_id": data.national_id, "date_of_birth": data.date_of_birth.isoformat(),
-        "hometown": data.hometown, "permanent_address": data.permanent_address,
-        "current_address": data.current_address})
+    worker = new_worker(protection, data, index=index, now=ctx.now)
     session.add(worker)
     try:
         await session.flush()
     except IntegrityError as exc:  # a concurrent registration won the race
         raise Conflict("a worker with this national ID or employee number exists",
                        code="DUPLICATE_WORKER") from exc
-    await append(session, ctx, action="worker.create", object_type="worker", object_id=worker.id,
-                 body={"post_unit": worker.post_unit_code, "stages": stages})
+    await audit_creation(session, ctx, worker)
     return worker
 
 

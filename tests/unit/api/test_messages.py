@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 
 from api import i18n
 from api.i18n.catalogue import negotiate, po_path, render
-from api.i18n.codes import FIELDS, MESSAGES, NOTIFICATIONS, RULES
+from api.i18n.codes import FIELDS, MESSAGES, NOTIFICATIONS, RULES, SPREADSHEET, VALUES
 from api.i18n.validation import classify
 from policies.eligibility import REASON_CODES
 from vetting.notifications.outbox import KINDS
@@ -35,6 +35,16 @@ def test_every_code_raised_in_the_source_has_a_message() -> None:
     assert not missing, f"codes without a catalogue entry: {missing}"
 
 
+def test_every_word_a_spreadsheet_may_name_has_its_words() -> None:
+    from api.imports.columns import LAYOUTS
+
+    words = {w for layout in LAYOUTS.values() for c in layout.columns for w in c.words}
+    assert words == set(VALUES)
+    kinds = {c.kind for layout in LAYOUTS.values() for c in layout.columns}
+    assert {f"hint.{k}" for k in kinds} <= set(SPREADSHEET)
+    assert {f"sheet.{name}" for name in LAYOUTS} <= set(SPREADSHEET)
+
+
 def test_every_eligibility_reason_and_notification_has_a_message() -> None:
     assert set(REASON_CODES) <= set(MESSAGES)
     assert set(KINDS) == set(NOTIFICATIONS)
@@ -53,7 +63,7 @@ def test_the_vietnamese_catalogue_translates_every_msgid_extracted_from_the_code
             r"{(\w+)}", catalog[msgid].string)), msgid
 
 
-@pytest.mark.parametrize("table", [MESSAGES, FIELDS, RULES, NOTIFICATIONS])
+@pytest.mark.parametrize("table", [MESSAGES, FIELDS, RULES, NOTIFICATIONS, VALUES, SPREADSHEET])
 def test_vietnamese_differs_from_english(table: dict[str, str]) -> None:
     same = [m for m in table.values() if render("vi", m) == m and not m.startswith("{field}:")]
     assert not same

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crypto.fields import DecryptionError, FieldCipher, blind_index, new_data_key
+from crypto.fields import DecryptionError, FieldCipher, blind_index, keyed_digest, new_data_key
 
 WHERE = {"table": "people", "column": "national_id", "row_id": "42"}
 
@@ -116,6 +116,19 @@ def test_blind_index_depends_on_key_and_value() -> None:
     key = new_data_key()
     assert blind_index(key, "001234567890") != blind_index(new_data_key(), "001234567890")
     assert blind_index(key, "001234567890") != blind_index(key, "001234567891")
+
+
+def test_keyed_digest_is_exact_and_separated_by_purpose() -> None:
+    key = new_data_key()
+    digest = keyed_digest(key, "login-throttle", "Admin")
+    assert len(digest) == 64 and "Admin" not in digest
+    assert digest == keyed_digest(key, "login-throttle", "Admin")
+    assert digest != keyed_digest(key, "login-throttle", "admin")  # taken as typed
+    assert digest != keyed_digest(key, "other-purpose", "Admin")
+    assert digest != keyed_digest(new_data_key(), "login-throttle", "Admin")
+    with pytest.raises(ValueError):
+        keyed_digest(key, "a\x00b", "c")  # would collide with purpose "a", value "b\x00c"
+    assert blind_index(key, "001234567890") != keyed_digest(key, "", "001234567890")
 
 
 def test_new_data_key() -> None:

@@ -1,7 +1,7 @@
 """page sessions: server-side sessions of the web pages, and each account's language
 
 Revision ID: 0010_page_sessions
-Revises: 0009_transfer_reason
+Revises: 0013_login_throttle
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0010_page_sessions'
-down_revision: str | None = '0009_transfer_reason'
+down_revision: str | None = '0013_login_throttle'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

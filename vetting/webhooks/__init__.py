@@ -1,0 +1,1 @@
+"""Signed webhooks (Standard Webhooks v1) fed by the notification outbox."""
