@@ -364,6 +364,28 @@ async def test_pages_carry_their_security_headers(visitor: Visitor) -> None:
     assert response.headers["cache-control"] == "no-store"
 
 
+async def test_a_role_the_access_table_refuses_gets_the_403_page_and_an_audit_entry(
+        settings: Settings, database: Database, people: People) -> None:
+    @get("/admins-only", opt={"action": "users.read"}, sync_to_thread=False)
+    def admins_only() -> str:
+        return "secret list"
+
+    application = create_app(settings, database)
+    application.register(Router(path="/", route_handlers=[admins_only], opt={PAGE_OPT: True},
+                                middleware=[DefineMiddleware(PageSessionMiddleware)],
+                                exception_handlers=PAGE_EXCEPTION_HANDLERS))
+    dispatcher = await people.make("dispatcher", unit="POST-51")
+    before = len(await audited(database, "access.denied"))
+    async with running_lifespan(application):
+        browser = Visitor.of(application)
+        await browser.sign_in(dispatcher)
+        response = await browser.get("/admins-only")
+        await browser.close()
+    assert response.status_code == 403 and "secret list" not in response.text
+    assert "Bạn không được làm việc này" in response.text
+    assert len(await audited(database, "access.denied")) == before + 1
+
+
 async def test_an_unexpected_error_is_a_500_page_that_says_nothing_of_its_cause(
         settings: Settings, database: Database) -> None:
     @get("/boom", opt={"public": True}, sync_to_thread=False)
