@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from api.controllers.auth import LoginIn, OtpIn, PasswordIn
 from api.i18n import LANGUAGES, language_of, message
 from api.pages.errors import SETUP_PATH
-from api.pages.forms import REFUSALS, Form, FormErrors, field_errors, form_errors, refusal
+from api.pages.forms import REFUSALS, Form, FormErrors, field_errors, refusal
 from api.pages.qr import qr_svg
 from api.pages.rendering import current, local_path, page, see_other
 from api.pages.session import (
@@ -25,9 +25,14 @@ from api.pages.session import (
     session_cookie,
     session_token,
 )
+from api.problems import domain_status
 from api.state import Ctx, Db, Reg
 from vetting.accounts import page_sessions, sessions
 from vetting.errors import TooManyAttempts, Unauthenticated
+
+#: What a sign-in may be refused with, besides a form the struct refuses: the API's one
+#: answer for wrong credentials (or a code used already), and a wait after failures.
+SIGN_IN_REFUSALS = (*REFUSALS, Unauthenticated, TooManyAttempts)
 
 LOGIN_TEMPLATE = "account/login.html"
 NextPath = Annotated[str | None, QueryParameter(name="next", max_length=2000)]
@@ -64,19 +69,17 @@ class AccountPages(Controller):
         next_path = local_path(form.value("next"))
         try:
             data = form.parse(LoginIn)
-        except REFUSALS as exc:
-            return page(LOGIN_TEMPLATE, status=422, form=form, next_path=next_path,
-                        errors=await refusal(db, request, exc))
-        try:
-            token = await page_sessions.sign_in(registry.db, db, ctx, registry.keys,
-                                                registry.settings.policy,
-                                                username=data.username,
-                                                password=data.password, otp=data.otp)
-        except (Unauthenticated, TooManyAttempts) as refused:
-            # audited refusal: the failure stays committed (throttling and audit)
-            return page(LOGIN_TEMPLATE, status=429 if isinstance(
-                refused, TooManyAttempts) else 422, form=form, next_path=next_path,
-                errors=form_errors(language_of(request.scope), refused))
+            token = await page_sessions.sign_in(
+                registry.db, db, ctx, registry.keys, registry.settings.policy,
+                username=data.username, password=data.password, otp=data.otp)
+        except SIGN_IN_REFUSALS as exc:
+            # a refused sign-in is audited and counted: `refusal` keeps that record
+            errors = await refusal(db, request, exc)
+            status = 422 if isinstance(exc, REFUSALS) else domain_status(exc)
+            headers = ({"Retry-After": str(exc.retry_after)}
+                       if isinstance(exc, TooManyAttempts) else None)
+            return page(LOGIN_TEMPLATE, status=status, form=form, next_path=next_path,
+                        errors=errors, headers=headers)
         redirect = see_other(SETUP_PATH if next_path == "/" else next_path)
         redirect.cookies.append(session_cookie(registry, token))
         return redirect
@@ -152,7 +155,7 @@ class AccountPages(Controller):
         try:
             data = form.parse(OtpIn)
             await sessions.confirm_totp(db, ctx, registry.keys, otp=data.otp)
-        except REFUSALS as exc:  # a wrong code is an audited refusal: its entry is kept
+        except REFUSALS as exc:  # a wrong code is an audited refusal: its record is kept
             return await self._mfa_page(request, db, ctx, registry, status=422, form=form,
                                         errors=await refusal(db, request, exc))
         return see_other("/account?notice=mfa_enrolled")

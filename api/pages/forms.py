@@ -192,7 +192,8 @@ async def refusal(db: Db | None, request: Request[Any, Any, Any], exc: Exception
                   ) -> FormErrors:
     """Undo whatever the refused action had written (the page is answered normally, so the
     request's transaction would commit it), then the errors in the request's language. An
-    audited refusal keeps what it wrote (its audit entry), as the API's answer does."""
+    audited refusal (`DomainError.audited`: a failed sign-in, a wrong TOTP code) keeps what it
+    recorded, as the API's answer would."""
     if db is not None and not getattr(exc, "audited", False):
         await db.rollback()
     return form_errors(language_of(request.scope), exc)

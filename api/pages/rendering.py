@@ -158,10 +158,11 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
 DEFAULTS: dict[str, Any] = {"form": None, "errors": None, "title": None}
 
 
-def page(template: str, *, status: int = 200, **context: Any) -> Template:
+def page(template: str, *, status: int = 200, headers: dict[str, str] | None = None,
+         **context: Any) -> Template:
     """A rendered page: `template` under api/templates, with `context` (see `DEFAULTS`)."""
     return Template(template_name=template, context={**DEFAULTS, **context},
-                    status_code=status, media_type="text/html")
+                    status_code=status, media_type="text/html", headers=headers)
 
 
 def local_path(target: str | None, default: str = "/") -> str:

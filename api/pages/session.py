@@ -23,11 +23,11 @@ from litestar.utils.scope.state import ScopeState
 
 from api.auth.access import authorize, deny, route_rule
 from api.i18n import DEFAULT, LANGUAGES, language_of
-from api.state import Registry, registry_of, request_id_of
+from api.state import Registry, client_address, registry_of, request_id_of
 from vetting.accounts import page_sessions
 from vetting.errors import Unauthenticated
 from vetting.notifications.outbox import unread_count
-from vetting.principal import Actor, Context
+from vetting.principal import Actor, Context, anonymous
 
 SESSION_COOKIE = "kt1_session"
 #: Over https the `__Host-` prefix makes the browser refuse the cookie from any other host,
@@ -186,7 +186,7 @@ async def _check_csrf(scope: Scope, receive: Receive, state: PageState) -> None:
             offered = value if isinstance(value, str) else None
     if state.csrf_token and offered and hmac.compare_digest(offered, state.csrf_token):
         return
-    await deny(scope, state.actor or Actor(id=None, role="anonymous"), "csrf",
+    await deny(scope, state.actor or anonymous(client_address(scope)), "csrf",
                code="CSRF_REFUSED")
 
 

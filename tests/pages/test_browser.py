@@ -197,8 +197,8 @@ async def test_each_roles_home_page(signed_in: SignedIn, axe_check: Check, shoot
         await shoot(page, f"{name}-{role}")
 
 
-async def test_a_role_refused_a_page_gets_the_403_page(signed_in: SignedIn, axe_check: Check,
-                                                       shoot: Shoot) -> None:
+async def test_a_bad_query_is_the_400_page(signed_in: SignedIn, axe_check: Check,
+                                           shoot: Shoot) -> None:
     page, _ = await signed_in("dispatcher")
     await page.goto("/account/setup")
     assert path_of(page) == "/"

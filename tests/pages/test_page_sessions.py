@@ -85,7 +85,7 @@ async def test_a_wrong_password_shows_the_api_message_and_counts_as_a_failure(
     person = await people.make("post_hr", unit="POST-51")
     response = await visitor.submit("/login", {"username": person.username,
                                                "password": "not the password at all"})
-    assert response.status_code == 422
+    assert response.status_code == 401  # the API's answer, as a page
     assert "Tên đăng nhập, mật khẩu hoặc mã xác thực không đúng." in response.text
     assert 'class="error-summary"' in response.text
     assert f'value="{person.username}"' in response.text  # kept; the password is not
@@ -93,6 +93,18 @@ async def test_a_wrong_password_shows_the_api_message_and_counts_as_a_failure(
     async with database.transaction(read_only=True) as session:
         user = await session.get(UserAccount, person.id)
         assert user is not None and user.failed_logins == 1  # committed despite the answer
+
+
+async def test_a_wait_after_failures_is_the_apis_429(visitor: Visitor, people: People,
+                                                      database: Database) -> None:
+    person = await people.make("post_hr", unit="POST-51")
+    async with database.transaction() as session:
+        await session.execute(update(UserAccount).where(UserAccount.id == person.id).values(
+            failed_logins=5, throttled_until=utcnow() + timedelta(seconds=30)))
+    response = await visitor.sign_in(person)  # the right password, during the wait
+    assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
+    assert "Thử quá nhiều lần; hãy chờ" in response.text and "giây rồi thử lại." in response.text
+    assert visitor.cookie(SESSION_COOKIE) is None
 
 
 async def test_a_blank_field_is_named_in_the_error_summary(visitor: Visitor) -> None:
@@ -350,6 +362,28 @@ async def test_pages_carry_their_security_headers(visitor: Visitor) -> None:
     assert response.headers["content-security-policy"].startswith("default-src 'self'")
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["cache-control"] == "no-store"
+
+
+async def test_a_role_the_access_table_refuses_gets_the_403_page_and_an_audit_entry(
+        settings: Settings, database: Database, people: People) -> None:
+    @get("/admins-only", opt={"action": "users.read"}, sync_to_thread=False)
+    def admins_only() -> str:
+        return "secret list"
+
+    application = create_app(settings, database)
+    application.register(Router(path="/", route_handlers=[admins_only], opt={PAGE_OPT: True},
+                                middleware=[DefineMiddleware(PageSessionMiddleware)],
+                                exception_handlers=PAGE_EXCEPTION_HANDLERS))
+    dispatcher = await people.make("dispatcher", unit="POST-51")
+    before = len(await audited(database, "access.denied"))
+    async with running_lifespan(application):
+        browser = Visitor.of(application)
+        await browser.sign_in(dispatcher)
+        response = await browser.get("/admins-only")
+        await browser.close()
+    assert response.status_code == 403 and "secret list" not in response.text
+    assert "Bạn không được làm việc này" in response.text
+    assert len(await audited(database, "access.denied")) == before + 1
 
 
 async def test_an_unexpected_error_is_a_500_page_that_says_nothing_of_its_cause(

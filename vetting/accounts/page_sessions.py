@@ -66,8 +66,8 @@ async def open_session(session: AsyncSession, ctx: Context, user: UserAccount) -
 
 async def sign_in(database: Database, session: AsyncSession, ctx: Context, keys: RegistryKeys,
                   policy: Policy, *, username: str, password: str, otp: str | None) -> str:
-    """The API's login rule (a refusal is raised, audited, as the API's), then a page
-    session instead of a token pair: its token, for the cookie."""
+    """The API's login rule (`sessions.check_login`: its audited refusals are raised as they
+    are), then a page session instead of a token pair; the token for the cookie."""
     user = await sessions.check_login(database, session, ctx, keys, policy, username=username,
                                       password=password, otp=otp, via="page")
     return await open_session(session, ctx, user)

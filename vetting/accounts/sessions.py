@@ -168,27 +168,15 @@ async def _lock_account(session: AsyncSession, user_id: str) -> UserAccount | No
     return found
 
 
-def mfa_pending(user: UserAccount, policy: Policy) -> bool:
-    """The role needs a second factor the account has not enrolled yet."""
-    return user.role in policy.mfa_required_roles and not user.totp_confirmed
-
-
-async def login(database: Database, session: AsyncSession, ctx: Context, keys: RegistryKeys,
-                policy: Policy, *, username: str, password: str, otp: str | None) -> Grant:
-    """Sign in to the API: the one login rule (`check_login`), then a token pair."""
-    user = await check_login(database, session, ctx, keys, policy, username=username,
-                             password=password, otp=otp)
-    return _grant(user, policy, await _issue_pair(session, ctx, user, keys))
-
-
 async def check_login(database: Database, session: AsyncSession, ctx: Context,
                       keys: RegistryKeys, policy: Policy, *, username: str, password: str,
                       otp: str | None, via: str | None = None) -> UserAccount:
-    """The one login rule for the API and the pages (`via` names a channel other than the
-    API in the audit entry); the account signed in, or an audited refusal raised.
+    """The one sign-in rule of the API and the pages; the account, locked in `session`, when
+    every factor is right (the success audited, `via` naming a channel other than the API),
+    else an audited refusal.
 
-    Argon2 runs in a thread with no transaction open: the account is read in a
-    reader transaction, the password verified, and only then does `session` (the request's
+    Argon2 runs in a thread with no transaction open: the account is read in a reader
+    transaction, the password verified, and only then does `session` (the request's
     writer, still unused) take the write lock, briefly, for the counters and the audit entry.
     A failure is counted atomically; a success is judged again on the row as locked, so an
     attempt racing a lock, a password change or a replayed code cannot slip through.
@@ -227,6 +215,19 @@ async def check_login(database: Database, session: AsyncSession, ctx: Context,
     await append(session, _signed_in(ctx, locked, policy), action="auth.login",
                  object_type="user", object_id=user.id, body=body)
     return locked
+
+
+async def login(database: Database, session: AsyncSession, ctx: Context, keys: RegistryKeys,
+                policy: Policy, *, username: str, password: str, otp: str | None) -> Grant:
+    """The API's sign-in: `check_login`, then a token pair."""
+    user = await check_login(database, session, ctx, keys, policy, username=username,
+                             password=password, otp=otp)
+    return _grant(user, policy, await _issue_pair(session, ctx, user, keys))
+
+
+def mfa_pending(user: UserAccount, policy: Policy) -> bool:
+    """The role needs a second factor the account has not enrolled yet."""
+    return user.role in policy.mfa_required_roles and not user.totp_confirmed
 
 
 def _signed_in(ctx: Context, user: UserAccount, policy: Policy) -> Context:
@@ -300,15 +301,6 @@ async def logout(session: AsyncSession, ctx: Context) -> None:
     await append(session, ctx, action="auth.logout", object_type="user", object_id=ctx.actor.id)
 
 
-async def change_password(database: Database, session: AsyncSession, ctx: Context,
-                          keys: RegistryKeys, policy: Policy, *, current: str,
-                          new: str) -> Grant:
-    """The API's password change: a fresh pair, with what the account must still do (enrol a
-    second factor, for the roles that need one)."""
-    locked = await replace_password(database, session, ctx, policy, current=current, new=new)
-    return _grant(locked, policy, await _issue_pair(session, ctx, locked, keys))
-
-
 async def replace_password(database: Database, session: AsyncSession, ctx: Context,
                            policy: Policy, *, current: str, new: str) -> UserAccount:
     """Needs the current password; ends every session of the account (tokens and pages).
@@ -340,6 +332,15 @@ async def replace_password(database: Database, session: AsyncSession, ctx: Conte
     await append(session, ctx, action="auth.password_change", object_type="user",
                  object_id=locked.id)
     return locked
+
+
+async def change_password(database: Database, session: AsyncSession, ctx: Context,
+                          keys: RegistryKeys, policy: Policy, *, current: str,
+                          new: str) -> Grant:
+    """The API's password change: a fresh pair, with what the account must still do (enrol a
+    second factor, for the roles that need one)."""
+    user = await replace_password(database, session, ctx, policy, current=current, new=new)
+    return _grant(user, policy, await _issue_pair(session, ctx, user, keys))
 
 
 def _wrong_password() -> InvalidInput:

@@ -62,6 +62,20 @@ class RefreshToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class LoginThrottle(Base):
+    """Failed sign-ins for a username that has no account, counted exactly as an account's
+    are (`vetting.accounts.throttle`), so a delay or a lock answers alike whether or not the
+    account exists. Keyed by a keyed digest of the name: typed names are never stored."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    throttled_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class PageSession(Base):
     """A signed-in browser: the cookie holds an opaque token, this row only its SHA-256.
 
@@ -77,15 +91,3 @@ class PageSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-class LoginThrottle(Base):
-    """Failed sign-ins for a username that has no account, counted exactly as an account's
-    are (`vetting.accounts.throttle`), so a delay or a lock answers alike whether or not the
-    account exists. Keyed by a keyed digest of the name: typed names are never stored."""
-
-    __tablename__ = "login_throttle"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    throttled_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -157,7 +157,8 @@ async def clearance_state_counts(session: AsyncSession, ctx: Context) -> dict[st
     """How many employed workers the caller may read are in each clearance state (every state
     named, zeros included): one grouped query, the states computed as `list_workers` does."""
     state, _ = _clearance_columns(ctx.now)
-    states = select(state.label("state")).where(
+    states = select(state.label("state")).select_from(Worker).outerjoin(
+        WorkerSummary, WorkerSummary.worker_id == Worker.id).where(
         worker_condition(ctx.actor, "workers.read"), Worker.left_on.is_(None)).subquery()
     rows = (await session.execute(select(states.c.state, func.count()).group_by(
         states.c.state))).all()

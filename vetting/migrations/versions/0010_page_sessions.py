@@ -1,7 +1,7 @@
 """page sessions: server-side sessions of the web pages, and each account's language
 
 Revision ID: 0010_page_sessions
-Revises: 0009_transfer_reason
+Revises: 0013_login_throttle
 """
 
 from collections.abc import Sequence
