@@ -167,12 +167,16 @@ async def _lock_account(session: AsyncSession, user_id: str) -> UserAccount | No
     return found
 
 
-async def login(database: Database, session: AsyncSession, ctx: Context, keys: RegistryKeys,
-                policy: Policy, *, username: str, password: str, otp: str | None) -> Grant:
-    """Sign in. Argon2 runs in a thread with no transaction open: the account is read in a
-    reader transaction, the password verified, and only then does `session` (the request's
-    writer, still unused) take the write lock, briefly, for the counters and the audit entry.
-    A failure is counted atomically; a success is judged again on the row as locked, so an
+async def check_login(database: Database, session: AsyncSession, ctx: Context,
+                      keys: RegistryKeys, *, username: str, password: str,
+                      otp: str | None) -> UserAccount:
+    """The one login rule (for any way of signing in): the account, locked in `session`, when
+    every factor is right; otherwise an audited refusal, counted.
+
+    Argon2 runs in a thread with no transaction open: the account is read in a reader
+    transaction, the password verified, and only then does `session` (the request's writer,
+    still unused) take the write lock, briefly, for the counters and the audit entry. A
+    failure is counted atomically; a success is judged again on the row as locked, so an
     attempt racing a lock, a password change or a replayed code cannot slip through.
 
     During a delay or a lock every attempt is answered 429 with `Retry-After`, before any
@@ -203,10 +207,18 @@ async def login(database: Database, session: AsyncSession, ctx: Context, keys: R
     throttle.forgive(locked)
     if rehashed is not None:
         locked.password_hash = rehashed
-    tokens = await _issue_pair(session, ctx, locked, keys)
-    await append(session, _signed_in(ctx, locked, policy), action="auth.login",
-                 object_type="user", object_id=user.id, body={"mfa": locked.totp_confirmed})
-    return _grant(locked, policy, tokens)
+    return locked
+
+
+async def login(database: Database, session: AsyncSession, ctx: Context, keys: RegistryKeys,
+                policy: Policy, *, username: str, password: str, otp: str | None) -> Grant:
+    """Sign in through the API (`check_login`), audited as the account, with a token pair."""
+    user = await check_login(database, session, ctx, keys, username=username,
+                             password=password, otp=otp)
+    tokens = await _issue_pair(session, ctx, user, keys)
+    await append(session, _signed_in(ctx, user, policy), action="auth.login",
+                 object_type="user", object_id=user.id, body={"mfa": user.totp_confirmed})
+    return _grant(user, policy, tokens)
 
 
 def _signed_in(ctx: Context, user: UserAccount, policy: Policy) -> Context:
