@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 
 import click
 
+from policies.vocabulary import ROLES
 from vetting.settings import Settings, SettingsError, get_settings
 
 #: Exit code of a command that cannot work with what it was given (settings, files, state).
@@ -124,8 +125,7 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.option("--username", required=True)
-@click.option("--role", required=True, type=click.Choice(
-    ["admin", "post_hr", "police_officer", "police_lead", "dispatcher", "inspector"]))
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--province", default=None, help="province code, e.g. 51")
 @click.option("--unit", default=None, help="unit code, e.g. POST-51 or POLICE-51")
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")

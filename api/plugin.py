@@ -44,6 +44,7 @@ from api.pages import page_router
 from api.pages.errors import pages_for_unrouted
 from api.pages.rendering import STATIC, template_config
 from api.problems import EXCEPTION_HANDLERS
+from api.rate_limit import public_rate_limit
 from api.request_id import RequestIdMiddleware
 from api.state import Registry, provide_context, provide_registry, provide_session
 from vetting.db import Database
@@ -92,6 +93,7 @@ class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
         app_config = BearerSecurity().on_app_init(app_config)
         # Outermost first: request id, then authentication (added above), then idempotency.
         app_config.middleware.insert(0, DefineMiddleware(RequestIdMiddleware))
+        app_config.middleware.insert(1, public_rate_limit(self.settings).middleware)
         app_config.middleware.append(DefineMiddleware(IdempotencyMiddleware))
         return app_config
 

@@ -140,6 +140,8 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     headers = dict(exc.headers or {})
     if status == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="kt1"')
+    if status == 429 and "RateLimit-Reset" in headers:  # the rate limiter's window
+        headers.setdefault("Retry-After", headers["RateLimit-Reset"])
     extra = exc.extra if isinstance(exc.extra, dict) else {}
     code = str(extra.get("code") or _HTTP_CODES.get(status, "ERROR"))
     fallback = exc.detail if status < 500 else _TITLES.get(status, "Error")

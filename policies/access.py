@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from policies.vocabulary import ROLES
+
 
 class Scope(StrEnum):
     ALL = "all"            # every province (admin, and read-only global views)
@@ -17,13 +19,8 @@ class Scope(StrEnum):
     SELF = "self"          # the caller's own account
 
 
-ADMIN = "admin"
-POST_HR = "post_hr"
-POLICE_OFFICER = "police_officer"
-POLICE_LEAD = "police_lead"
-DISPATCHER = "dispatcher"
-INSPECTOR = "inspector"
-ROLES = (ADMIN, POST_HR, POLICE_OFFICER, POLICE_LEAD, DISPATCHER, INSPECTOR)
+# Names for the roles of the one vocabulary, in its order.
+ADMIN, POST_HR, POLICE_OFFICER, POLICE_LEAD, DISPATCHER, INSPECTOR = ROLES
 POLICE = (POLICE_OFFICER, POLICE_LEAD)
 
 _EVERY_ROLE_SELF = {role: Scope.SELF for role in ROLES}
@@ -59,7 +56,6 @@ ACCESS: dict[str, dict[str, Scope]] = {
     "clearance.read": {POST_HR: Scope.UNIT, DISPATCHER: Scope.UNIT, POLICE_OFFICER: Scope.UNIT,
                        POLICE_LEAD: Scope.UNIT, INSPECTOR: Scope.PROVINCE},
     "clearance.manage": {POLICE_LEAD: Scope.UNIT},  # suspend, reinstate, revoke
-    "attestations.verify": {role: Scope.ALL for role in ROLES},
     # KT1 routes, eligibility and assignments
     "routes.read": {ADMIN: Scope.ALL, DISPATCHER: Scope.PROVINCE, INSPECTOR: Scope.PROVINCE},
     "routes.manage": {ADMIN: Scope.ALL, DISPATCHER: Scope.PROVINCE},

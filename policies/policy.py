@@ -16,9 +16,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-ROLES = ("admin", "post_hr", "police_officer", "police_lead", "dispatcher", "inspector")
+from policies.vocabulary import INCIDENT_KINDS, ROLES
+
 ROUTING_RULES = ("workplace", "residence")
-INCIDENT_KINDS = ("loss", "damage", "delay", "suspected_leak", "other")
 
 
 class PolicyError(ValueError):

@@ -2,31 +2,41 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from policies.access import POLICE, POLICE_LEAD, POST_HR
+from policies.vocabulary import DECIDED_STATES, OPEN_STATES
 
-OPEN = ("submitted", "in_review", "needs_info", "awaiting_approval")
-DECIDED = ("cleared", "not_cleared")
+OPEN = OPEN_STATES
+DECIDED = DECIDED_STATES
 
-#: action → (states it may start from, the state it leads to, roles that may take it)
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
-    "claim": (("submitted",), "in_review", POLICE),
-    "return": (("in_review",), "needs_info", POLICE),
-    "resubmit": (("needs_info",), "submitted", (POST_HR,)),
-    "transfer": (("submitted", "in_review"), "submitted", POLICE),
-    "propose": (("in_review",), "awaiting_approval", POLICE),
-    "approve": (("awaiting_approval",), "decided", (POLICE_LEAD,)),
-    "withdraw": (OPEN, "withdrawn", (POST_HR,)),
+class Transition(NamedTuple):
+    sources: tuple[str, ...]  # the states it may start from
+    target: str               # the state it leads to ("decided": by the proposed outcome)
+    roles: tuple[str, ...]    # the roles that may take it
+    access: str               # the access-policy action whose scope guards it
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "claim": Transition(("submitted",), "in_review", POLICE, "requests.review"),
+    "return": Transition(("in_review",), "needs_info", POLICE, "requests.review"),
+    "resubmit": Transition(("needs_info",), "submitted", (POST_HR,), "requests.submit"),
+    "transfer": Transition(("submitted", "in_review"), "submitted", POLICE, "requests.review"),
+    "propose": Transition(("in_review",), "awaiting_approval", POLICE, "requests.review"),
+    "approve": Transition(("awaiting_approval",), "decided", (POLICE_LEAD,),
+                          "requests.approve"),
+    "withdraw": Transition(OPEN, "withdrawn", (POST_HR,), "requests.submit"),
 }
 
 
 def may_take(action: str, role: str) -> bool:
     """Whether `role` may take `action` at all (in any state)."""
-    return role in TRANSITIONS[action][2]
+    return role in TRANSITIONS[action].roles
 
 
 def next_state(action: str, current: str, *, outcome: str | None = None) -> str | None:
     """The state after `action` from `current`, or None when the move is not in the table."""
-    sources, target, _roles = TRANSITIONS[action]
+    sources, target = TRANSITIONS[action].sources, TRANSITIONS[action].target
     if current not in sources:
         return None
     if target == "decided":

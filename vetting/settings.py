@@ -24,6 +24,8 @@ ENV_VARS = ("KT1_DATABASE_URL", "KT1_HOST", "KT1_PORT", "KT1_KEYS_DIR", "KT1_POL
 #: Workers' eligibility records kept in memory between commits (about 2 KB each); 0 turns the
 #: read caches off.
 DEFAULT_READ_CACHE_ENTRIES = 50_000
+#: Public attestation checks a minute from one client address, per server process.
+DEFAULT_VERIFY_CHECKS_PER_MINUTE = 60
 
 
 class SettingsError(Exception):
@@ -47,6 +49,7 @@ class Settings:
     policy: Policy
     public_url: str  # where third parties fetch status lists and keys
     read_cache_entries: int = DEFAULT_READ_CACHE_ENTRIES
+    verify_checks_per_minute: int = DEFAULT_VERIFY_CHECKS_PER_MINUTE
 
     @property
     def is_sqlite(self) -> bool:
@@ -118,9 +121,9 @@ def _policy(raw: str | None) -> tuple[Path | None, Policy]:
         raise SettingsError("KT1_POLICY_FILE", message) from exc
 
 
-def _read_cache_entries(raw: str) -> int:
-    if not raw.isdigit() or int(raw) > 10_000_000:
-        raise SettingsError("KT1_READ_CACHE_ENTRIES", "must be a whole number from 0 to 10000000")
+def _whole_number(variable: str, raw: str, low: int, high: int) -> int:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        raise SettingsError(variable, f"must be a whole number from {low} to {high}")
     return int(raw)
 
 
@@ -144,8 +147,13 @@ def read_settings(env: Mapping[str, str] = os.environ) -> Settings:
         policy_file=policy_file,
         policy=policy,
         public_url=_public_url(env.get("KT1_PUBLIC_URL"), host, port),
-        read_cache_entries=_read_cache_entries(
-            env.get("KT1_READ_CACHE_ENTRIES", str(DEFAULT_READ_CACHE_ENTRIES))),
+        read_cache_entries=_whole_number(
+            "KT1_READ_CACHE_ENTRIES",
+            env.get("KT1_READ_CACHE_ENTRIES", str(DEFAULT_READ_CACHE_ENTRIES)), 0, 10_000_000),
+        verify_checks_per_minute=_whole_number(
+            "KT1_VERIFY_CHECKS_PER_MINUTE",
+            env.get("KT1_VERIFY_CHECKS_PER_MINUTE", str(DEFAULT_VERIFY_CHECKS_PER_MINUTE)),
+            1, 1_000_000),
     )
 
 

@@ -13,6 +13,7 @@ from litestar.params import FromPath, JSONBody
 from api.controllers.vetting_requests import expected_version
 from api.i18n import cause, language_of
 from api.problems import documented
+from api.rate_limit import RATE_LIMITED
 from api.schemas import Strict
 from api.state import Ctx, Db, Reg
 from policies.access import POST_HR
@@ -148,8 +149,8 @@ class AttestationController(Controller):
                               valid_until=found.valid_until, status_index=found.status_index,
                               national_id_salt=salt)
 
-    @post("/verify", opt={"action": "attestations.verify"}, status_code=200,
-          responses=documented(400, 401))
+    @post("/verify", opt={"public": True, "read_only": True, RATE_LIMITED: True},
+          status_code=200, security=[], responses=documented(400, 429))
     async def verify(self, data: JSONBody[VerifyIn], db: Db, registry: Reg) -> VerifyOut:
         trusted = await unit_keys.published(db, registry.keys.unit_keys)
         result = verify_attestation(data.jws, trusted,

@@ -15,12 +15,12 @@ from api.i18n import language_of, notification
 from api.problems import documented
 from api.schemas import Limit, Offset, Page, Strict
 from api.state import Ctx, Db, Reg
+from policies.vocabulary import INCIDENT_KINDS, IncidentKind
 from vetting.incidents import service as incidents
-from vetting.models.incidents import INCIDENT_KINDS
 from vetting.notifications.outbox import inbox, mark_read
 from vetting.reports.summary import COUNTERS, Report, build, period_bounds
 
-Kind = Literal["loss", "damage", "delay", "suspected_leak", "other"]
+Kind = IncidentKind
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 

@@ -15,12 +15,12 @@ from api.problems import documented, problem
 from api.schemas import Limit, Offset, Page, Strict, query_instant
 from api.state import Ctx, Db, Reg
 from policies.eligibility import Decision
+from policies.vocabulary import Stage
 from vetting.eligibility.service import Answer, check, get_route
 from vetting.models import Assignment, Route
 from vetting.routes import assignments
 from vetting.routes.service import RouteInput, create_route, list_routes, update_route
 
-Stage = Literal["acceptance", "processing", "transport", "delivery"]
 ServiceClass = Literal["standard", "express", "scheduled"]
 Secrecy = Literal["A", "B", "C"]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]

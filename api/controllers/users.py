@@ -12,10 +12,10 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from api.problems import documented
 from api.schemas import Limit, Offset, Page, Strict
 from api.state import Ctx, Db, Reg
+from policies.vocabulary import Role
 from vetting.accounts import users
 from vetting.models import UserAccount
 
-Role = Literal["admin", "post_hr", "police_officer", "police_lead", "dispatcher", "inspector"]
 UsernameIn = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")]
 ProvinceCode = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{2}$")]
 UnitCode = Annotated[str, msgspec.Meta(pattern=r"^(POST|POLICE)-[0-9A-Z-]{2,30}$")]

@@ -7,29 +7,32 @@ a stale version is a 409, never a silent overwrite.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.problems import documented
 from api.schemas import Limit, Offset, Page, Strict
-from api.state import Ctx, Db, Reg
+from api.state import Ctx, Db, Reg, Registry
 from policies.access import POLICE
+from policies.vetting_states import TRANSITIONS
+from policies.vocabulary import OPEN_STATES, STAGES, Stage
+from policies.vocabulary import RequestState as State
 from vetting.errors import InvalidInput
 from vetting.models import VettingRequest
 from vetting.personal_data import DataProtection
 from vetting.principal import Context
 from vetting.requests import service
-from vetting.workers.service import STAGES
 
-State = Literal["submitted", "in_review", "needs_info", "awaiting_approval", "cleared",
-                "not_cleared", "withdrawn"]
 Note = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 Version = Annotated[int, msgspec.Meta(ge=1)]
-Stage = Literal["acceptance", "processing", "transport", "delivery"]
 ERRORS = documented(400, 401, 403, 404, 409, 422)
 
 
@@ -118,7 +121,7 @@ def _out(r: VettingRequest, ctx: Context, protection: DataProtection) -> Request
         id=r.id, worker_id=r.worker_id, state=r.state, post_unit=r.post_unit_code,
         police_unit=r.police_unit_code, reason=r.reason,
         stages=[s for s in STAGES if s in r.stages.split(",")], due_on=r.due_on,
-        overdue=r.state in service.OPEN_STATES and r.due_on < ctx.today,
+        overdue=r.state in OPEN_STATES and r.due_on < ctx.today,
         submitted_at=r.submitted_at, outcome=r.outcome, decided_at=r.decided_at,
         info_request=_open(protection, r, "info_request"), policy_version=r.policy_version,
         version=r.version,
@@ -188,79 +191,68 @@ class VettingRequestController(Controller):
                        for e in await service.events(db, r.id)]
         return out
 
-    @post("/{request_id:str}/claim", opt={"action": "requests.review"}, status_code=200,
-          responses=ERRORS)
-    async def claim(self, request: Request[object, object, object], request_id: FromPath[str],
-                    db: Db, ctx: Ctx, registry: Reg,
-                    data: JSONBody[VersionIn | None] = None) -> RequestOut:
-        r = await service.claim(db, ctx, request_id,
-                                expected_version=expected_version(
-                                    request, data and data.version))
-        return _out(r, ctx, registry.keys.data)
 
-    @post("/{request_id:str}/return", opt={"action": "requests.review"}, status_code=200,
-          responses=ERRORS)
-    async def return_(self, request: Request[object, object, object],
-                      request_id: FromPath[str], data: JSONBody[NoteIn], db: Db, ctx: Ctx,
-                      registry: Reg) -> RequestOut:
-        r = await service.return_for_info(db, ctx, registry.keys.data, request_id,
-                                          note=data.note,
-                                          expected_version=expected_version(
-                                              request, data.version))
-        return _out(r, ctx, registry.keys.data)
+#: How each transition of the state machine reads its body and calls its service; the routes
+#: below are made from this table and `policies.vetting_states.TRANSITIONS` (path, access
+#: action), so a transition is added in one place.
+Call = Callable[[AsyncSession, Context, Registry, str, Any, "int | None"],
+                Awaitable[VettingRequest]]
 
-    @post("/{request_id:str}/resubmit", opt={"action": "requests.submit"}, status_code=200,
-          responses=ERRORS)
-    async def resubmit(self, request: Request[object, object, object],
-                       request_id: FromPath[str], data: JSONBody[ResubmitIn], db: Db, ctx: Ctx,
-                       registry: Reg) -> RequestOut:
-        changes = service.Resubmission(
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    body: type[Strict]
+    required: bool  # whether the body must be sent (else it only carries a version)
+    call: Call
+
+
+MOVES: dict[str, Move] = {
+    "claim": Move(VersionIn, False, lambda db, ctx, reg, rid, data, version: service.claim(
+        db, ctx, rid, expected_version=version)),
+    "return": Move(NoteIn, True, lambda db, ctx, reg, rid, data, version:
+                   service.return_for_info(db, ctx, reg.keys.data, rid, note=data.note,
+                                           expected_version=version)),
+    "resubmit": Move(ResubmitIn, True, lambda db, ctx, reg, rid, data, version: service.resubmit(
+        db, ctx, reg.keys.data, rid, service.Resubmission(
             reason=data.reason, stages=tuple(data.stages) if data.stages else None,
-            current_address=data.current_address, permanent_address=data.permanent_address)
-        r = await service.resubmit(db, ctx, registry.keys.data, request_id, changes,
-                                   expected_version=expected_version(
-                                       request, data.version))
+            current_address=data.current_address, permanent_address=data.permanent_address),
+        expected_version=version)),
+    "transfer": Move(TransferIn, True, lambda db, ctx, reg, rid, data, version: service.transfer(
+        db, ctx, rid, police_unit=data.police_unit, reason=data.reason,
+        expected_version=version)),
+    "propose": Move(ProposeIn, True, lambda db, ctx, reg, rid, data, version: service.propose(
+        db, ctx, reg.keys.data, rid, outcome=data.outcome, note=data.note,
+        expected_version=version)),
+    "approve": Move(VersionIn, False, lambda db, ctx, reg, rid, data, version: service.approve(
+        db, ctx, reg.settings.policy, reg.keys, reg.settings.public_url, rid,
+        expected_version=version)),
+    "withdraw": Move(VersionIn, False, lambda db, ctx, reg, rid, data, version:
+                     service.withdraw(db, ctx, rid, expected_version=version)),
+}
+
+
+def transition_route(action: str, move: Move) -> HTTPRouteHandler:
+    """`POST /{request_id}/<action>`, guarded by the transition's access action."""
+
+    async def handler(self: Controller, request: Request[Any, Any, Any], request_id: str,
+                      db: AsyncSession, ctx: Context, registry: Registry,
+                      data: Any = None) -> RequestOut:
+        version = expected_version(request, None if data is None else data.version)
+        r = await move.call(db, ctx, registry, request_id, data, version)
         return _out(r, ctx, registry.keys.data)
 
-    @post("/{request_id:str}/transfer", opt={"action": "requests.review"}, status_code=200,
-          responses=ERRORS)
-    async def transfer(self, request: Request[object, object, object],
-                       request_id: FromPath[str], data: JSONBody[TransferIn], db: Db, ctx: Ctx,
-                       registry: Reg) -> RequestOut:
-        r = await service.transfer(db, ctx, request_id, police_unit=data.police_unit,
-                                   reason=data.reason,
-                                   expected_version=expected_version(
-                                       request, data.version))
-        return _out(r, ctx, registry.keys.data)
+    handler.__annotations__ = {
+        "request": Request[Any, Any, Any], "request_id": FromPath[str], "db": Db, "ctx": Ctx,
+        "registry": Reg, "return": RequestOut,
+        "data": JSONBody[move.body] if move.required else JSONBody[move.body | None]}
+    if move.required:
+        handler.__defaults__ = None
+    handler.__name__ = handler.__qualname__ = action.replace("return", "return_")
+    return post(f"/{{request_id:str}}/{action}", opt={"action": TRANSITIONS[action].access},
+                status_code=200, responses=ERRORS)(handler)
 
-    @post("/{request_id:str}/propose", opt={"action": "requests.review"}, status_code=200,
-          responses=ERRORS)
-    async def propose(self, request: Request[object, object, object],
-                      request_id: FromPath[str], data: JSONBody[ProposeIn], db: Db, ctx: Ctx,
-                      registry: Reg) -> RequestOut:
-        r = await service.propose(db, ctx, registry.keys.data, request_id, outcome=data.outcome,
-                                  note=data.note,
-                                  expected_version=expected_version(
-                                      request, data.version))
-        return _out(r, ctx, registry.keys.data)
 
-    @post("/{request_id:str}/approve", opt={"action": "requests.approve"}, status_code=200,
-          responses=ERRORS)
-    async def approve(self, request: Request[object, object, object],
-                      request_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg,
-                      data: JSONBody[VersionIn | None] = None) -> RequestOut:
-        r = await service.approve(db, ctx, registry.settings.policy, registry.keys,
-                                  registry.settings.public_url, request_id,
-                                  expected_version=expected_version(
-                                      request, data and data.version))
-        return _out(r, ctx, registry.keys.data)
-
-    @post("/{request_id:str}/withdraw", opt={"action": "requests.submit"}, status_code=200,
-          responses=ERRORS)
-    async def withdraw(self, request: Request[object, object, object],
-                       request_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg,
-                       data: JSONBody[VersionIn | None] = None) -> RequestOut:
-        r = await service.withdraw(db, ctx, request_id,
-                                   expected_version=expected_version(
-                                       request, data and data.version))
-        return _out(r, ctx, registry.keys.data)
+if set(MOVES) != set(TRANSITIONS):  # pragma: no cover - a transition without a route
+    raise RuntimeError(f"transitions without routes: {set(TRANSITIONS) ^ set(MOVES)}")
+for _action, _move in MOVES.items():
+    setattr(VettingRequestController, f"transition_{_action}", transition_route(_action, _move))

@@ -14,13 +14,13 @@ from api.problems import documented, problem
 from api.schemas import Limit, Offset, Page, Strict
 from api.state import Ctx, Db, Reg
 from policies.access import DISPATCHER, INSPECTOR
+from policies.vocabulary import Stage
 from vetting.errors import Conflict
 from vetting.models import Worker
 from vetting.retention import refuse_worker_deletion
 from vetting.workers import listing, records
 from vetting.workers.service import Dossier, WorkerInput, create_worker, get_worker, read_dossier
 
-Stage = Literal["acceptance", "processing", "transport", "delivery"]
 Text200 = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Text500 = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 UnitCode = Annotated[str, msgspec.Meta(pattern=r"^POST-[0-9A-Z-]{2,30}$")]

@@ -28,7 +28,7 @@ from sqlalchemy import select, update
 
 from api.app import create_app
 from crypto import status_list
-from tests.conftest import People, Person, served
+from tests.conftest import People, Person, served, settings_for
 from tests.factories import worker_body
 from vetting.attestations import unit_keys
 from vetting.attestations.verification import read_status_list
@@ -398,8 +398,9 @@ async def test_attestation_is_scoped_like_the_worker(client: httpx.AsyncClient, 
             ).status_code == 401
     assert (await client.get("/api/v1/attestations/nosuchattestation",
                              headers=cast.hr.headers)).status_code == 404
-    # anyone signed in may ask the registry to verify; nobody anonymous
-    assert (await client.post(VERIFY, json={"jws": issued.jws})).status_code == 401
+    # verifying is public: anyone, signed in anywhere or not at all
+    anonymous = await client.post(VERIFY, json={"jws": issued.jws})
+    assert anonymous.status_code == 200 and anonymous.json()["valid"] is True
     assert (await verify(client, other_hr, issued.jws))["valid"] is True
 
 
@@ -688,3 +689,21 @@ async def test_key_rotation_keeps_old_attestations_verifiable(isolated: Isolated
     assert kids == {old_kid, new_kid, newest}
     assert (await verify(client, cast.officer, old.jws))["valid"] is True
     assert (await verify(client, cast.officer, new.jws))["valid"] is True
+
+
+async def test_verify_is_public_and_rate_limited_per_client(settings: Settings,
+                                                            database: Database) -> None:
+    """Without a token a stranger may check an attestation, a few times a minute."""
+    limited = settings_for(settings.database_url, settings.keys_dir,
+                           KT1_VERIFY_CHECKS_PER_MINUTE="3")
+    async with served(create_app(limited, database)) as client:
+        answers = [await client.post(VERIFY, json={"jws": "a.b.c"}) for _ in range(4)]
+        english = await client.post(VERIFY, json={"jws": "a.b.c"},
+                                    headers={"Accept-Language": "en"})
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[0].json()["valid"] is False
+    refused = answers[3]
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["code"] == "TOO_MANY_REQUESTS"
+    assert int(refused.headers["retry-after"]) > 0
+    assert "Too many attempts" in english.json()["detail"]

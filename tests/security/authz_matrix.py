@@ -341,10 +341,11 @@ MATRIX: list[Rule] = [
          in_scope(200, POLICE_LEAD)),
     Rule("POST", "/api/v1/workers/{cleared_worker}/clearance/revoke", "clearance_reason",
          in_scope(200, POLICE_LEAD)),
-    # attestations: read within the worker's clearance scope; verifying is for anyone
-    # signed in, whichever province issued it
+    # attestations: read within the worker's clearance scope; verifying is public (anyone
+    # holding a printed or saved attestation), whichever province issued it
     Rule("GET", "/api/v1/attestations/{attestation}", None, in_scope(200, *WORKER_READERS)),
-    Rule("POST", "/api/v1/attestations/verify", "verify_attestation", everyone(200)),
+    Rule("POST", "/api/v1/attestations/verify", "verify_attestation", everyone(200),
+         no_token=200),
     # the status lists are public: everyone, with or without a token; an unknown purpose
     # is not found
     Rule("GET", "/api/v1/status-lists/revocation", None, everyone(200), no_token=200),

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.access import DISPATCHER, POST_HR
 from policies.calendar import local_date
+from policies.vocabulary import OPEN_STATES
 from vetting.attestations import status
 from vetting.audit.entries import append
 from vetting.errors import Conflict, NotFound, require_version
@@ -23,7 +24,6 @@ from vetting.models import (
     VettingRequest,
     Worker,
 )
-from vetting.models.workers import OPEN_STATES
 from vetting.notifications.outbox import Audience, publish
 from vetting.principal import Context
 from vetting.routes.assignments import flag_blocked

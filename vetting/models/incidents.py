@@ -7,16 +7,14 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from policies.vocabulary import INCIDENT_KINDS, sql_in
 from vetting.models.base import Base, UTCDateTime, new_id, utcnow
-
-INCIDENT_KINDS = ("loss", "damage", "delay", "suspected_leak", "other")
 
 
 class Incident(Base):
     __tablename__ = "incident"
     __table_args__ = (
-        CheckConstraint("kind IN ('loss', 'damage', 'delay', 'suspected_leak', 'other')",
-                        name="kind"),
+        CheckConstraint(sql_in("kind", INCIDENT_KINDS), name="kind"),
         CheckConstraint("state IN ('open', 'concluded')", name="state"),
         Index("ix_incident_province_time", "province_code", "occurred_at"),
     )

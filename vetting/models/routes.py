@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from policies.vocabulary import STAGES, sql_in
 from vetting.models.base import Base, UTCDateTime, new_id, utcnow
 
 
@@ -23,8 +24,7 @@ class Route(Base):
     __table_args__ = (
         UniqueConstraint("province_code", "code"),
         CheckConstraint("max_secrecy IN ('A', 'B', 'C')", name="max_secrecy"),
-        CheckConstraint("stage IN ('acceptance', 'processing', 'transport', 'delivery')",
-                        name="stage"),
+        CheckConstraint(sql_in("stage", STAGES), name="stage"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

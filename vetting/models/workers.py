@@ -22,11 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from policies.vocabulary import REQUEST_STATES, sql_in
 from vetting.models.base import Base, UTCDateTime, new_id, utcnow
-
-REQUEST_STATES = ("submitted", "in_review", "needs_info", "awaiting_approval", "cleared",
-                  "not_cleared", "withdrawn")
-OPEN_STATES = ("submitted", "in_review", "needs_info", "awaiting_approval")
 
 
 class Worker(Base):
@@ -89,9 +86,7 @@ class Commitment(Base):
 class VettingRequest(Base):
     __tablename__ = "vetting_request"
     __table_args__ = (
-        CheckConstraint(
-            "state IN ('submitted', 'in_review', 'needs_info', 'awaiting_approval', 'cleared',"
-            " 'not_cleared', 'withdrawn')", name="state"),
+        CheckConstraint(sql_in("state", REQUEST_STATES), name="state"),
         Index("ix_vetting_request_unit_state", "police_unit_code", "state"),
     )
 

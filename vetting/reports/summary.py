@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.access import INSPECTOR
 from policies.calendar import RECORD_YEARS, day_start
 from policies.policy import Policy
+from policies.vocabulary import INCIDENT_KINDS
 from vetting.audit import proofs
 from vetting.eligibility.service import RouteBrief, answer
 from vetting.errors import InvalidInput
@@ -31,7 +32,6 @@ from vetting.models import (
     VettingRequest,
     Worker,
 )
-from vetting.models.incidents import INCIDENT_KINDS
 from vetting.principal import Context
 
 _PERIOD = re.compile(r"^(H1|H2|Y)-(\d{4})$")

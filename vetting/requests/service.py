@@ -14,13 +14,13 @@ from policies.access import POLICE, POST_HR
 from policies.policy import Policy
 from policies.routing import police_province, police_unit_for
 from policies.vetting_states import TRANSITIONS, may_approve, may_take, next_state
+from policies.vocabulary import OPEN_STATES
 from vetting.attestations.credentials import issue_for_decision
 from vetting.attestations.lifecycle import clearance_until
 from vetting.audit.entries import append
 from vetting.errors import Conflict, Forbidden, InvalidInput, NotFound, require_version
 from vetting.keys import RegistryKeys
 from vetting.models import Attestation, Clearance, Unit, VettingEvent, VettingRequest, Worker
-from vetting.models.workers import OPEN_STATES
 from vetting.notifications.outbox import Audience, publish
 from vetting.personal_data import DataProtection
 from vetting.principal import Context
@@ -148,10 +148,8 @@ async def list_requests(session: AsyncSession, ctx: Context, *, state: str | Non
 
 async def _transition(session: AsyncSession, ctx: Context, request_id: str, action: str, *,
                       expected_version: int | None) -> tuple[VettingRequest, str]:
-    _sources, _target, roles = TRANSITIONS[action]
-    scope_action = ("requests.approve" if action == "approve" else
-                    "requests.review" if roles[0] in POLICE else "requests.submit")
-    request = await get_request(session, ctx, request_id, action=scope_action, for_update=True)
+    request = await get_request(session, ctx, request_id, action=TRANSITIONS[action].access,
+                                for_update=True)
     if not may_take(action, ctx.actor.role):
         raise Forbidden(f"a {ctx.actor.role} cannot {action} a request", code="FORBIDDEN")
     require_version(request.version, expected_version, what="request")

@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.access import scope_for
 from policies.calendar import day_end
 from policies.folding import fold
+from policies.vocabulary import OPEN_STATES
 from vetting.audit.entries import append
 from vetting.errors import Forbidden
 from vetting.models import Clearance, VettingRequest, Worker
-from vetting.models.workers import OPEN_STATES
 from vetting.personal_data import DataProtection
 from vetting.principal import Context
 from vetting.scoping import worker_condition

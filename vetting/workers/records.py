@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.policy import Policy
 from policies.validity import add_months
+from policies.vocabulary import OPEN_STATES
 from vetting.attestations.lifecycle import EMPLOYMENT_ENDED, revoke_on_leave
 from vetting.audit.entries import append
 from vetting.errors import Conflict, InvalidInput
 from vetting.models import Commitment, Training, VettingEvent, VettingRequest, Worker
-from vetting.models.workers import OPEN_STATES
 from vetting.principal import Context
 from vetting.routes.assignments import flag_blocked
 from vetting.workers.service import get_worker

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.access import POLICE
 from policies.cccd import check_cccd, mask
 from policies.folding import fold
+from policies.vocabulary import STAGES
 from vetting.audit.entries import append
 from vetting.errors import Conflict, InvalidInput, NotFound
 from vetting.models import LegacyProvince, Province, VettingRequest, Worker
@@ -20,7 +21,6 @@ from vetting.personal_data import DataProtection
 from vetting.principal import Context
 from vetting.scoping import worker_condition
 
-STAGES = ("acceptance", "processing", "transport", "delivery")
 SEALED = ("national_id", "date_of_birth", "hometown", "permanent_address", "current_address")
 MIN_AGE, MAX_AGE = 18, 75
 
