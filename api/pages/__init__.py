@@ -41,10 +41,12 @@ from api.auth.access import PAGE_OPT
 from api.pages.account import AccountPages
 from api.pages.errors import PAGE_EXCEPTION_HANDLERS
 from api.pages.home import HomePages
+from api.pages.requests import RequestPages
 from api.pages.session import PageSessionMiddleware
 
 #: Every page controller, in one list (add yours here).
-PAGE_CONTROLLERS: list[type] = [HomePages, AccountPages]
+PAGE_CONTROLLERS: list[type] = [HomePages, AccountPages,
+                                 RequestPages]
 
 
 def page_router() -> Router:
