@@ -71,7 +71,8 @@ class VerifyOut(msgspec.Struct, kw_only=True):
     claims: dict[str, Any] | None
 
 
-def _reason(language: str, reason: str | None) -> dict[str, str | None]:
+def reason_words(language: str, reason: str | None) -> dict[str, str | None]:
+    """Why a clearance last changed: a lead's words as typed, a registry cause in words."""
     if reason in lifecycle.SYSTEM_CAUSES:
         return {"reason": cause(language, reason), "reason_code": reason}
     return {"reason": reason, "reason_code": None}
@@ -79,7 +80,7 @@ def _reason(language: str, reason: str | None) -> dict[str, str | None]:
 
 def _clearance(view: lifecycle.ClearanceView, language: str) -> ClearanceOut:
     return ClearanceOut(state=view.state, valid_until=view.valid_until,  # type: ignore[arg-type]
-                        attestation_id=view.attestation_id, **_reason(language, view.reason),
+                        attestation_id=view.attestation_id, **reason_words(language, view.reason),
                         version=view.version, police_unit=view.police_unit)
 
 
@@ -101,7 +102,7 @@ class ClearanceController(Controller):
         return ClearanceOut(state=lifecycle.effective_state(current, ctx.now),  # type: ignore[arg-type]
                             valid_until=current.valid_until,
                             attestation_id=current.attestation_id,
-                            **_reason(language_of(request.scope), current.reason),
+                            **reason_words(language_of(request.scope), current.reason),
                             version=current.version, police_unit=current.police_unit_code)
 
     @post("/suspend", opt={"action": "clearance.manage"}, status_code=200,

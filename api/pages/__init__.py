@@ -39,6 +39,7 @@ from litestar.middleware.base import DefineMiddleware
 
 from api.auth.access import PAGE_OPT
 from api.pages.account import AccountPages
+from api.pages.clearances import ClearancePages
 from api.pages.errors import PAGE_EXCEPTION_HANDLERS
 from api.pages.home import HomePages
 from api.pages.requests import RequestPages
@@ -46,7 +47,7 @@ from api.pages.session import PageSessionMiddleware
 
 #: Every page controller, in one list (add yours here).
 PAGE_CONTROLLERS: list[type] = [HomePages, AccountPages,
-                                 RequestPages]
+                                 RequestPages, ClearancePages]
 
 
 def page_router() -> Router:

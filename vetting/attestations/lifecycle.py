@@ -113,14 +113,21 @@ async def view(session: AsyncSession, ctx: Context, worker_id: str) -> Clearance
     return ClearanceView(state="none", valid_until=None, attestation_id=None)
 
 
+def may_change(clearance: Clearance, action: str, at: datetime) -> bool:
+    """Whether `action` may start from the clearance's state (an expired one stays so)."""
+    sources = CHANGES[action][0]
+    return clearance.state in sources and not (
+        action == "reinstate" and effective_state(clearance, at) == "expired")
+
+
 async def apply_change(session: AsyncSession, ctx: Context, clearance: Clearance, action: str,
                        reason: str | None, *, announce: bool = True,
                        recorded_as: str | None = None) -> Clearance:
     """`recorded_as` names the event differently (a renewal's `supersede` is a revocation in
     effect, but reports must not count it as one)."""
-    sources, target = CHANGES[action]
+    target = CHANGES[action][1]
     current = effective_state(clearance, ctx.now)
-    if clearance.state not in sources or (action == "reinstate" and current == "expired"):
+    if not may_change(clearance, action, ctx.now):
         raise Conflict(f"cannot {action} a clearance that is {current}",
                        code="INVALID_TRANSITION", current_state=current)
     attestation = await session.get(Attestation, clearance.attestation_id)
