@@ -42,12 +42,13 @@ from api.pages.account import AccountPages
 from api.pages.clearances import ClearancePages
 from api.pages.errors import PAGE_EXCEPTION_HANDLERS
 from api.pages.home import HomePages
+from api.pages.incidents import IncidentPages
 from api.pages.requests import RequestPages
 from api.pages.session import PageSessionMiddleware
 
 #: Every page controller, in one list (add yours here).
 PAGE_CONTROLLERS: list[type] = [HomePages, AccountPages,
-                                 RequestPages, ClearancePages]
+                                 RequestPages, ClearancePages, IncidentPages]
 
 
 def page_router() -> Router:
