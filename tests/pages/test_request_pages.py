@@ -315,6 +315,8 @@ async def test_propose_needs_an_outcome_and_a_note(desk: PoliceDesk) -> None:
     none = await officer.submit(f"/requests/{rid}/propose", {"note": "ok", "version": "2"},
                                 token=token)
     assert none.status_code == 422 and 'href="#outcome"' in none.text
+    # only the refused field is marked: the others carry no error (not even "None")
+    assert 'id="outcome-error"' in none.text and 'id="note-error"' not in none.text
     wrong = await officer.submit(f"/requests/{rid}/propose",
                                  {"outcome": "perhaps", "note": "ok", "version": "2"},
                                  token=token)
