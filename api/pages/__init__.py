@@ -39,6 +39,7 @@ from litestar.middleware.base import DefineMiddleware
 
 from api.auth.access import PAGE_OPT
 from api.pages.account import AccountPages
+from api.pages.attestations import AttestationPages
 from api.pages.clearances import ClearancePages
 from api.pages.errors import PAGE_EXCEPTION_HANDLERS
 from api.pages.home import HomePages
@@ -48,7 +49,7 @@ from api.pages.session import PageSessionMiddleware
 
 #: Every page controller, in one list (add yours here).
 PAGE_CONTROLLERS: list[type] = [HomePages, AccountPages,
-                                 RequestPages, ClearancePages, IncidentPages]
+                                 RequestPages, ClearancePages, IncidentPages, AttestationPages]
 
 
 def page_router() -> Router:

@@ -4,6 +4,7 @@ both in the scope of `clearance.read` (the worker's), so another unit's is not f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.access import POST_HR
 from policies.vocabulary import STAGES
 from vetting.errors import NotFound
-from vetting.models import Attestation, Unit, VettingRequest
+from vetting.models import Attestation, VettingRequest
 from vetting.principal import Context
 from vetting.requests.service import get_request
+from vetting.units import unit_names
 from vetting.workers.service import get_worker
 
 
@@ -56,8 +58,7 @@ async def sheet(session: AsyncSession, ctx: Context, attestation_id: str) -> She
     worker = await get_worker(session, ctx, attestation.worker_id, action="clearance.read")
     request = await session.get(VettingRequest, attestation.request_id)
     assert request is not None
-    names = dict((await session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(
-        (worker.post_unit_code, attestation.police_unit_code))))).tuples().all())
+    names = await unit_names(session, (worker.post_unit_code, attestation.police_unit_code))
     asked = request.stages.split(",")
     return Sheet(attestation=attestation, full_name=worker.full_name,
                  employee_no=worker.employee_no, post_unit=worker.post_unit_code,
@@ -65,3 +66,9 @@ async def sheet(session: AsyncSession, ctx: Context, attestation_id: str) -> She
                  police_unit_name=names.get(attestation.police_unit_code,
                                             attestation.police_unit_code),
                  stages=tuple(s for s in STAGES if s in asked))
+
+
+def verification_link(public_url: str, jws: str) -> str:
+    """The address a printed attestation's QR code holds: the public check page with the
+    attestation itself, so scanning it verifies the signature and the current status."""
+    return f"{public_url}/verify?jws={quote(jws, safe='.-_')}"
