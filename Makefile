@@ -19,6 +19,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	scripts/ensure-chromium
 	scripts/with-postgres $(BIN)/pytest
 
 lint: $(STAMP)

@@ -13,7 +13,7 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins import CLIPluginProtocol, InitPluginProtocol
 from litestar.static_files import create_static_files_router
 
@@ -51,6 +51,20 @@ from vetting.db import Database
 from vetting.keys import RegistryKeys
 from vetting.settings import Settings
 
+#: The API documentation's viewer, served from the app (api/static/vendor): /schema works on a
+#: network that reaches nothing else.
+SCHEMA_UI_ASSETS = "/static/vendor/swagger-ui"
+SCHEMA_UI_VERSION = "5.35.0"
+
+
+def schema_viewer() -> SwaggerRenderPlugin:
+    return SwaggerRenderPlugin(
+        version=SCHEMA_UI_VERSION, js_url=f"{SCHEMA_UI_ASSETS}/swagger-ui-bundle.js",
+        css_url=f"{SCHEMA_UI_ASSETS}/swagger-ui.css",
+        standalone_preset_js_url=f"{SCHEMA_UI_ASSETS}/swagger-ui-standalone-preset.js",
+        favicon='<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">')
+
+
 ROUTE_HANDLERS = [SystemController, AuthController, UserController, AuditController,
                   WorkerController, VettingRequestController, ClearanceController,
                   AttestationController, StatusListController, RouteController,
@@ -86,7 +100,7 @@ class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
         app_config.openapi_config = OpenAPIConfig(
             title="KT1 vetting registry", version="1.0.0", path="/schema",
             description="Vetting of Post workers for KT1 (state-secret) mail.",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[schema_viewer()],
         )
         app_config.lifespan.append(self._lifespan)
         app_config.debug = False

@@ -105,7 +105,7 @@ async def test_concluding_checks_the_decision_then_records_it(desk: PoliceDesk) 
                               {"worker_id": cleared, "decision": "reinstate",
                                "reason": "Đã tìm thấy túi thư"}, token=token)
     assert check.status_code == 200 and "Đã tìm thấy túi thư" in check.text
-    assert "Khôi phục xác nhận" in check.text
+    assert "Khôi phục kết quả thẩm tra" in check.text
     assert await clearance_state(desk, cleared) == "suspended"  # nothing yet
     back = await lead.submit(f"/incidents/{incident}/conclude/check",
                              {"worker_id": cleared, "decision": "reinstate",

@@ -15,11 +15,7 @@ from litestar.handlers.http_handlers import HTTPRouteHandler
 from api.auth.access import PAGE_OPT, route_rule
 from policies.access import ACCESS, RESTRICTED_ACTIONS, ROLES, scope_for
 from tests.conftest import People
-from tests.pages.visitor import Visitor
-
-PLACEMENT = {"admin": {}, "post_hr": {"unit": "POST-51"}, "dispatcher": {"unit": "POST-51"},
-             "police_officer": {"unit": "POLICE-51"}, "police_lead": {"unit": "POLICE-51"},
-             "inspector": {"province": "51"}}
+from tests.pages.visitor import PLACEMENT, Visitor
 
 
 def page_routes(app: Litestar) -> Iterator[tuple[str, str, HTTPRouteHandler]]:

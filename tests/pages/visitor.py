@@ -15,6 +15,11 @@ from tests.conftest import Person
 
 _CSRF = re.compile(r'name="_csrf_token" value="([^"]*)"')
 BASE = "http://kt1.test"
+#: Where a test account of each role is placed (province 51).
+PLACEMENT: dict[str, dict[str, str]] = {
+    "admin": {}, "post_hr": {"unit": "POST-51"}, "dispatcher": {"unit": "POST-51"},
+    "police_officer": {"unit": "POLICE-51"}, "police_lead": {"unit": "POLICE-51"},
+    "inspector": {"province": "51"}}
 
 
 def csrf_of(html: str) -> str:

@@ -88,6 +88,26 @@ async def list_users(session: AsyncSession, *, limit: int, offset: int,
     return list(rows.all()), int(total)
 
 
+@dataclass(frozen=True, slots=True)
+class AccountCounts:
+    by_role: dict[str, int]
+    disabled: int
+    must_change_password: int
+
+
+async def account_counts(session: AsyncSession) -> AccountCounts:
+    """Accounts by role (as `list_users` counts them), disabled ones, and those still on a
+    one-time password (the admin's home page)."""
+    rows = (await session.execute(select(UserAccount.role, func.count())
+                                  .group_by(UserAccount.role))).all()
+    disabled = await session.scalar(select(func.count()).select_from(UserAccount).where(
+        UserAccount.state == "disabled"))
+    pending = await session.scalar(select(func.count()).select_from(UserAccount).where(
+        UserAccount.state == "active", UserAccount.must_change_password.is_(True)))
+    return AccountCounts(by_role={str(r): int(n) for r, n in rows}, disabled=int(disabled or 0),
+                         must_change_password=int(pending or 0))
+
+
 async def update_user(
     session: AsyncSession, ctx: Context, user_id: str, changes: UserChanges, *,
     expected_version: int | None,

@@ -62,6 +62,11 @@ class Report:
     policy_version: str
 
 
+def current_period(today: date) -> str:
+    """The half-year `today` (a Vietnam calendar day) falls in, as `period_bounds` reads it."""
+    return f"H{1 if today.month <= 6 else 2}-{today.year}"
+
+
 def period_bounds(period: str | None, start: date | None, end: date | None) -> tuple[date, date]:
     """`H1-2026`, `H2-2026`, `Y-2026`, or explicit from/to (inclusive dates)."""
     if period is not None:

@@ -171,3 +171,26 @@ async def list_assignments(session: AsyncSession, ctx: Context, *, route_id: str
     rows = await session.scalars(query.order_by(Assignment.starts_at.desc(), Assignment.id)
                                  .limit(limit).offset(offset))
     return list(rows.all()), int(total)
+
+
+async def blocked_count(session: AsyncSession, ctx: Context, policy: Policy, *,
+                        signatures: AttestationChecker) -> int:
+    """How many of the dispatcher's running and coming assignments (scoped as
+    `list_assignments`) a roster would show blocked now, judged route by route as `roster`
+    judges them."""
+    rows = (await session.execute(select(Assignment, Route).join(
+        Route, Route.id == Assignment.route_id).join(Worker, Worker.id == Assignment.worker_id)
+        .where(route_condition(ctx.actor, "assignments.manage"),
+               worker_condition(ctx.actor, "assignments.manage"),
+               Assignment.ended_at.is_(None), Assignment.ends_at > ctx.now)
+        .order_by(Assignment.route_id, Assignment.starts_at))).all()
+    by_route: dict[str, tuple[Route, list[Assignment]]] = {}
+    for assignment, route in rows:
+        by_route.setdefault(route.id, (route, []))[1].append(assignment)
+    blocked = 0
+    for route, assignments in by_route.values():
+        answers = await answer_remaining(
+            session, ctx, route, [(a.worker_id, a.starts_at, a.ends_at) for a in assignments],
+            policy_version=policy.version, action="assignments.manage", signatures=signatures)
+        blocked += sum(not found.decision.eligible for found in answers)
+    return blocked

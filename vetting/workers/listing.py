@@ -124,3 +124,15 @@ async def list_workers(session: AsyncSession, ctx: Context, protection: DataProt
         await append(session, ctx, action="worker.search_national_id", object_type="worker",
                      object_id=rows[0][0].id if rows else None, body={"found": total})
     return [ListedWorker(w, s, u) for w, s, u in rows], total
+
+
+async def clearance_state_counts(session: AsyncSession, ctx: Context) -> dict[str, int]:
+    """How many employed workers the caller may read are in each clearance state (every state
+    named, zeros included): one grouped query, the states computed as `list_workers` does."""
+    state, _ = _clearance_columns(ctx.now)
+    states = select(state.label("state")).where(
+        worker_condition(ctx.actor, "workers.read"), Worker.left_on.is_(None)).subquery()
+    rows = (await session.execute(select(states.c.state, func.count()).group_by(
+        states.c.state))).all()
+    found = {str(s): int(n) for s, n in rows}
+    return {s: found.get(s, 0) for s in CLEARANCE_STATES}
