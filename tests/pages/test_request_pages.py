@@ -118,6 +118,19 @@ async def test_a_lead_s_approval_queue_leaves_out_their_own_proposals(desk: Poli
         (await officer.get("/requests?state=awaiting_approval")).text))
 
 
+async def test_the_leads_home_counts_the_approval_queue_it_links_to(desk: PoliceDesk) -> None:
+    await desk.request(until="awaiting_approval", proposer="officer")
+    await desk.request(until="awaiting_approval", proposer="lead")
+    lead = await desk.browser("lead")
+    home = await lead.get("/")
+    card = re.search(r'href="/requests\?state=awaiting_approval"><span class="card__count">'
+                     r'(\d+)</span>', home.text)
+    assert card is not None
+    queue = await lead.get("/requests?state=awaiting_approval")
+    total = re.search(r"trong tổng số (\d+)", queue.text)
+    assert total is not None and card.group(1) == total.group(1)
+
+
 async def test_roles_without_requests_get_the_403_page(desk: PoliceDesk) -> None:
     dispatcher = await desk.browser("dispatcher")
     answer = await dispatcher.get("/requests")
