@@ -18,7 +18,7 @@ from api.app import create_app
 from tests.api.test_attestations import isolated_registry
 from tests.api.test_eligibility import Desk, codes
 from tests.conftest import People, Person, served, settings_for, unique
-from tests.factories import worker_body
+from tests.factories import days_ago, worker_body
 from vetting.db import Database
 from vetting.models import AuditEntry, Clearance, Incident
 from vetting.models.base import Base
@@ -435,14 +435,14 @@ async def test_deleting_a_worker_is_refused_for_the_retention_period(
         desk: Desk, database: Database) -> None:
     worker_id = await desk.cleared_worker()
     await desk.post("hr", f"/api/v1/workers/{worker_id}/leave",
-                    {"left_on": datetime.now(UTC).date().isoformat(), "reason": "nghỉ việc"})
+                    {"left_on": days_ago(0), "reason": "nghỉ việc"})
     url = f"/api/v1/workers/{worker_id}"
     refused = await desk.client.delete(url, headers=desk.p["admin"].headers)
     assert refused.status_code == 409, refused.text
     problem = refused.json()
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert problem["code"] == "RETENTION_PERIOD"
-    today = datetime.now(UTC).date()
+    today = date.fromisoformat(days_ago(0))  # in Vietnam, as the retention rule counts
     # three years (the default retention) from today: the last record is today's
     three_years = date(today.year + 3, today.month, min(today.day, 28 if (
         today.month, today.day) == (2, 29) else today.day))
