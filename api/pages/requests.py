@@ -65,8 +65,8 @@ def _status(exc: Exception) -> int:
     return 409 if isinstance(exc, Conflict) else 403 if isinstance(exc, Forbidden) else 422
 
 
-async def _request_page(request: Request[Any, Any, Any], db: Db, ctx: Ctx, registry: Reg,
-                        request_id: str, *, status: int = 200,
+async def _request_page(db: Db, ctx: Ctx, registry: Reg, request_id: str, *,
+                        status: int = 200,
                         errors: FormErrors | None = None) -> Template:
     line = await service.get_listed(db, ctx, request_id)
     out = request_out(line.request, ctx, registry.keys.data)
@@ -84,8 +84,8 @@ async def _request_page(request: Request[Any, Any, Any], db: Db, ctx: Ctx, regis
                 moves=available_moves(ctx, out.state), words=WORDS, me=ctx.actor.id)
 
 
-async def _form_page(request: Request[Any, Any, Any], db: Db, ctx: Ctx, registry: Reg,
-                     action: str, request_id: str, *, status: int = 200,
+async def _form_page(db: Db, ctx: Ctx, registry: Reg, action: str, request_id: str, *,
+                     status: int = 200,
                      form: Form | None = None, errors: FormErrors | None = None) -> Template:
     access = TRANSITIONS[action].access
     if action == "approve":
@@ -112,7 +112,7 @@ def _form_route(action: str) -> HTTPRouteHandler:
 
     async def handler(self: Controller, request: Request[Any, Any, Any], request_id: str,
                       db: Any, ctx: Any, registry: Any) -> Template:
-        return await _form_page(request, db, ctx, registry, action, request_id)
+        return await _form_page(db, ctx, registry, action, request_id)
 
     handler.__annotations__ = {**_ARGS, "return": Template}
     handler.__name__ = handler.__qualname__ = f"{action}_form"
@@ -134,10 +134,10 @@ def _move_route(action: str, move: Move) -> HTTPRouteHandler:
         except (*REFUSALS, Forbidden) as exc:
             errors = await refusal(db, request, exc)
             if action in FORM_PAGES:
-                return await _form_page(request, db, ctx, registry, action, request_id,
+                return await _form_page(db, ctx, registry, action, request_id,
                                         status=_status(exc), form=form, errors=errors)
-            return await _request_page(request, db, ctx, registry, request_id,
-                                       status=_status(exc), errors=errors)
+            return await _request_page(db, ctx, registry, request_id, status=_status(exc),
+                                       errors=errors)
         return see_other(f"/requests/{request_id}?notice=request_{action}")
 
     handler.__annotations__ = {**_ARGS, "return": Template | Redirect}
@@ -150,9 +150,9 @@ class RequestPages(Controller):
     include_in_schema = False
 
     @get("/requests", opt={"action": "requests.read", "read_only": True})
-    async def inbox(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx, registry: Reg,
-                    state_filter: StateQuery = None, overdue: FromQuery[bool | None] = None,
-                    limit: Limit = PAGE_SIZE, offset: Offset = 0) -> Template:
+    async def inbox(self, db: Db, ctx: Ctx, registry: Reg, state_filter: StateQuery = None,
+                    overdue: FromQuery[bool | None] = None, limit: Limit = PAGE_SIZE,
+                    offset: Offset = 0) -> Template:
         """The caller's requests (the service scopes them: a police unit's inbox, a post
         unit's outbox), overdue first, then by due date. A lead asking for those awaiting
         approval gets the approval queue: their own proposals are not theirs to approve."""
@@ -168,10 +168,10 @@ class RequestPages(Controller):
                     lead=ctx.actor.role == POLICE_LEAD)
 
     @get("/requests/{request_id:str}", opt={"action": "requests.read"})
-    async def read(self, request: Request[Any, Any, Any], request_id: FromPath[str], db: Db,
-                   ctx: Ctx, registry: Reg) -> Template:
+    async def read(self, request_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg
+                   ) -> Template:
         """Not read-only: the police's dossier read is audited, as in the API."""
-        return await _request_page(request, db, ctx, registry, request_id)
+        return await _request_page(db, ctx, registry, request_id)
 
 
 for _action in FORM_PAGES:
