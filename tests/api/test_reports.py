@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
+from policies.calendar import local_date
 from tests.api.test_attestations import isolated_registry
 from tests.api.test_eligibility import Desk
 from tests.conftest import Person, new_database_url, settings_for
@@ -130,7 +131,7 @@ async def scenario(backend: str, keys_dir: Path,
             "hr": await make("post_hr", unit="POST-12"),
             "officer": await make("police_officer", unit="POLICE-12"),
             "lead": await make("police_lead", unit="POLICE-12")}, "12")
-        today = datetime.now(UTC).date()
+        today = local_date(datetime.now(UTC))  # reports count Vietnam days
 
         # POST-51: three cleared and eligible, one not cleared, one withdrawn (then nominated
         # again, still open), one open and overdue, one suspended, one revoked
@@ -378,7 +379,7 @@ async def test_a_renewed_clearance_is_not_counted_as_a_revocation(
         clearance = await registry.client.get(f"/api/v1/workers/{worker_id}/clearance",
                                               headers=office.p["hr"].headers)
         assert clearance.json()["state"] == "active"
-        today = datetime.now(UTC).date()
+        today = local_date(datetime.now(UTC))  # reports count Vietnam days
         response = await registry.client.get(SUMMARY, headers=admin.headers, params={
             "province": "51", "from": (today - timedelta(days=1)).isoformat(),
             "to": today.isoformat()})
