@@ -13,7 +13,7 @@ import pytest
 from litestar import Litestar
 
 from tests.conftest import People
-from tests.pages.police_desk import PoliceDesk, version_on
+from tests.pages.police_desk import PoliceDesk, desk_in, version_on
 from tests.pages.visitor import csrf_of
 
 CONFLICT = "Dữ liệu vừa bị thay đổi"
@@ -37,16 +37,26 @@ def worker_links(html: str) -> list[str]:
     return re.findall(r'href="/clearances/([0-9a-f]{32})"', html)
 
 
-async def test_the_lead_lists_the_clearances_their_unit_issued(desk: PoliceDesk) -> None:
+async def test_the_lead_lists_the_clearances_their_unit_issued(
+        app: Litestar, client: httpx.AsyncClient, people: People) -> None:
+    async with desk_in(app, client, people, "79", "68") as desk:
+        await _unit_clearances(desk)
+
+
+async def _unit_clearances(desk: PoliceDesk) -> None:
     worker_id, _ = await desk.request(until="cleared")
+    renewed, _ = await desk.request(until="cleared")
+    await desk.api("lead", "POST", f"/api/v1/workers/{renewed}/clearance/suspend",
+                   {"reason": "Tạm dừng"})
     lead = await desk.browser("lead")
     page = await lead.get("/clearances")
     assert page.status_code == 200 and worker_id in worker_links(page.text)
     assert 'href="/clearances"' in page.text  # in the lead's menu
+    assert set(worker_links(page.text)) == {worker_id, renewed}
     active = await lead.get("/clearances?state=active")
-    assert worker_id in worker_links(active.text)
+    assert worker_links(active.text) == [worker_id]
     suspended = await lead.get("/clearances?state=suspended")
-    assert worker_id not in worker_links(suspended.text)
+    assert worker_links(suspended.text) == [renewed]
     assert (await lead.get("/clearances?state=")).status_code == 200
     assert (await lead.get("/clearances?state=gone")).status_code == 400
     other = await desk.browser("other_lead")

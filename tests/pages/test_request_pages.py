@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 
 from policies.calendar import local_date, months_later
 from tests.conftest import People
-from tests.pages.police_desk import PoliceDesk, version_on
+from tests.pages.police_desk import PoliceDesk, desk_in, version_on
 from tests.pages.visitor import csrf_of
 from vetting.db import Database
 from vetting.models import Attestation, AuditEntry, VettingEvent, VettingRequest
@@ -49,8 +49,7 @@ def request_ids(html: str) -> list[str]:
 
 async def test_the_inbox_is_the_services_list_overdue_first_with_filters_and_pages(
         app: Litestar, client: httpx.AsyncClient, people: People, database: Database) -> None:
-    desk = await PoliceDesk(app, client, people, province="86", other="91").setup()
-    try:
+    async with desk_in(app, client, people, "86", "91") as desk:
         _, late = await desk.request()
         _, fresh = await desk.request(until="in_review")
         _, done = await desk.request(until="cleared")
@@ -88,21 +87,30 @@ async def test_the_inbox_is_the_services_list_overdue_first_with_filters_and_pag
 
         other = await desk.browser("other_officer")
         assert not {late, fresh, done} & set(request_ids((await other.get("/requests")).text))
-    finally:
-        await desk.close()
 
 
-async def test_hr_sees_its_units_requests_with_states_and_due_dates(desk: PoliceDesk) -> None:
-    _, rid = await desk.request(until="needs_info")
-    hr = await desk.browser("hr")
-    page = await hr.get("/requests?state=needs_info")
-    assert page.status_code == 200 and rid in request_ids(page.text)
-    assert "Trả lại để bổ sung thông tin" in page.text and "POLICE-51" in page.text
-    other = await desk.browser("other_hr")
-    assert rid not in request_ids((await other.get("/requests")).text)
+async def test_hr_sees_its_units_requests_with_states_and_due_dates(
+        app: Litestar, client: httpx.AsyncClient, people: People) -> None:
+    async with desk_in(app, client, people, "80", "96") as desk:
+        _, rid = await desk.request(until="needs_info")
+        _, sent = await desk.request()
+        hr = await desk.browser("hr")
+        page = await hr.get("/requests?state=needs_info")
+        assert page.status_code == 200 and request_ids(page.text) == [rid]
+        assert "Trả lại để bổ sung thông tin" in page.text and "POLICE-80" in page.text
+        everything = await hr.get("/requests")
+        assert set(request_ids(everything.text)) == {rid, sent}
+        other = await desk.browser("other_hr")
+        assert not {rid, sent} & set(request_ids((await other.get("/requests")).text))
 
 
-async def test_a_lead_s_approval_queue_leaves_out_their_own_proposals(desk: PoliceDesk) -> None:
+async def test_a_lead_s_approval_queue_leaves_out_their_own_proposals(
+        app: Litestar, client: httpx.AsyncClient, people: People) -> None:
+    async with desk_in(app, client, people, "82", "92") as desk:
+        await _approval_queue(desk)
+
+
+async def _approval_queue(desk: PoliceDesk) -> None:
     _, theirs = await desk.request(until="awaiting_approval", proposer="officer")
     _, own = await desk.request(until="awaiting_approval", proposer="lead")
     lead = await desk.browser("lead")
