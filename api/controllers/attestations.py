@@ -16,12 +16,9 @@ from api.problems import documented
 from api.rate_limit import RATE_LIMITED
 from api.schemas import Strict
 from api.state import Ctx, Db, Reg
-from policies.access import POST_HR
-from vetting.attestations import lifecycle, status, unit_keys
+from vetting.attestations import lifecycle, records, status, unit_keys
 from vetting.attestations.checking import check_attestation
 from vetting.errors import NotFound
-from vetting.models import Attestation
-from vetting.workers.service import get_worker
 
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 
@@ -74,7 +71,8 @@ class VerifyOut(msgspec.Struct, kw_only=True):
     claims: dict[str, Any] | None
 
 
-def _reason(language: str, reason: str | None) -> dict[str, str | None]:
+def reason_words(language: str, reason: str | None) -> dict[str, str | None]:
+    """Why a clearance last changed: a lead's words as typed, a registry cause in words."""
     if reason in lifecycle.SYSTEM_CAUSES:
         return {"reason": cause(language, reason), "reason_code": reason}
     return {"reason": reason, "reason_code": None}
@@ -82,7 +80,7 @@ def _reason(language: str, reason: str | None) -> dict[str, str | None]:
 
 def _clearance(view: lifecycle.ClearanceView, language: str) -> ClearanceOut:
     return ClearanceOut(state=view.state, valid_until=view.valid_until,  # type: ignore[arg-type]
-                        attestation_id=view.attestation_id, **_reason(language, view.reason),
+                        attestation_id=view.attestation_id, **reason_words(language, view.reason),
                         version=view.version, police_unit=view.police_unit)
 
 
@@ -104,7 +102,7 @@ class ClearanceController(Controller):
         return ClearanceOut(state=lifecycle.effective_state(current, ctx.now),  # type: ignore[arg-type]
                             valid_until=current.valid_until,
                             attestation_id=current.attestation_id,
-                            **_reason(language_of(request.scope), current.reason),
+                            **reason_words(language_of(request.scope), current.reason),
                             version=current.version, police_unit=current.police_unit_code)
 
     @post("/suspend", opt={"action": "clearance.manage"}, status_code=200,
@@ -136,13 +134,8 @@ class AttestationController(Controller):
     @get("/{attestation_id:str}", opt={"action": "clearance.read", "read_only": True},
          responses=documented(401, 403, 404))
     async def read(self, attestation_id: FromPath[str], db: Db, ctx: Ctx) -> AttestationOut:
-        found = await db.get(Attestation, attestation_id)
-        if found is None:
-            raise NotFound("no such attestation")
-        await get_worker(db, ctx, found.worker_id, action="clearance.read")  # scope, or 404
-        # The salt opens the national-ID digest: only for those who see the full ID anyway.
-        salt = found.national_id_salt if (
-            ctx.actor.role == POST_HR or ctx.actor.unit == found.police_unit_code) else None
+        found = await records.get_attestation(db, ctx, attestation_id)
+        salt = found.national_id_salt if records.sees_salt(ctx, found) else None
         return AttestationOut(id=found.id, jws=found.jws, worker_id=found.worker_id,
                               request_id=found.request_id, police_unit=found.police_unit_code,
                               kid=found.kid, outcome=found.outcome, valid_from=found.valid_from,

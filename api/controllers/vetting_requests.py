@@ -131,7 +131,8 @@ def _open(protection: DataProtection, r: VettingRequest, column: str) -> str | N
                                                        column=column, row_id=r.id)
 
 
-def _out(r: VettingRequest, ctx: Context, protection: DataProtection) -> RequestOut:
+def request_out(r: VettingRequest, ctx: Context, protection: DataProtection) -> RequestOut:
+    """The request as the caller's role may see it (the API's answer; the pages show it)."""
     police = ctx.actor.role in POLICE
     return RequestOut(
         id=r.id, worker_id=r.worker_id, state=r.state, post_unit=r.post_unit_code,
@@ -145,6 +146,13 @@ def _out(r: VettingRequest, ctx: Context, protection: DataProtection) -> Request
         proposed_by=r.proposed_by if police else None,
         claimed_by=r.claimed_by if police else None, approved_by=r.approved_by,
         police_note=_open(protection, r, "police_note") if police else None)
+
+
+async def history_out(db: AsyncSession, request_id: str) -> list[EventOut]:
+    """The request's history, oldest first: each transition, the unit it was with, why."""
+    return [EventOut(at=e.at, action=e.action, from_state=e.from_state, to_state=e.to_state,
+                     police_unit=e.police_unit_code, actor_id=e.actor_id, reason=e.reason)
+            for e in await service.events(db, request_id)]
 
 
 _IF_MATCH = re.compile(r'"([1-9][0-9]{0,9})"')
@@ -176,7 +184,7 @@ class VettingRequestController(Controller):
                      ) -> Response[RequestOut]:
         r = await service.submit(db, ctx, registry.settings.policy, worker_id=data.worker_id,
                                  reason=data.reason)
-        return created(_out(r, ctx, registry.keys.data), f"{self.path}/{r.id}")
+        return created(request_out(r, ctx, registry.keys.data), f"{self.path}/{r.id}")
 
     @post("/batch", opt={"action": "requests.submit"}, responses=ERRORS)
     async def submit_batch(self, data: JSONBody[BatchSubmitIn], db: Db, ctx: Ctx,
@@ -185,7 +193,7 @@ class VettingRequestController(Controller):
         is notified once. A refusal names every failing position (`worker_ids[3]`)."""
         batch, requests = await service.submit_batch(
             db, ctx, registry.settings.policy, worker_ids=data.worker_ids, reason=data.reason)
-        return BatchOut(batch_id=batch, items=[_out(r, ctx, registry.keys.data)
+        return BatchOut(batch_id=batch, items=[request_out(r, ctx, registry.keys.data)
                                                for r in requests], total=len(requests))
 
     @get("/", opt={"action": "requests.read", "read_only": True},
@@ -200,7 +208,7 @@ class VettingRequestController(Controller):
                                                   offset=offset)
         items = []
         for line in rows:
-            out = _out(line.request, ctx, registry.keys.data)
+            out = request_out(line.request, ctx, registry.keys.data)
             out.worker_full_name = line.worker_full_name
             out.worker_employee_no = line.worker_employee_no
             items.append(out)
@@ -211,11 +219,8 @@ class VettingRequestController(Controller):
     async def read(self, request_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg
                    ) -> RequestOut:
         r = await service.get_request(db, ctx, request_id)
-        out = _out(r, ctx, registry.keys.data)
-        out.history = [EventOut(at=e.at, action=e.action, from_state=e.from_state,
-                                to_state=e.to_state, police_unit=e.police_unit_code,
-                                actor_id=e.actor_id, reason=e.reason)
-                       for e in await service.events(db, r.id)]
+        out = request_out(r, ctx, registry.keys.data)
+        out.history = await history_out(db, r.id)
         return out
 
 
@@ -266,7 +271,7 @@ def transition_route(action: str, move: Move) -> HTTPRouteHandler:
                       data: Any = None) -> RequestOut:
         version = expected_version(request, None if data is None else data.version)
         r = await move.call(db, ctx, registry, request_id, data, version)
-        return _out(r, ctx, registry.keys.data)
+        return request_out(r, ctx, registry.keys.data)
 
     handler.__annotations__ = {
         "request": Request[Any, Any, Any], "request_id": FromPath[str], "db": Db, "ctx": Ctx,

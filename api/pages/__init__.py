@@ -60,18 +60,23 @@ from litestar.middleware.base import DefineMiddleware
 from api.auth.access import PAGE_OPT
 from api.pages.account import AccountPages
 from api.pages.accounts import AccountsPages
+from api.pages.attestations import AttestationPages
 from api.pages.audit import AuditPages
+from api.pages.clearances import ClearancePages
 from api.pages.errors import PAGE_EXCEPTION_HANDLERS
 from api.pages.home import HomePages
+from api.pages.incidents import IncidentPages
 from api.pages.notifications import NotificationPages
 from api.pages.reports import ReportPages
+from api.pages.requests import RequestPages
 from api.pages.routes import RoutePages
 from api.pages.session import PageSessionMiddleware
 from api.pages.verify import VerifyPages
 
 #: Every page controller, in one list (add yours here).
 PAGE_CONTROLLERS: list[type] = [HomePages, AccountPages, NotificationPages, RoutePages,
-                                 VerifyPages, AuditPages, AccountsPages, ReportPages]
+                                 VerifyPages, AuditPages, AccountsPages, ReportPages,
+                                 RequestPages, ClearancePages, IncidentPages, AttestationPages]
 
 
 def page_router() -> Router:

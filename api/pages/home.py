@@ -52,7 +52,7 @@ class Section:
 async def _requests(db: Db, ctx: Ctx, **filters: Any) -> int:
     _, total = await list_requests(db, ctx, state=filters.get("state"),
                                    overdue=filters.get("overdue"), worker_id=None, limit=1,
-                                   offset=0)
+                                   offset=0, approvable=filters.get("approvable", False))
     return total
 
 
@@ -87,7 +87,8 @@ async def _police(db: Db, ctx: Ctx, registry: Reg, t: Any) -> list[Section]:
         Card(overdue, t(N_("Overdue requests")), "/requests?overdue=true", alert=overdue > 0),
     ])]
     if ctx.actor.role == POLICE_LEAD:
-        waiting = await _requests(db, ctx, state="awaiting_approval")
+        # the queue the card opens: a lead's own proposals are another lead's to approve
+        waiting = await _requests(db, ctx, state="awaiting_approval", approvable=True)
         sections.insert(0, Section(t(N_("Decisions")), [
             Card(waiting, t(N_("Proposals awaiting approval")),
                  "/requests?state=awaiting_approval", alert=waiting > 0)]))

@@ -23,6 +23,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/", N_("Home"), "auth.session"),
     NavItem("/workers", N_("Workers"), "workers.read"),
     NavItem("/requests", N_("Vetting requests"), "requests.read"),
+    NavItem("/clearances", N_("Clearances"), "clearance.manage"),
+    NavItem("/incidents", N_("Incidents"), "incidents.read"),
     NavItem("/routes", N_("KT1 routes"), "routes.read"),
     NavItem("/reports", N_("Reports"), "reports.read"),
     NavItem("/audit", N_("Audit log"), "audit.read"),

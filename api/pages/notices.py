@@ -19,6 +19,19 @@ NOTICES: dict[str, str] = {
     "assignment_ended": N_("The assignment has ended."),
     # Account pages.
     "account_changed": N_("The account has been changed; its sessions have ended."),
+    # vetting requests, clearances and incidents (police and HR)
+    "request_claim": N_("You have claimed the request: it is yours to review."),
+    "request_return": N_("The request has been returned to HR with your note."),
+    "request_resubmit": N_("The request has been sent to the police again."),
+    "request_transfer": N_("The request has been transferred to the other police unit."),
+    "request_propose": N_("Your proposed outcome now waits for another police lead's "
+                          "approval."),
+    "request_approve": N_("The decision is approved and its attestation signed."),
+    "request_withdraw": N_("The request has been withdrawn."),
+    "clearance_suspend": N_("The clearance is suspended."),
+    "clearance_reinstate": N_("The clearance is reinstated."),
+    "clearance_revoke": N_("The clearance is revoked."),
+    "incident_conclude": N_("The review is concluded."),
 }
 
 

@@ -84,6 +84,8 @@ async def test_an_account_being_set_up_reaches_only_the_set_up_pages(
             assert response.status_code in (200, 303), path
             if response.status_code == 303:
                 assert response.headers["location"].startswith("/account"), path
+        elif scope_for(person.role, rule or "") is None:
+            assert response.status_code == 403, path  # refused for the role, as in the API
         else:
             assert response.status_code == 303, path
             assert response.headers["location"] == "/account/setup", path

@@ -40,8 +40,9 @@ def national_id_digest(salt: str, national_id: str) -> str:
     return "sha-256:" + hashlib.sha256(f"{salt}:{national_id}".encode()).hexdigest()
 
 
-def _window(ctx: Context, policy: Policy) -> tuple[datetime, datetime]:
-    start = ctx.now.replace(microsecond=0)
+def validity_window(now: datetime, policy: Policy) -> tuple[datetime, datetime]:
+    """From and until when an attestation signed at `now` holds (whole seconds, as signed)."""
+    start = now.replace(microsecond=0)
     return start, months_later(start, policy.clearance_validity_months)
 
 
@@ -53,7 +54,7 @@ async def issue_for_decision(session: AsyncSession, ctx: Context, keys: Registry
     assert worker is not None and unit is not None and request.outcome is not None
     kid, key = await unit_keys.active_key(session, ctx, keys.store, unit.code)
     index = await status.allocate_index(session)
-    valid_from, valid_until = _window(ctx, policy)
+    valid_from, valid_until = validity_window(ctx.now, policy)
     salt = secrets.token_hex(16)
     national_id = keys.data.unseal(worker.national_id_enc, table="worker", column="national_id",
                                    row_id=worker.id)

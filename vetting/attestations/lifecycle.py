@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.access import DISPATCHER, POST_HR
@@ -113,14 +113,21 @@ async def view(session: AsyncSession, ctx: Context, worker_id: str) -> Clearance
     return ClearanceView(state="none", valid_until=None, attestation_id=None)
 
 
+def may_change(clearance: Clearance, action: str, at: datetime) -> bool:
+    """Whether `action` may start from the clearance's state (an expired one stays so)."""
+    sources = CHANGES[action][0]
+    return clearance.state in sources and not (
+        action == "reinstate" and effective_state(clearance, at) == "expired")
+
+
 async def apply_change(session: AsyncSession, ctx: Context, clearance: Clearance, action: str,
                        reason: str | None, *, announce: bool = True,
                        recorded_as: str | None = None) -> Clearance:
     """`recorded_as` names the event differently (a renewal's `supersede` is a revocation in
     effect, but reports must not count it as one)."""
-    sources, target = CHANGES[action]
+    target = CHANGES[action][1]
     current = effective_state(clearance, ctx.now)
-    if clearance.state not in sources or (action == "reinstate" and current == "expired"):
+    if not may_change(clearance, action, ctx.now):
         raise Conflict(f"cannot {action} a clearance that is {current}",
                        code="INVALID_TRANSITION", current_state=current)
     attestation = await session.get(Attestation, clearance.attestation_id)
@@ -152,15 +159,63 @@ async def apply_change(session: AsyncSession, ctx: Context, clearance: Clearance
     return clearance
 
 
+async def unit_clearance(session: AsyncSession, ctx: Context, worker_id: str, *,
+                         for_update: bool = False) -> Clearance:
+    """The worker's latest clearance issued by the caller's police unit: the one its leads
+    suspend, reinstate or revoke."""
+    query = (select(Clearance).where(Clearance.worker_id == worker_id,
+                                     Clearance.police_unit_code == ctx.actor.unit)
+             .order_by(Clearance.valid_from.desc()).limit(1))
+    clearance = await session.scalar(query.with_for_update() if for_update else query)
+    if clearance is None:
+        raise NotFound("no clearance issued by your unit for this worker")
+    return clearance
+
+
+@dataclass(frozen=True, slots=True)
+class UnitClearance:
+    """A list line: the clearance, its state as of now, and whose it is (no dossier data)."""
+
+    clearance: Clearance
+    state: str
+    full_name: str
+    employee_no: str
+
+
+#: A clearance's state as of now, as the list filters it (expiry is computed, not stored).
+def _state_condition(state: str, now: datetime) -> ColumnElement[bool]:
+    if state == "active":
+        return (Clearance.state == "active") & (Clearance.valid_until > now)
+    if state == "expired":
+        return (Clearance.state == "active") & (Clearance.valid_until <= now)
+    return Clearance.state == state
+
+
+async def list_unit_clearances(session: AsyncSession, ctx: Context, *, state: str | None,
+                               limit: int, offset: int) -> tuple[list[UnitClearance], int]:
+    """The clearances the caller's police unit issued, each worker's latest (the one
+    `change` acts on), soonest to expire first."""
+    newest = (select(Clearance.worker_id, func.max(Clearance.valid_from).label("newest"))
+              .where(Clearance.police_unit_code == ctx.actor.unit)
+              .group_by(Clearance.worker_id).subquery())
+    query = (select(Clearance, Worker.full_name, Worker.employee_no)
+             .join(newest, (newest.c.worker_id == Clearance.worker_id)
+                   & (newest.c.newest == Clearance.valid_from))
+             .join(Worker, Worker.id == Clearance.worker_id)
+             .where(Clearance.police_unit_code == ctx.actor.unit))
+    if state is not None:
+        query = query.where(_state_condition(state, ctx.now))
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = (await session.execute(query.order_by(Clearance.valid_until, Clearance.id)
+                                  .limit(limit).offset(offset))).all()
+    return [UnitClearance(c, effective_state(c, ctx.now), name, number)
+            for c, name, number in rows], int(total)
+
+
 async def change(session: AsyncSession, ctx: Context, worker_id: str, action: str, *,
                  reason: str | None, expected_version: int | None) -> Clearance:
     """Suspend, reinstate or revoke, by a lead of the issuing police unit only."""
-    clearance = await session.scalar(
-        select(Clearance).where(Clearance.worker_id == worker_id,
-                                Clearance.police_unit_code == ctx.actor.unit)
-        .order_by(Clearance.valid_from.desc()).limit(1).with_for_update())
-    if clearance is None:
-        raise NotFound("no clearance issued by your unit for this worker")
+    clearance = await unit_clearance(session, ctx, worker_id, for_update=True)
     require_version(clearance.version, expected_version, what="clearance")
     if action == "reinstate" and await _held_by_review(session, clearance.id):
         raise Conflict("an incident review holds this clearance; concluding the review lifts "

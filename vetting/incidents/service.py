@@ -119,15 +119,57 @@ async def get(session: AsyncSession, ctx: Context, protection: DataProtection,
     return IncidentView(incident, description, list(workers))
 
 
+def _awaiting_unit(ctx: Context) -> ColumnElement[bool]:
+    """Reviews the caller's police unit must conclude: a suspension of a clearance it issued,
+    not yet reinstated or revoked (exactly what `conclude` accepts)."""
+    return (IncidentWorker.resolution.is_(None)
+            & (Clearance.police_unit_code == (ctx.actor.unit or "")))
+
+
 async def list_incidents(session: AsyncSession, ctx: Context, *, state: str | None, limit: int,
-                         offset: int) -> tuple[list[Incident], int]:
+                         offset: int, awaiting: bool = False) -> tuple[list[Incident], int]:
+    """`awaiting`: only incidents with a review the caller's unit must conclude."""
     query = select(Incident).where(incident_condition(ctx))
     if state is not None:
         query = query.where(Incident.state == state)
+    if awaiting:
+        query = query.where(Incident.id.in_(
+            select(IncidentWorker.incident_id)
+            .join(Clearance, Clearance.id == IncidentWorker.clearance_id)
+            .where(_awaiting_unit(ctx))))
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await session.scalars(query.order_by(Incident.occurred_at.desc()).limit(limit)
                                  .offset(offset))
     return list(rows.all()), int(total)
+
+
+@dataclass(frozen=True, slots=True)
+class Involved:
+    """A worker of an incident as the caller may see them: the name only when the worker is
+    in the caller's scope; `to_conclude` when the caller's unit must conclude the review."""
+
+    worker_id: str
+    full_name: str | None
+    employee_no: str | None
+    suspended: bool
+    resolution: str | None
+    to_conclude: bool
+
+
+async def involved(session: AsyncSession, ctx: Context, view: IncidentView) -> list[Involved]:
+    ids = [w.worker_id for w in view.workers]
+    names = {row.id: (row.full_name, row.employee_no) for row in (await session.execute(
+        select(Worker.id, Worker.full_name, Worker.employee_no).where(
+            Worker.id.in_(ids), worker_condition(ctx.actor)))).all()}
+    mine = set((await session.scalars(
+        select(IncidentWorker.worker_id)
+        .join(Clearance, Clearance.id == IncidentWorker.clearance_id)
+        .where(IncidentWorker.incident_id == view.incident.id, _awaiting_unit(ctx)))).all()
+    ) if scope_for(ctx.actor.role, "incidents.conclude") is not None else set()
+    return [Involved(worker_id=w.worker_id, full_name=names.get(w.worker_id, (None, None))[0],
+                     employee_no=names.get(w.worker_id, (None, None))[1],
+                     suspended=w.clearance_id is not None, resolution=w.resolution,
+                     to_conclude=w.worker_id in mine) for w in view.workers]
 
 
 async def conclude(session: AsyncSession, ctx: Context, incident_id: str, *, worker_id: str,

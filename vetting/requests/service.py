@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.access import POLICE, POST_HR
@@ -16,7 +16,7 @@ from policies.policy import Policy
 from policies.routing import police_province, police_unit_for
 from policies.vetting_states import TRANSITIONS, may_approve, may_take, next_state
 from policies.vocabulary import OPEN_STATES
-from vetting.attestations.credentials import issue_for_decision
+from vetting.attestations.credentials import issue_for_decision, validity_window
 from vetting.attestations.lifecycle import clearance_until
 from vetting.audit.entries import append
 from vetting.errors import (
@@ -202,15 +202,36 @@ class Listed:
     worker_employee_no: str
 
 
+def _with_worker(action: str, ctx: Context) -> Select[tuple[VettingRequest, str, str]]:
+    return select(VettingRequest, Worker.full_name, Worker.employee_no).join(
+        Worker, Worker.id == VettingRequest.worker_id).where(request_condition(ctx.actor, action))
+
+
+async def get_listed(session: AsyncSession, ctx: Context, request_id: str, *,
+                     action: str = "requests.read") -> Listed:
+    """One request as a list line names it (its worker's name and employee number), in the
+    scope of `action`: what a page about the request heads with, dossier or not."""
+    row = (await session.execute(_with_worker(action, ctx).where(
+        VettingRequest.id == request_id))).first()
+    if row is None:
+        raise NotFound("no such vetting request")
+    return Listed(*row)
+
+
 async def list_requests(session: AsyncSession, ctx: Context, *, state: str | None,
                         overdue: bool | None, worker_id: str | None, limit: int,
-                        offset: int) -> tuple[list[Listed], int]:
+                        offset: int, approvable: bool = False) -> tuple[list[Listed], int]:
     """The caller's inbox or outbox: overdue first, then by due date; each line names the
-    worker (name and employee number, no dossier data)."""
-    query = select(VettingRequest, Worker.full_name, Worker.employee_no).join(
-        Worker, Worker.id == VettingRequest.worker_id).where(request_condition(ctx.actor))
+    worker (name and employee number, no dossier data). `approvable`: only the proposals
+    the caller may approve (awaiting approval, proposed by someone else: the two-person
+    rule), a lead's approval queue."""
+    query = _with_worker("requests.read", ctx)
     if state is not None:
         query = query.where(VettingRequest.state == state)
+    if approvable:
+        query = query.where(VettingRequest.state == "awaiting_approval",
+                            VettingRequest.proposed_by.is_not(None),
+                            VettingRequest.proposed_by != (ctx.actor.id or ""))
     if worker_id is not None:
         query = query.where(VettingRequest.worker_id == worker_id)
     is_overdue = VettingRequest.state.in_(OPEN_STATES) & (VettingRequest.due_on < ctx.today)
@@ -348,6 +369,35 @@ async def approve(session: AsyncSession, ctx: Context, policy: Policy, keys: Reg
     await issue_for_decision(session, ctx, keys, policy, public_url, request)
     await _notify(session, ctx, request, "request.decided")
     return request
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalPreview:
+    """What approving would sign now, for the lead to check before confirming: the worker,
+    the stages and outcome, the validity, the issuing unit; `refusal` is the code approving
+    would be refused with as things stand (None: it would be signed)."""
+
+    line: Listed
+    police_unit_name: str
+    valid_from: datetime
+    valid_until: datetime
+    refusal: str | None
+
+
+async def approval_preview(session: AsyncSession, ctx: Context, policy: Policy,
+                           request_id: str) -> ApprovalPreview:
+    line = await get_listed(session, ctx, request_id, action=TRANSITIONS["approve"].access)
+    request = line.request
+    refusal = None
+    if next_state("approve", request.state, outcome=request.proposed_outcome) is None:
+        refusal = "INVALID_TRANSITION"
+    elif not may_approve(approver_id=ctx.actor.id or "", proposer_id=request.proposed_by,
+                         approver_role=ctx.actor.role):
+        refusal = "TWO_PERSON_RULE"
+    unit = await session.get(Unit, request.police_unit_code)
+    assert unit is not None
+    valid_from, valid_until = validity_window(ctx.now, policy)
+    return ApprovalPreview(line, unit.name, valid_from, valid_until, refusal)
 
 
 async def withdraw(session: AsyncSession, ctx: Context, request_id: str, *,
