@@ -42,6 +42,9 @@ PROBLEM = Reference(ref="#/components/schemas/ProblemBody")
 #: Answers whose media type depends on a query parameter: (path, method) -> status -> types.
 EXTRA_MEDIA: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
     ("/api/v1/reports/summary", "get"): {"200": ("text/csv",)},
+    **{(f"/api/v1/imports/{kind}/template", "get"): {"200": (
+        "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
+       for kind in ("workers", "trainings", "commitments")},
 }
 _KEY = Parameter(name=IDEMPOTENCY_HEADER, param_in="header", required=False,
                  description="replays the first answer to the same account, scope and body",

@@ -394,6 +394,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "worker.search_national_id": N_("Looked up by CCCD number"),
     "worker.delete_refused": N_("Deletion refused (records are kept)"),
     "request.submit": N_("Vetting request submitted"),
+    "request.batch_submit": N_("Nominated with others in one batch"),
     "request.claim": N_("Request taken up by the police"),
     "request.return": N_("More information requested"),
     "request.resubmit": N_("Request resubmitted"),

@@ -38,6 +38,6 @@ async def test_the_paths_the_fuzzer_named(client: httpx.AsyncClient) -> None:
         "/api/v1/routes": "GET, OPTIONS, POST", "/api/v1/incidents": "GET, OPTIONS, POST",
         "/api/v1/vetting-requests": "GET, OPTIONS, POST", "/api/v1/users": "GET, OPTIONS, POST",
         "/api/v1/users/u1": "GET, OPTIONS, PATCH", "/api/v1/routes/r1": "GET, OPTIONS, PATCH",
-        "/api/v1/workers/w1": "DELETE, GET, OPTIONS"}
+        "/api/v1/workers/w1": "DELETE, GET, OPTIONS, PATCH"}
     for path, allow in expected.items():
         assert (await client.options(path)).headers["allow"] == allow, path

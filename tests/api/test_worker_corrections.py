@@ -106,7 +106,9 @@ async def test_if_match_is_required_and_a_stale_version_writes_nothing(
     for media_type in ("application/json-patch+json", "text/plain"):
         refused = await correct(desk, worker_id, {"full_name": "Lê Văn Dũng"}, version=2,
                                 media_type=media_type)
-        assert refused.status_code == 415 and refused.json()["code"] == "PATCH_MEDIA_TYPE"
+        assert refused.status_code == 415  # the body gate: JSON or a JSON merge patch only
+        assert refused.json()["code"] == "UNSUPPORTED_MEDIA_TYPE"
+        assert "application/merge-patch+json" in refused.headers["accept-patch"]
     worker = await stored(database, worker_id)
     assert worker.version == 2 and worker.full_name == "Lê Văn Cường"
     assert len(await updates(database, worker_id)) == 1
