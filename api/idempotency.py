@@ -24,7 +24,7 @@ from litestar.serialization import get_serializer
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.body_guard import body_limit, read_body, replaying
+from api.body_guard import API_PREFIX, body_limit, read_body, replaying
 from api.state import COMMIT_HOOK, Registry, registry_of, request_id_of
 from policies.vetting_states import TRANSITIONS
 from vetting import idempotency as store
@@ -184,7 +184,7 @@ class IdempotencyMiddleware:
             if scope["type"] == "http" else None
         user = scope.get("user")
         if key is None or scope.get("method") != "POST" or not isinstance(user, Actor) or \
-                user.id is None:
+                user.id is None or not scope["path"].startswith(API_PREFIX):  # pages: forms
             await self.app(scope, receive, send)
             return
         text = key.decode("latin-1")

@@ -33,6 +33,8 @@ from vetting.principal import Actor
 LEASE = timedelta(seconds=60)
 RUNNING = 0
 HEADER = "Idempotency-Key"
+#: How much of the path a record keeps (for people reading it; the digest covers all of it).
+PATH_KEPT = 500
 
 
 def scope_of(actor: Actor) -> str:
@@ -98,8 +100,8 @@ async def claim(database: Database, protection: DataProtection, *, actor: Actor,
             found = await session.get(IdempotencyRecord, pk, with_for_update=True)
             if found is None:
                 session.add(IdempotencyRecord(
-                    user_id=actor.id, scope=scope, key=key, method=method, path=path,
-                    request_sha256=digest, claim=mine.token, claimed_at=now,
+                    user_id=actor.id, scope=scope, key=key, method=method,
+                    path=path[:PATH_KEPT], request_sha256=digest, claim=mine.token, claimed_at=now,
                     status_code=RUNNING, response_headers="[]", response_body="",
                     created_at=now, expires_at=now + ttl))
                 return mine

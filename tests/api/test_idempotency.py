@@ -141,6 +141,14 @@ async def test_a_malformed_key_is_a_problem_naming_the_header(
     assert problem["invalid_params"][0]["name"] == "Idempotency-Key"
 
 
+async def test_a_long_path_with_a_key_is_no_server_error(desk: Desk) -> None:
+    """The record keeps 500 characters of the path: PostgreSQL refused a longer one (500)."""
+    path = f"/api/v1/vetting-requests/{'x' * 600}/claim"
+    for _ in range(2):
+        response = await desk.client.post(path, headers=_keyed(desk.p["officer"], "long-1"))
+        assert response.status_code == 404, response.text
+
+
 async def test_a_reused_key_names_the_header(client: httpx.AsyncClient, people: People) -> None:
     hr = await people.make("post_hr", unit="POST-51")
     assert (await client.post("/api/v1/workers", json=worker_body(),
