@@ -64,6 +64,11 @@ class Form:
                     values.setdefault(key, []).append(str(item))
         return cls(values=values, files=files)
 
+    @classmethod
+    def of_query(cls, request: Request[Any, Any, Any]) -> Form:
+        """A GET form (filters, a period picker) read from the query, kept like a posted one."""
+        return cls(values={k: request.query_params.getall(k) for k in request.query_params})
+
     def value(self, name: str, default: str = "") -> str:
         found = self.values.get(name)
         return found[0] if found else default

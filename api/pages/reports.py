@@ -62,8 +62,7 @@ class ReportPages(Controller):
     @get("/reports", opt={"action": "reports.read"})
     async def reports(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx,
                       registry: Reg, province: Province = None) -> Template:
-        form = Form(values={k: request.query_params.getall(k)
-                            for k in request.query_params})
+        form = Form.of_query(request)
         language = language_of(request.scope)
         form.values.setdefault("period_kind", ["H1" if ctx.today.month <= 6 else "H2"])
         form.values.setdefault("year", [str(ctx.today.year)])
@@ -90,8 +89,7 @@ class ReportPages(Controller):
     async def download(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx,
                        registry: Reg, province: Province = None) -> Response[bytes]:
         """The API's CSV of the same period (UTF-8 with BOM, as Excel opens it)."""
-        form = Form(values={k: request.query_params.getall(k)
-                            for k in request.query_params})
+        form = Form.of_query(request)
         start, end = _period(form, ctx.today)
         report: Report = await build(db, ctx, registry.keys, registry.settings.policy,
                                      province=province, start=start, end=end)

@@ -91,10 +91,7 @@ class RoutePages(Controller):
 
     @get("/routes/{route_id:str}", opt={"action": "routes.read", "read_only": True})
     async def route(self, route_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg) -> Template:
-        route, lines = await assignments.roster(db, ctx, registry.settings.policy, route_id,
-                                                signatures=registry.keys.attestations)
-        return page("routes/show.html", route=route, lines=lines,
-                    blocked=sum(1 for line in lines if not line.decision.eligible))
+        return await _route_page(db, ctx, registry, route_id)
 
     @get("/routes/{route_id:str}/edit", opt={"action": "routes.manage", "read_only": True})
     async def edit_form(self, route_id: FromPath[str], db: Db, ctx: Ctx) -> Template:
@@ -129,12 +126,7 @@ class RoutePages(Controller):
                                expected_version=data.version)
         except REFUSALS as exc:
             errors = await refusal(db, request, exc)
-            route, lines = await assignments.roster(db, ctx, registry.settings.policy,
-                                                    route_id,
-                                                    signatures=registry.keys.attestations)
-            return page("routes/show.html", route=route, lines=lines, errors=errors,
-                        blocked=sum(1 for line in lines if not line.decision.eligible),
-                        status=409)
+            return await _route_page(db, ctx, registry, route_id, errors=errors, status=409)
         notice = "route_activated" if data.active else "route_deactivated"
         return see_other(f"/routes/{route_id}?notice={notice}")
 
@@ -215,6 +207,15 @@ class RoutePages(Controller):
                                      cache=registry.eligibility)
         return page("routes/eligibility.html", route=route, results=results, form=form,
                     unknown=[n for n in wanted if n not in found])
+
+async def _route_page(db: Db, ctx: Ctx, registry: Reg, route_id: str, *,
+                      errors: FormErrors | None = None, status: int = 200) -> Template:
+    """The route with its roster, each line judged as the API's roster judges it."""
+    route, lines = await assignments.roster(db, ctx, registry.settings.policy, route_id,
+                                            signatures=registry.keys.attestations)
+    return page("routes/show.html", route=route, lines=lines, errors=errors, status=status,
+                blocked=sum(1 for line in lines if not line.decision.eligible))
+
 
 def _route_form(*, form: Form | None = None, errors: FormErrors | None = None,
                 status: int = 200) -> Template:

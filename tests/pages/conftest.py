@@ -44,7 +44,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from crypto import totp
 from tests.conftest import People, Person, new_database_url
-from tests.pages.visitor import PLACEMENT
+from tests.pages.visitor import PLACEMENT, Visitor
 from vetting.db import Database
 from vetting.keys import RegistryKeys
 
@@ -96,6 +96,27 @@ async def _wait_ready(base_url: str, process: subprocess.Popen[bytes], log: Path
                 pass
             await asyncio.sleep(0.3)
     raise RuntimeError(f"kt1vet serve did not become ready: {_tail(log)}")
+
+
+Visit = Callable[..., Awaitable[Visitor]]
+
+
+@pytest.fixture
+async def visitors(app: Any) -> AsyncIterator[Visit]:
+    """Visitors of the app through ASGI (no browser), signed in as the person given or not
+    signed in at all; each is closed after the test."""
+    opened: list[Visitor] = []
+
+    async def visit(person: Person | None = None) -> Visitor:
+        visitor = Visitor.of(app)
+        opened.append(visitor)
+        if person is not None:
+            assert (await visitor.sign_in(person)).status_code == 303
+        return visitor
+
+    yield visit
+    for visitor in opened:
+        await visitor.close()
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ new one-time password, a stale page is refused, bad input is named and writes no
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 from litestar import Litestar
@@ -13,6 +12,7 @@ from sqlalchemy import func, select
 
 from api.i18n import message
 from tests.conftest import People, Person, unique
+from tests.pages.conftest import Visit
 from tests.pages.visitor import Visitor
 from vetting.db import Database
 from vetting.models import UserAccount
@@ -26,11 +26,8 @@ async def admin(people: People) -> Person:
 
 
 @pytest.fixture
-async def admin_page(app: Litestar, admin: Person) -> AsyncIterator[Visitor]:
-    visitor = Visitor.of(app)
-    assert (await visitor.sign_in(admin)).status_code == 303
-    yield visitor
-    await visitor.close()
+async def admin_page(visitors: Visit, admin: Person) -> Visitor:
+    return await visitors(admin)
 
 
 async def account_id(database: Database, username: str) -> str:
@@ -101,10 +98,7 @@ async def test_a_bad_unit_is_named_and_nothing_is_written(
         assert await session.scalar(select(func.count()).select_from(UserAccount)) == before
 
 
-async def test_only_admins_reach_the_account_pages(app: Litestar, people: People) -> None:
-    visitor = Visitor.of(app)
-    assert (await visitor.sign_in(await people.make("inspector", province="51"))
-            ).status_code == 303
+async def test_only_admins_reach_the_account_pages(visitors: Visit, people: People) -> None:
+    visitor = await visitors(await people.make("inspector", province="51"))
     assert (await visitor.get("/accounts")).status_code == 403
     assert (await visitor.get("/accounts/new")).status_code == 403
-    await visitor.close()

@@ -5,15 +5,14 @@ the inspector's province only."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from litestar import Litestar
 from sqlalchemy import select, text, update
 
 from tests.conftest import People, Person, unique
 from tests.factories import worker_body
+from tests.pages.conftest import Visit
 from tests.pages.visitor import Visitor, csrf_of
 from vetting.db import Database
 from vetting.models import AuditEntry
@@ -26,11 +25,8 @@ async def inspector(people: People) -> Person:
 
 
 @pytest.fixture
-async def inspector_page(app: Litestar, inspector: Person) -> AsyncIterator[Visitor]:
-    visitor = Visitor.of(app)
-    assert (await visitor.sign_in(inspector)).status_code == 303
-    yield visitor
-    await visitor.close()
+async def inspector_page(visitors: Visit, inspector: Person) -> Visitor:
+    return await visitors(inspector)
 
 
 async def upload(visitor: Visitor, content: bytes) -> httpx.Response:
@@ -128,13 +124,10 @@ async def test_entries_are_those_of_the_inspectors_province(
     assert "Không có bản ghi phù hợp." in none.text
 
 
-async def test_other_roles_do_not_reach_the_entries(app: Litestar, people: People) -> None:
-    visitor = Visitor.of(app)
-    assert (await visitor.sign_in(await people.make("post_hr", unit="POST-51"))
-            ).status_code == 303
+async def test_other_roles_do_not_reach_the_entries(visitors: Visit, people: People) -> None:
+    visitor = await visitors(await people.make("post_hr", unit="POST-51"))
     assert (await visitor.get("/audit/entries")).status_code == 403
     assert (await visitor.get("/audit")).status_code == 403
-    await visitor.close()
 
 
 async def test_the_entry_listing_audits_nothing_and_writes_nothing(

@@ -4,14 +4,12 @@ province only, and a wrong period named beside its field."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
-from litestar import Litestar
 
 from tests.api.test_attestations import issue, make_cast
 from tests.conftest import People, Person
+from tests.pages.conftest import Visit
 from tests.pages.visitor import Visitor
 
 
@@ -21,11 +19,8 @@ async def inspector(people: People) -> Person:
 
 
 @pytest.fixture
-async def inspector_page(app: Litestar, inspector: Person) -> AsyncIterator[Visitor]:
-    visitor = Visitor.of(app)
-    assert (await visitor.sign_in(inspector)).status_code == 303
-    yield visitor
-    await visitor.close()
+async def inspector_page(visitors: Visit, inspector: Person) -> Visitor:
+    return await visitors(inspector)
 
 
 async def test_the_current_half_year_by_default_with_chart_and_totals(
@@ -76,10 +71,7 @@ async def test_another_province_is_refused_for_an_inspector(inspector_page: Visi
     assert other.status_code == 422 and "error-summary" in other.text
 
 
-async def test_hr_does_not_reach_the_reports(app: Litestar, people: People) -> None:
-    visitor = Visitor.of(app)
-    assert (await visitor.sign_in(await people.make("post_hr", unit="POST-51"))
-            ).status_code == 303
+async def test_hr_does_not_reach_the_reports(visitors: Visit, people: People) -> None:
+    visitor = await visitors(await people.make("post_hr", unit="POST-51"))
     assert (await visitor.get("/reports")).status_code == 403
     assert (await visitor.get("/reports/download")).status_code == 403
-    await visitor.close()

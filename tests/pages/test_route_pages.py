@@ -5,18 +5,17 @@ pasted list, assigning (every refusal reason shown, nothing written) and ending.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from litestar import Litestar
 from sqlalchemy import func, select
 
 from api.i18n import message
 from tests.api.test_eligibility import Desk
 from tests.conftest import People, unique
+from tests.pages.conftest import Visit
 from tests.pages.visitor import Visitor
 from vetting.db import Database
 from vetting.models import Assignment, AuditEntry, Route
@@ -35,11 +34,8 @@ async def desk(client: httpx.AsyncClient, people: People) -> Desk:
 
 
 @pytest.fixture
-async def dispatcher_page(app: Litestar, desk: Desk) -> AsyncIterator[Visitor]:
-    visitor = Visitor.of(app)
-    assert (await visitor.sign_in(desk.p["dispatcher"])).status_code == 303
-    yield visitor
-    await visitor.close()
+async def dispatcher_page(visitors: Visit, desk: Desk) -> Visitor:
+    return await visitors(desk.p["dispatcher"])
 
 
 async def employee_no(desk: Desk, worker_id: str) -> str:

@@ -4,23 +4,19 @@ answer is the API's (same reasons), shown in words."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
-from litestar import Litestar
 
 from api.i18n import message
 from tests.api.test_attestations import Cast, Issued, change, issue, make_cast
 from tests.conftest import People
+from tests.pages.conftest import Visit
 from tests.pages.visitor import Visitor
 
 
 @pytest.fixture
-async def stranger(app: Litestar) -> AsyncIterator[Visitor]:
-    visitor = Visitor.of(app)
-    yield visitor
-    await visitor.close()
+async def stranger(visitors: Visit) -> Visitor:
+    return await visitors()
 
 
 @pytest.fixture
