@@ -141,6 +141,8 @@ MESSAGES: dict[str, str] = {
     "UNKNOWN_EMPLOYEE_NO": N_("{field}: no worker of your unit has this employee number."),
     "TOO_MANY_WORKERS": N_("Check at most {maximum} workers at once."),
     "EMPLOYEE_NOS_MISSING": N_("{field}: write at least one employee number."),
+    "SCAN_MISSING": N_("{field}: choose the scan of the signed commitment (a file of at most "
+                       "{megabytes} MB)."),
     # The vocabularies as the pages name them (t("STAGE_TRANSPORT"), ...).
     "STAGE_ACCEPTANCE": N_("Acceptance"),
     "STAGE_PROCESSING": N_("Processing"),
@@ -257,6 +259,7 @@ FIELDS: dict[str, str] = {
     "valid_until": N_("Valid until"),
     "signed_on": N_("Signed on"),
     "document_sha256": N_("Document fingerprint (SHA-256)"),
+    "document": N_("Scan of the signed commitment"),
     "left_on": N_("Left on"),
     "reason": N_("Reason"),
     "note": N_("Note"),

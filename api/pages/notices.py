@@ -32,6 +32,12 @@ NOTICES: dict[str, str] = {
     "clearance_reinstate": N_("The clearance is reinstated."),
     "clearance_revoke": N_("The clearance is revoked."),
     "incident_conclude": N_("The review is concluded."),
+    # Post HR's worker pages
+    "worker_registered": N_("The worker has been registered."),
+    "training_recorded": N_("The training has been recorded."),
+    "commitment_recorded": N_("The signed commitment has been recorded; the scan itself "
+                              "was not kept, only its SHA-256 fingerprint."),
+    "request_submitted": N_("The vetting request has been sent to the police unit."),
 }
 
 

@@ -54,11 +54,13 @@ def field_name(context: Mapping[str, Any], name: str) -> str:
     return field_label(_language(context), name)
 
 
-def vn_date(value: date | datetime | None) -> str:
+def vn_date(value: date | datetime | str | None) -> str:
     """A calendar day as Vietnamese readers write it, dd/mm/yyyy (an instant: its day in
-    Vietnam)."""
-    if value is None:
+    Vietnam; an ISO date as a sealed field holds it)."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     day = local_date(value) if isinstance(value, datetime) else value
     return day.strftime("%d/%m/%Y")
 
