@@ -403,14 +403,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not load.have_wrk():
         log(f"\n*** {load.WRK_MISSING}\n")
-    _measure(big, small, args, figures)
-    lines = _table(figures, big, small)
-    if not args.no_imports:
-        lines += imports.run(imports.DEFAULT_ROWS, args.dir)[1]
     lines: list[str] = []
     if eligibility:
         _measure(big, small, args, figures)
         lines = _table(figures, big, small)
+    if args.scenario == "all" and not args.no_imports:
+        lines += imports.run(imports.DEFAULT_ROWS, args.dir)[1]
     listed = None
     if args.scenario in ("all", "worker-list"):
         listed = worker_list.run(big, args.dir, args.list_workers,

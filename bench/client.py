@@ -52,8 +52,8 @@ async def drive(spec: dict[str, Any]) -> dict[str, Any]:
     url = urlsplit(spec["base_url"])
     host, port = url.hostname or "127.0.0.1", url.port or 80
     payloads = []
-    for path, authorization in spec["requests"]:
-        header = f"Authorization: {authorization}\r\n" if authorization else ""
+    for path, credential in spec["requests"]:
+        header = f"{credential}\r\n" if credential else ""
         payloads.append(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{header}\r\n".encode())
     latencies: list[float] = []
     counts = {"errors": 0, "non_2xx": 0}

@@ -52,12 +52,19 @@ def _lua_string(value: str) -> str:
     return json.dumps(value)  # a JSON string literal is a valid Lua string literal here
 
 
-def _wrk_script(requests: list[Request], tokens: list[str]) -> str:
+#: How a request carries its caller: the API's bearer token, or a page session's cookie.
+BEARER = ("Authorization", "Bearer ")
+PAGE_COOKIE = ("Cookie", "kt1_session=")
+
+
+def _wrk_script(requests: list[Request], tokens: list[str],
+                carrier: tuple[str, str] = BEARER) -> str:
     """Each wrk thread builds every request once, then rotates from its own offset;
     `done` prints one machine-readable line with the exact percentiles."""
     paths = ",\n".join(f"{{{_lua_string(r.path)}, {0 if r.token is None else r.token + 1}}}"
                        for r in requests)
-    bearer = ",\n".join(_lua_string(f"Bearer {t}") for t in tokens)
+    header, prefix = carrier
+    bearer = ",\n".join(_lua_string(f"{prefix}{t}") for t in tokens)
     return f"""
 local items = {{
 {paths}
@@ -74,7 +81,7 @@ function init(args)
   built = {{}}
   for k, item in ipairs(items) do
     if item[2] > 0 then
-      built[k] = wrk.format("GET", item[1], {{["Authorization"] = tokens[item[2]]}})
+      built[k] = wrk.format("GET", item[1], {{[{_lua_string(header)}] = tokens[item[2]]}})
     else
       built[k] = wrk.format("GET", item[1])
     end
@@ -95,10 +102,11 @@ end
 
 
 def _run_wrk(base_url: str, requests: list[Request], tokens: list[str], *, connections: int,
-             seconds: float, threads: int, workdir: Path) -> LoadResult:
+             seconds: float, threads: int, workdir: Path,
+             carrier: tuple[str, str] = BEARER) -> LoadResult:
     workdir.mkdir(parents=True, exist_ok=True)
     script = workdir / "rotate.lua"
-    script.write_text(_wrk_script(requests, tokens), encoding="utf-8")
+    script.write_text(_wrk_script(requests, tokens, carrier), encoding="utf-8")
     command = ["wrk", "-t", str(min(threads, connections)), "-c", str(connections),
                "-d", f"{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(script),
                base_url]
@@ -114,12 +122,14 @@ def _run_wrk(base_url: str, requests: list[Request], tokens: list[str], *, conne
 
 
 def _run_client(base_url: str, requests: list[Request], tokens: list[str], *,
-                connections: int, seconds: float, workdir: Path) -> LoadResult:
+                connections: int, seconds: float, workdir: Path,
+                carrier: tuple[str, str] = BEARER) -> LoadResult:
     workdir.mkdir(parents=True, exist_ok=True)
     spec = workdir / "client.json"
     spec.write_text(json.dumps({
         "base_url": base_url, "connections": connections, "seconds": seconds,
-        "requests": [[r.path, None if r.token is None else f"Bearer {tokens[r.token]}"]
+        "requests": [[r.path, None if r.token is None
+                      else f"{carrier[0]}: {carrier[1]}{tokens[r.token]}"]
                      for r in requests]}), encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "bench.client", str(spec)],
                           capture_output=True, text=True, check=False)
@@ -130,10 +140,12 @@ def _run_client(base_url: str, requests: list[Request], tokens: list[str], *,
 
 
 def run(base_url: str, requests: list[Request], tokens: list[str], *, connections: int,
-        seconds: float, workdir: Path, threads: int = 1) -> LoadResult:
-    """`connections` keep-alive connections for `seconds`, from another process."""
+        seconds: float, workdir: Path, threads: int = 1,
+        carrier: tuple[str, str] = BEARER) -> LoadResult:
+    """`connections` keep-alive connections for `seconds`, from another process; each
+    request's caller carried as `carrier` says (a bearer token or a page cookie)."""
     if have_wrk():
         return _run_wrk(base_url, requests, tokens, connections=connections, seconds=seconds,
-                        threads=threads, workdir=workdir)
+                        threads=threads, workdir=workdir, carrier=carrier)
     return _run_client(base_url, requests, tokens, connections=connections, seconds=seconds,
-                       workdir=workdir)
+                       workdir=workdir, carrier=carrier)

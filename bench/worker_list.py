@@ -36,6 +36,7 @@ from bench import load, seed, server
 from policies.cccd import mask
 from policies.folding import fold
 from policies.validity import add_months
+from vetting.accounts.page_sessions import open_session
 from vetting.accounts.tokens import issue_access_token
 from vetting.attestations.unit_keys import active_key
 from vetting.bootstrap import prepare
@@ -258,6 +259,7 @@ class Kind:
     label: str
     paths: list[str]
     role: str = "post_hr"
+    page: bool = False  # an HTML page, signed in by the page session's cookie
 
 
 def _kinds(rng: random.Random) -> list[Kind]:
@@ -277,6 +279,11 @@ def _kinds(rng: random.Random) -> list[Kind]:
         Kind("employed, stage, newest first",
              ["/api/v1/workers?limit=50&employed=true&stage=transport&sort=-created_at"]),
         Kind("dispatcher, first page", ["/api/v1/workers?limit=50"], role="dispatcher"),
+        Kind("PAGE /workers, first page (HTML)", ["/workers"], page=True),
+        Kind("PAGE /workers, pages 2-20", [f"/workers?offset={50 * k}" for k in range(1, 20)],
+             page=True),
+        Kind("PAGE /workers?q= by name", [f"/workers?q={n.replace(' ', '+')}" for n in names],
+             page=True),
     ]
 
 
@@ -304,6 +311,21 @@ async def _tokens(url: str, keys_dir: Path) -> dict[tuple[str, str], str]:
         await database.dispose()
 
 
+async def _page_sessions(url: str) -> dict[tuple[str, str], str]:
+    """(role, province) -> a page session's cookie value, opened as a sign-in would open it
+    (no argon2 login: the bench measures the page, not the password hash)."""
+    database = Database(url)
+    try:
+        async with database.transaction() as session:
+            users = (await session.scalars(select(UserAccount).where(
+                UserAccount.username.like("bench-%")))).all()
+            ctx = Context(actor=SYSTEM)
+            return {(u.role, u.province_code or ""): await open_session(session, ctx, u)
+                    for u in users}
+    finally:
+        await database.dispose()
+
+
 def measure(db: seed.BenchDb, keys_dir: Path, directory: Path, *, seconds: float,
             log: Log) -> ListFigures:
     """Each kind of list call at one connection for `seconds`, after a short warm-up."""
@@ -312,6 +334,7 @@ def measure(db: seed.BenchDb, keys_dir: Path, directory: Path, *, seconds: float
     figures = ListFigures(workers=db.workers, database=name,
                           seed_seconds=float(str(marker.get("seconds", 0))))
     tokens_by = asyncio.run(_tokens(db.url, keys_dir))
+    cookies_by = asyncio.run(_page_sessions(db.url))
     log(f"\nworker list on {name} ({db.label}): {server.kt1vet()} serve")
     running = server.start(db.url, keys_dir, directory / f"server-{name}.log")
     work = directory / "run-list"
@@ -323,14 +346,16 @@ def measure(db: seed.BenchDb, keys_dir: Path, directory: Path, *, seconds: float
         log(f"  GET /health at 1 connection (the loopback's share): p50 "
             f"{health.p50_ms:.2f} ms, p99 {health.p99_ms:.2f} ms")
         for kind in _kinds(rng):
-            tokens = [tokens_by[kind.role, p] for p in seed.PROVINCES]
+            credentials = cookies_by if kind.page else tokens_by
+            carrier = load.PAGE_COOKIE if kind.page else load.BEARER
+            tokens = [credentials[kind.role, p] for p in seed.PROVINCES]
             requests = [load.Request(path, n) for path in kind.paths
                         for n in range(len(tokens))]
             load.run(running.base_url, requests, tokens, connections=1,
-                     seconds=min(2.0, seconds), workdir=work)
+                     seconds=min(2.0, seconds), workdir=work, carrier=carrier)
             cpu_before = running.cpu_seconds()
             result = load.run(running.base_url, requests, tokens, connections=1,
-                              seconds=seconds, workdir=work)
+                              seconds=seconds, workdir=work, carrier=carrier)
             cpu_ms = (running.cpu_seconds() - cpu_before) * 1000 / max(1, result.requests)
             figures.kinds[kind.label] = {"p50_ms": result.p50_ms, "p99_ms": result.p99_ms,
                                          "cpu_ms": cpu_ms, "requests": result.requests}

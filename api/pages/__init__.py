@@ -72,13 +72,14 @@ from api.pages.requests import RequestPages
 from api.pages.routes import RoutePages
 from api.pages.session import PageSessionMiddleware
 from api.pages.verify import VerifyPages
+from api.pages.worker_events import WorkerEventPages
 from api.pages.workers import WorkerPages
 
 #: Every page controller, in one list (add yours here).
 PAGE_CONTROLLERS: list[type] = [HomePages, AccountPages, NotificationPages, RoutePages,
                                  VerifyPages, AuditPages, AccountsPages, ReportPages,
                                  RequestPages, ClearancePages, IncidentPages, AttestationPages,
-                                 WorkerPages]
+                                 WorkerPages, WorkerEventPages]
 
 
 def page_router() -> Router:

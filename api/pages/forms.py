@@ -17,8 +17,9 @@ A page handler::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any, TypeVar
+from datetime import date, datetime
+from functools import cache
+from typing import Any, TypeVar, get_type_hints
 
 import msgspec
 import msgspec.inspect as mi
@@ -29,6 +30,7 @@ from api.i18n import language_of
 from api.i18n.validation import classify
 from api.problems import domain_invalid_param, domain_text, invalid_param
 from api.state import Db
+from policies.calendar import VIETNAM
 from vetting.errors import Conflict, DomainError, InvalidInput
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -80,6 +82,21 @@ class Form:
         """Day, month and year as typed into a date input (`macros/forms.html: date_input`)."""
         return {part: self.value(f"{name}-{part}").strip() for part in DATE_PARTS}
 
+    def local_instant(self, name: str) -> str | None:
+        """A `datetime-local` field (Vietnam time, as people read the clock) as the RFC 3339
+        instant the API structs take; what is not a time is passed on for the struct to
+        refuse in its own words."""
+        text = self.value(name).strip()
+        if not text:
+            return None
+        try:
+            typed = datetime.fromisoformat(text)
+        except ValueError:
+            return text
+        if typed.tzinfo is not None:
+            return text
+        return typed.replace(tzinfo=VIETNAM).isoformat()
+
     def parse_date(self, name: str) -> date | None:
         """A date typed into `date_input(name)`, None when left empty; a day that does not
         exist is refused naming the field."""
@@ -106,7 +123,13 @@ class Form:
             if value is not None:
                 raw[name] = value
         raw.update({k: v for k, v in given.items() if v is not None})
-        return msgspec.convert(raw, type=kind, strict=False)
+        try:
+            return msgspec.convert(raw, type=kind, strict=False)
+        except msgspec.ValidationError as first:
+            broken = _every_broken(kind, info, raw)
+            if len(broken) > 1:
+                raise FieldsRefused(broken) from first
+            raise
 
     def _raw(self, name: str, kind: Any) -> Any:
         kind = _core(kind)
@@ -122,6 +145,40 @@ class Form:
             lowered = text.strip().lower()
             return True if lowered in _TRUE else False if lowered in _FALSE else text
         return text if text.strip() else None
+
+
+class FieldsRefused(msgspec.ValidationError):
+    """Several fields refused at once: msgspec stops at the first, but a person fixing a
+    form should see every wrong field in one summary. Each item is the message msgspec gives
+    for that field alone, so the API's own rule wording applies unchanged."""
+
+    def __init__(self, errors: list[msgspec.ValidationError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@cache
+def _annotations(kind: type) -> dict[str, Any]:
+    return get_type_hints(kind, include_extras=True)
+
+
+def _every_broken(kind: type, info: mi.StructType, raw: dict[str, Any]
+                  ) -> list[msgspec.ValidationError]:
+    """Each field's value checked on its own against the field's declared type."""
+    hints = _annotations(kind)
+    broken: list[msgspec.ValidationError] = []
+    for struct_field in info.fields:
+        name = struct_field.encode_name
+        if name not in raw:
+            if struct_field.required:
+                broken.append(msgspec.ValidationError(
+                    f"Object missing required field `{name}`"))
+            continue
+        try:
+            msgspec.convert(raw[name], type=hints[struct_field.name], strict=False)
+        except msgspec.ValidationError as exc:
+            broken.append(msgspec.ValidationError(f"{exc} - at `$.{name}`"))
+    return broken
 
 
 def _core(kind: Any) -> Any:
@@ -175,6 +232,9 @@ class FormErrors:
 def form_errors(language: str, exc: Exception) -> FormErrors:
     """The refusal in the API's words: a struct's rule via `classify`, a domain rule via its
     code (`api.problems`)."""
+    if isinstance(exc, FieldsRefused):
+        fields = [f for e in exc.errors for f in form_errors(language, e).fields]
+        return FormErrors(fields=tuple(fields))
     if isinstance(exc, msgspec.ValidationError):
         param = invalid_param(language, classify(None, str(exc)), "body")
         if param["name"] == "body":

@@ -38,6 +38,9 @@ NOTICES: dict[str, str] = {
     "commitment_recorded": N_("The signed commitment has been recorded; the scan itself "
                               "was not kept, only its SHA-256 fingerprint."),
     "request_submitted": N_("The vetting request has been sent to the police unit."),
+    "worker_left": N_("Leaving is recorded: the clearance is revoked and open requests are "
+                      "withdrawn."),
+    "incident_reported": N_("The incident is reported and the police unit told."),
 }
 
 

@@ -8,7 +8,6 @@ in words; its audit entry is kept (the refusal is committed, as in the API).
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -20,7 +19,6 @@ from api.i18n import field_label, language_of, message
 from api.pages.forms import REFUSALS, Form, FormErrors, field_errors, refusal
 from api.pages.rendering import page, see_other
 from api.state import Ctx, Db, Reg
-from policies.calendar import VIETNAM
 from policies.vocabulary import STAGES
 from vetting.eligibility.service import CHECK_ACTION, check, get_route
 from vetting.routes import assignments
@@ -34,22 +32,6 @@ SECRECY = ("A", "B", "C")
 _SEPARATORS = re.compile(r"[\s,;]+")
 MAX_PASTED = 1000
 Active = Annotated[bool | None, QueryParameter(name="active")]
-
-
-def _local_instant(form: Form, name: str) -> str | None:
-    """A `datetime-local` field (Vietnam time, as the dispatcher reads the clock) as the
-    RFC 3339 instant the API struct takes; what is not a time is passed on for the struct
-    to refuse in its own words."""
-    text = form.value(name).strip()
-    if not text:
-        return None
-    try:
-        typed = datetime.fromisoformat(text)
-    except ValueError:
-        return text
-    if typed.tzinfo is not None:
-        return text
-    return typed.replace(tzinfo=VIETNAM).isoformat()
 
 
 def pasted_numbers(text: str) -> list[str]:
@@ -151,8 +133,8 @@ class RoutePages(Controller):
                             {"field": field_label(language, "employee_no")}))))
         try:
             data = form.parse(AssignmentIn, route_id=route.id, worker_id=found.get(number),
-                              starts_at=_local_instant(form, "starts_at"),
-                              ends_at=_local_instant(form, "ends_at"))
+                              starts_at=form.local_instant("starts_at"),
+                              ends_at=form.local_instant("ends_at"))
             await assignments.create(db, ctx, registry.settings.policy,
                                      worker_id=data.worker_id, route_id=data.route_id,
                                      starts_at=data.starts_at, ends_at=data.ends_at,

@@ -67,7 +67,8 @@ async def _worker_page(db: Db, ctx: Ctx, registry: Reg, language: str, worker_id
                 clearance=clearance, words=WORDS,
                 events=[(e.at, action_label(language, e.action), e.actor_role) for e in events],
                 may_record=_may(ctx, "workers.record"),
-                may_nominate=_may(ctx, "requests.submit"))
+                may_nominate=_may(ctx, "requests.submit"),
+                may_report=_may(ctx, "incidents.report"))
 
 
 class WorkerPages(Controller):

@@ -173,12 +173,16 @@ class Pages:
     contexts: list[BrowserContext] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
 
-    async def open(self, *, width: int = 1280, height: int = 900) -> Page:
+    async def open(self, *, width: int = 1280, height: int = 900,
+                   javascript: bool = True) -> Page:
+        """A page in a context of its own; `javascript=False` as a browser with scripts off
+        (axe-core needs scripts: check such pages again in a page with them on)."""
         context = await self.browser.new_context(
             viewport={"width": width, "height": height}, locale="vi-VN",
-            base_url=self.live.base_url)
+            base_url=self.live.base_url, java_script_enabled=javascript)
         self.contexts.append(context)
-        await context.add_init_script(script=AXE.axe_script)
+        if javascript:
+            await context.add_init_script(script=AXE.axe_script)
         page = await context.new_page()
         page.on("request", lambda request: self.requests.append(request.url))
         return page

@@ -155,3 +155,72 @@ async def test_hr_records_trainings_and_an_uploaded_commitment_and_nominates(
     assert police == "POLICE-51"
     again = await hr.submit(f"/workers/{wid}/nominate", {"reason": "Lần hai"})
     assert again.status_code == 422 and "error-summary" in again.text
+
+
+async def test_an_empty_registration_lists_every_missing_field_in_the_summary(
+        visitors: Visit, people: People, database: Database) -> None:
+    hr = await visitors(await people.make("post_hr", unit="POST-51"))
+    before = await count(database, Worker)
+    answer = await hr.submit("/workers/new", {"national_id": "12ab", "full_name": "Lê Văn Tám"})
+    assert answer.status_code == 422
+    for name in ("employee_no", "national_id", "date_of_birth", "sex", "hometown",
+                 "permanent_address", "permanent_province", "current_address", "stages"):
+        assert f'href="#{name}"' in answer.text, name
+    assert 'href="#full_name"' not in answer.text  # what is right is not flagged
+    assert "Số CCCD: phải gồm đúng 12 chữ số." in answer.text
+    assert await count(database, Worker) == before
+
+
+async def test_leaving_is_checked_before_it_is_recorded(
+        visitors: Visit, people: People, database: Database, client: httpx.AsyncClient
+        ) -> None:
+    person = await people.make("post_hr", unit="POST-51")
+    wid = (await client.post("/api/v1/workers", json=worker_body(),
+                             headers=person.headers)).json()["id"]
+    hr = await visitors(person)
+    answers = {**date_fields("left_on", days_ago(1)), "reason": "Nghỉ hưu"}
+    blank = await hr.submit(f"/workers/{wid}/leave/check", {"reason": "Nghỉ hưu"},
+                            form_page=f"/workers/{wid}/leave")
+    assert blank.status_code == 422 and 'href="#left_on"' in blank.text
+    check = await hr.submit(f"/workers/{wid}/leave/check", answers,
+                            form_page=f"/workers/{wid}/leave")
+    assert check.status_code == 200 and "thu hồi" in check.text
+    assert 'name="left_on-day"' in check.text  # the answers travel to the confirm form
+    assert await count(database, Worker, Worker.id == wid, Worker.left_on.is_not(None)) == 0
+    done = await hr.submit(f"/workers/{wid}/leave", answers, form_page=f"/workers/{wid}/leave")
+    assert done.headers["location"] == f"/workers/{wid}?notice=worker_left"
+    assert await count(database, Worker, Worker.id == wid, Worker.left_on.is_not(None)) == 1
+    dispatcher = await visitors(await people.make("dispatcher", province="51"))
+    assert (await dispatcher.get(f"/workers/{wid}/leave")).status_code == 403
+
+
+async def test_a_loss_is_checked_then_reported_and_suspends(
+        visitors: Visit, people: People, database: Database, client: httpx.AsyncClient
+        ) -> None:
+    from vetting.models import Incident
+
+    person = await people.make("post_hr", unit="POST-51")
+    wid = (await client.post("/api/v1/workers", json=worker_body(),
+                             headers=person.headers)).json()["id"]
+    hr = await visitors(person)
+    form = f"/workers/{wid}/incident"
+    before = await count(database, Incident)
+    wrong = await hr.submit(f"{form}/check", {"kind": "loss", "occurred_at": "hôm qua",
+                                              "description": ""}, form_page=form)
+    assert wrong.status_code == 422
+    assert 'href="#occurred_at"' in wrong.text and 'href="#description"' in wrong.text
+    answers = {"kind": "loss", "occurred_at": "2026-01-05T09:30",
+               "description": "Thất lạc túi thư KT1 tại bưu cục"}
+    check = await hr.submit(f"{form}/check", answers, form_page=form)
+    assert check.status_code == 200 and "tạm đình chỉ" in check.text
+    assert "05/01/2026 09:30" in check.text  # as typed, Vietnam time
+    assert await count(database, Incident) == before
+    done = await hr.submit(form, answers)
+    found = re.fullmatch(r"/incidents/([0-9a-f]{32})\?notice=incident_reported",
+                         done.headers["location"])
+    assert found, done.headers.get("location")
+    async with database.transaction(read_only=True) as session:
+        occurred = await session.scalar(select(Incident.occurred_at).where(
+            Incident.id == found.group(1)))
+    assert occurred is not None and occurred.isoformat().startswith("2026-01-05T02:30")
+    assert await count(database, Incident) == before + 1
