@@ -38,18 +38,25 @@ Stages = Annotated[list[Stage], msgspec.Meta(min_length=1, max_length=4)]
 Sex = Literal["male", "female"]
 
 
-class WorkerIn(Strict):
+class RegistrationFields(Strict):
+    """What a registration holds that a correction may change (`corrections.CORRECTABLE`):
+    the correction form reads every one of them, a registration adds the two that never
+    change."""
+
     employee_no: EmployeeNo
     full_name: Text200
     date_of_birth: date
     sex: Sex
-    national_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{12}$")]
     hometown: Text200
     permanent_address: Text500
     permanent_province: ProvinceCode
     current_address: Text500
-    post_unit: UnitCode
     stages: Stages
+
+
+class WorkerIn(RegistrationFields, kw_only=True):
+    national_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{12}$")]
+    post_unit: UnitCode
 
 
 class WorkerPatch(Strict):

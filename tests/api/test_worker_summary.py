@@ -38,6 +38,10 @@ async def agree(desk: Desk, worker_id: str, word: str, expected: str) -> None:
         assert line["clearance_valid_until"] == view["valid_until"]
     found = await listing(desk, "hr", q=word, clearance_state=expected)
     assert worker_id in {w["id"] for w in found["items"]}
+    # the expiry filter finds active clearances only (its condition is the index's, not the
+    # computed state's: an expired or suspended clearance must not slip through)
+    expiring = await listing(desk, "hr", q=word, expiring_within_days="3660")
+    assert (worker_id in {w["id"] for w in expiring["items"]}) == (expected == "active")
 
 
 async def clearance_change(desk: Desk, worker_id: str, action: str) -> None:

@@ -94,14 +94,30 @@ def _worker_conditions(protection: DataProtection, f: WorkerFilter
     return found
 
 
-def _state_conditions(ctx: Context, f: WorkerFilter, state: ColumnElement[str],
-                      until: ColumnElement[datetime]) -> list[ColumnElement[bool]]:
+def _active(now: datetime) -> ColumnElement[bool]:
+    """`state == "active"` in a form the summary's index answers with a range: the computed
+    state is active exactly when the stored clearance is active and not yet past its end
+    (an active clearance shows as active whatever the latest request; a clearance always has
+    an end). Only workers with a summary row can match it."""
+    return and_(WorkerSummary.clearance_state == "active",
+                WorkerSummary.clearance_valid_until > now)
+
+
+def _needs_summary(f: WorkerFilter) -> bool:
+    """Whether every match has an active clearance, so a summary row (the inner join)."""
+    return f.clearance_state == "active" or f.expiring_within_days is not None
+
+
+def _state_conditions(ctx: Context, f: WorkerFilter, state: ColumnElement[str]
+                      ) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
-    if f.clearance_state is not None:
+    if f.clearance_state not in (None, "active"):
         found.append(state == f.clearance_state)
+    if _needs_summary(f):
+        found.append(_active(ctx.now))
     if f.expiring_within_days is not None:
         horizon = day_end(ctx.today + timedelta(days=f.expiring_within_days))
-        found.extend((state == "active", until <= horizon))
+        found.append(WorkerSummary.clearance_valid_until <= horizon)
     return found
 
 
@@ -110,18 +126,21 @@ def _matching(ctx: Context, protection: DataProtection, f: WorkerFilter, now: da
     """The ids of the matching workers. Filtered by clearance state only, it is counted from
     the summary rows alone (scope and unit are on them too: an index, no worker row read);
     a page, ordered by the worker's columns, reads the workers as well."""
-    state, until = _clearance_columns(now)
+    state, _ = _clearance_columns(now)
     by_worker = _worker_conditions(protection, f)
-    by_state = _state_conditions(ctx, f, state, until)
+    by_state = _state_conditions(ctx, f, state)
+    on_summary = [worker_condition(ctx.actor, "workers.read", unit=WorkerSummary.post_unit_code,
+                                   worker_id=WorkerSummary.worker_id)]
+    if f.post_unit is not None:
+        on_summary.append(WorkerSummary.post_unit_code == f.post_unit)
     if by_state and not by_worker and not for_page:
-        query = select(WorkerSummary.worker_id).where(worker_condition(
-            ctx.actor, "workers.read", unit=WorkerSummary.post_unit_code,
-            worker_id=WorkerSummary.worker_id))
-        if f.post_unit is not None:
-            query = query.where(WorkerSummary.post_unit_code == f.post_unit)
-        return query.where(*by_state)  # type: ignore[return-value]
+        return select(WorkerSummary.worker_id).where(  # type: ignore[return-value]
+            *on_summary, *by_state)
     query = select(Worker.id)
-    if by_state:
+    if _needs_summary(f):  # the matches found from the summary's index, then ordered
+        query = query.join(WorkerSummary, WorkerSummary.worker_id == Worker.id).where(
+            *on_summary)
+    elif by_state:
         query = query.outerjoin(WorkerSummary, WorkerSummary.worker_id == Worker.id)
     query = query.where(worker_condition(ctx.actor, "workers.read"), *by_worker, *by_state)
     if f.post_unit is not None:
