@@ -34,6 +34,8 @@ NOTICES: dict[str, str] = {
     "incident_conclude": N_("The review is concluded."),
     # Post HR's worker pages
     "worker_registered": N_("The worker has been registered."),
+    "worker_corrected": N_("The correction has been saved."),
+    "nothing_changed": N_("Nothing to save: every field was as before."),
     "training_recorded": N_("The training has been recorded."),
     "commitment_recorded": N_("The signed commitment has been recorded; the scan itself "
                               "was not kept, only its SHA-256 fingerprint."),

@@ -11,8 +11,10 @@ is not kept, as the API takes only the digest.
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
@@ -21,6 +23,7 @@ from api.controllers.vetting_requests import SubmitIn
 from api.controllers.workers import (
     ClearanceState,
     CommitmentIn,
+    RegistrationFields,
     TrainingIn,
     WorkerIn,
     worker_input,
@@ -35,8 +38,8 @@ from policies.access import scope_for
 from policies.vocabulary import STAGES
 from vetting.attestations import lifecycle
 from vetting.requests import service as requests
-from vetting.workers import listing, records, timeline
-from vetting.workers.service import create_worker, get_worker, read_dossier
+from vetting.workers import corrections, listing, records, timeline
+from vetting.workers.service import Dossier, create_worker, get_worker, read_dossier
 
 PAGE_SIZE = 50
 #: The largest commitment scan read (a few scanned A4 pages); larger is refused by name.
@@ -68,7 +71,27 @@ async def _worker_page(db: Db, ctx: Ctx, registry: Reg, language: str, worker_id
                 events=[(e.at, action_label(language, e.action), e.actor_role) for e in events],
                 may_record=_may(ctx, "workers.record"),
                 may_nominate=_may(ctx, "requests.submit"),
+                may_correct=_may(ctx, corrections.ACTION),
                 may_report=_may(ctx, "incidents.report"))
+
+
+def _registration_form(dossier: Dossier) -> Form:
+    """The correction form filled with the registration as it stands."""
+    w = dossier.worker
+    born = date.fromisoformat(dossier.date_of_birth)
+    return Form(values={
+        "full_name": [w.full_name], "employee_no": [w.employee_no],
+        "date_of_birth-day": [str(born.day)], "date_of_birth-month": [str(born.month)],
+        "date_of_birth-year": [str(born.year)], "sex": [w.sex],
+        "hometown": [dossier.hometown], "permanent_address": [dossier.permanent_address],
+        "permanent_province": [w.permanent_province],
+        "current_address": [dossier.current_address], "stages": w.stages.split(",")})
+
+
+def _typed_version(form: Form) -> int:
+    """The version the form was filled from; anything else can only be stale."""
+    text = form.value("version")
+    return int(text) if text.isdigit() else -1
 
 
 class WorkerPages(Controller):
@@ -123,6 +146,35 @@ class WorkerPages(Controller):
                      ctx: Ctx, registry: Reg) -> Template:
         """Not read-only: the dossier read is audited, as in the API."""
         return await _worker_page(db, ctx, registry, language_of(request.scope), worker_id)
+
+    @get("/workers/{worker_id:str}/edit", opt={"action": corrections.ACTION})
+    async def edit_form(self, worker_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg
+                        ) -> Template:
+        """Not read-only: filling the form reads the dossier, audited as any dossier read."""
+        dossier = await read_dossier(db, ctx, registry.keys.data, worker_id)
+        return page("workers/edit.html", w=dossier.worker, form=_registration_form(dossier),
+                    version=dossier.worker.version, stages=STAGES, words=WORDS)
+
+    @post("/workers/{worker_id:str}/edit", opt={"action": corrections.ACTION})
+    async def correct(self, request: Request[Any, Any, Any], worker_id: FromPath[str], db: Db,
+                      ctx: Ctx, registry: Reg) -> Template | Redirect:
+        """The API's correction (`PATCH /api/v1/workers/{id}`) with every field sent: only
+        those that differ change, against the version the form was filled from."""
+        form = await Form.read(request)
+        version = _typed_version(form)
+        try:
+            data = form.parse(RegistrationFields)
+            dossier = await corrections.correct_worker(
+                db, ctx, registry.keys.data, worker_id, msgspec.structs.asdict(data),
+                expected_version=version)
+        except REFUSALS as exc:
+            errors = await refusal(db, request, exc)
+            worker = await get_worker(db, ctx, worker_id, action=corrections.ACTION)
+            return page("workers/edit.html", status=422, w=worker, form=form,
+                        version=form.value("version"), stages=STAGES, words=WORDS,
+                        errors=errors)
+        notice = "worker_corrected" if dossier.worker.version != version else "nothing_changed"
+        return see_other(f"/workers/{worker_id}?notice={notice}")
 
     @get("/workers/{worker_id:str}/trainings/new",
          opt={"action": "workers.record", "read_only": True})

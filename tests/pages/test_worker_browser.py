@@ -72,6 +72,17 @@ async def test_hr_registers_with_javascript_off_and_a_wrong_cccd_is_explained(
     assert path_of(plain).startswith("/workers/"), await plain.content()
     assert name in await plain.locator("h1").inner_text()
     assert "Đã đăng ký nhân viên." in await plain.locator(".banner").inner_text()
+    await plain.click("text=Sửa thông tin đăng ký")
+    edit_path = path_of(plain)
+    assert edit_path.endswith("/edit")
+    assert await plain.input_value("#full_name") == name  # filled from the dossier
+    await plain.fill("#current_address", "")
+    await submit(plain)
+    assert await plain.locator(".error-summary a[href='#current_address']").count() == 1
+    await plain.fill("#current_address", "3 Hùng Vương, Quảng Ngãi")
+    await submit(plain)
+    assert "Đã lưu thông tin sửa." in await plain.locator(".banner").inner_text()
+    assert "3 Hùng Vương, Quảng Ngãi" in await plain.locator("main").inner_text()
 
     page = await new_page()
     await sign_in_on(page, desk.p["hr"])
@@ -87,6 +98,9 @@ async def test_hr_registers_with_javascript_off_and_a_wrong_cccd_is_explained(
     assert await page.locator("table a", has_text=name).count() == 1
     await axe_check(page)
     await shoot(page, "workers")
+    await page.goto(edit_path)
+    await axe_check(page)
+    await shoot(page, "worker-edit")
 
 
 async def test_a_worker_goes_from_registration_to_a_blocked_assignment_across_roles(

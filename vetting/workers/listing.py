@@ -103,17 +103,15 @@ def _active(now: datetime) -> ColumnElement[bool]:
                 WorkerSummary.clearance_valid_until > now)
 
 
-def _needs_summary(f: WorkerFilter) -> bool:
-    """Whether every match has an active clearance, so a summary row (the inner join)."""
-    return f.clearance_state == "active" or f.expiring_within_days is not None
-
-
-def _state_conditions(ctx: Context, f: WorkerFilter, state: ColumnElement[str]
-                      ) -> list[ColumnElement[bool]]:
+def _state_conditions(ctx: Context, f: WorkerFilter, state: ColumnElement[str], *,
+                      by_range: bool) -> list[ColumnElement[bool]]:
+    """`by_range`: an active clearance asked for as the summary index's range (to count, and
+    to page a narrow expiry window); otherwise as the computed state, so a page of a broad
+    state walks the workers in name order and stops at the page's last match."""
     found: list[ColumnElement[bool]] = []
-    if f.clearance_state not in (None, "active"):
+    if f.clearance_state is not None and not (by_range and f.clearance_state == "active"):
         found.append(state == f.clearance_state)
-    if _needs_summary(f):
+    if by_range and (f.clearance_state == "active" or f.expiring_within_days is not None):
         found.append(_active(ctx.now))
     if f.expiring_within_days is not None:
         horizon = day_end(ctx.today + timedelta(days=f.expiring_within_days))
@@ -125,10 +123,12 @@ def _matching(ctx: Context, protection: DataProtection, f: WorkerFilter, now: da
               for_page: bool) -> Select[tuple[str]]:
     """The ids of the matching workers. Filtered by clearance state only, it is counted from
     the summary rows alone (scope and unit are on them too: an index, no worker row read);
-    a page, ordered by the worker's columns, reads the workers as well."""
+    a page, ordered by the worker's columns, reads the workers as well, found from the
+    summary's index when they are few (an expiry window, a few percent of a unit)."""
     state, _ = _clearance_columns(now)
+    narrow = f.expiring_within_days is not None
     by_worker = _worker_conditions(protection, f)
-    by_state = _state_conditions(ctx, f, state)
+    by_state = _state_conditions(ctx, f, state, by_range=narrow or not for_page)
     on_summary = [worker_condition(ctx.actor, "workers.read", unit=WorkerSummary.post_unit_code,
                                    worker_id=WorkerSummary.worker_id)]
     if f.post_unit is not None:
@@ -137,7 +137,7 @@ def _matching(ctx: Context, protection: DataProtection, f: WorkerFilter, now: da
         return select(WorkerSummary.worker_id).where(  # type: ignore[return-value]
             *on_summary, *by_state)
     query = select(Worker.id)
-    if _needs_summary(f):  # the matches found from the summary's index, then ordered
+    if narrow:  # every match has an active clearance, so a summary row: an inner join
         query = query.join(WorkerSummary, WorkerSummary.worker_id == Worker.id).where(
             *on_summary)
     elif by_state:
