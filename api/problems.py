@@ -204,7 +204,7 @@ def batch_problem(language: str, exc: BatchRefused) -> Response[Any]:
     """A refused batch names each failing item by its position (`worker_ids[3]`): 422 when
     an item is unknown or repeated (bad input), else 409 (each known, but not possible now)."""
     invalid = [{"name": f"worker_ids[{f.index}]", "in": "body", "rule": f.error.code,
-                "reason": message(language, f.error.code, f.error.extra, fallback=f.error.detail),
+                "reason": domain_text(language, f.error),
                 "worker_id": f.item} for f in exc.failures]
     status = 422 if any(isinstance(f.error, InvalidInput) for f in exc.failures) else 409
     return problem(status, exc.code, exc.detail, language=language, params=exc.extra,

@@ -205,6 +205,8 @@ MESSAGES: dict[str, str] = {
     "VALUE_WITHOUT_COLUMN": N_("A value stands in a column without a header."),
     "DUPLICATE_IN_FILE": N_("{field}: the same value is already in row {first_row}."),
     "DUPLICATE_IN_BATCH": N_("This worker is already listed at position {first_index}."),
+    "BATCH_SELECTION": N_("Tick at least one worker in the list to nominate (at most "
+                          "{limit} at once)."),
     "BATCH_REFUSED": N_("{count} of the workers cannot be nominated; nothing was submitted."),
     # Worker corrections (PATCH /workers/{id}).
     "PRECONDITION_REQUIRED": N_("Say which version you are changing (If-Match)."),

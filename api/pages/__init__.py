@@ -72,6 +72,7 @@ from api.pages.requests import RequestPages
 from api.pages.routes import RoutePages
 from api.pages.session import PageSessionMiddleware
 from api.pages.verify import VerifyPages
+from api.pages.worker_batches import WorkerBatchPages
 from api.pages.worker_events import WorkerEventPages
 from api.pages.workers import WorkerPages
 
@@ -79,7 +80,7 @@ from api.pages.workers import WorkerPages
 PAGE_CONTROLLERS: list[type] = [HomePages, AccountPages, NotificationPages, RoutePages,
                                  VerifyPages, AuditPages, AccountsPages, ReportPages,
                                  RequestPages, ClearancePages, IncidentPages, AttestationPages,
-                                 WorkerPages, WorkerEventPages]
+                                 WorkerBatchPages, WorkerPages, WorkerEventPages]
 
 
 def page_router() -> Router:

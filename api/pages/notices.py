@@ -34,6 +34,7 @@ NOTICES: dict[str, str] = {
     "incident_conclude": N_("The review is concluded."),
     # Post HR's worker pages
     "worker_registered": N_("The worker has been registered."),
+    "batch_submitted": N_("The nominations have been sent, each to its police unit."),
     "worker_corrected": N_("The correction has been saved."),
     "nothing_changed": N_("Nothing to save: every field was as before."),
     "training_recorded": N_("The training has been recorded."),

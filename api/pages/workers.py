@@ -123,7 +123,8 @@ class WorkerPages(Controller):
         return page("workers/list.html", status=422 if errors else 200, errors=errors,
                     form=form, rows=rows, total=total, limit=limit, offset=offset,
                     states=CLEARANCE_STATES, words=WORDS, may_look_up=may_look_up,
-                    may_create=_may(ctx, "workers.create"))
+                    may_create=_may(ctx, "workers.create"),
+                    may_nominate=_may(ctx, "requests.submit"))
 
     @get("/workers/new", opt={"action": "workers.create", "read_only": True})
     async def new_worker(self) -> Template:

@@ -103,6 +103,31 @@ async def test_hr_registers_with_javascript_off_and_a_wrong_cccd_is_explained(
     await shoot(page, "worker-edit")
 
 
+async def test_hr_ticks_workers_in_the_list_and_nominates_them_at_once(
+        desk: Desk, new_page: NewPage, axe_check: Check, shoot: Shoot) -> None:
+    word = unique("Lô ")
+    names = [f"{word} Người {n}" for n in ("Một", "Hai", "Ba")]
+    for name in names:
+        await desk.worker(full_name=name)
+    page = await new_page()
+    await sign_in_on(page, desk.p["hr"])
+    await page.goto("/workers?q=" + word)
+    await page.get_by_label(f"Chọn {names[0]}").check()
+    await page.get_by_label(f"Chọn {names[2]}").check()
+    await axe_check(page)
+    await shoot(page, "workers-select")
+    await page.click("text=Đề nghị thẩm tra những người đã chọn")
+    assert path_of(page) == "/workers/nominate"
+    table = await page.locator("table").inner_text()
+    assert names[0] in table and names[2] in table and names[1] not in table
+    await axe_check(page)
+    await shoot(page, "workers-nominate-check")
+    await page.fill("#reason", "Tuyến KT1 Quảng Ngãi - Đà Nẵng")
+    await page.click("text=Gửi 2 đề nghị")
+    assert path_of(page) == "/requests"
+    assert "Đã gửi các đề nghị" in await page.locator(".banner").inner_text()
+
+
 async def test_a_worker_goes_from_registration_to_a_blocked_assignment_across_roles(
         desk: Desk, new_page: NewPage, axe_check: Check, shoot: Shoot, live_people: People,
         tmp_path: Path) -> None:
