@@ -157,6 +157,28 @@ def _outcome_items(outcome: Outcome[Any]) -> list[ImportedOut]:
             for row, record in outcome.written]
 
 
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A file read, checked (and unless a dry run, written), with its problems in words."""
+
+    outcome: Outcome[Any]
+    problems: list[ImportProblem]
+    sha256: str
+
+
+async def run_import(ctx: Context, registry: Registry, spec: Import, content: bytes,
+                     file_format: Format, *, dry_run: bool, language: str) -> Checked:
+    """Parse the file off the event loop, then check every row (and write them all, in one
+    transaction, unless a dry run or a row has a problem): the API's import and the import
+    page run this one function."""
+    parsed = await anyio.to_thread.run_sync(parse, spec.layout, content, file_format,
+                                            spec.defaults(ctx))
+    digest = hashlib.sha256(content).hexdigest()
+    async with registry.db.transaction(read_only=dry_run) as session:
+        outcome = await spec.run(session, ctx, registry, parsed, digest, dry_run)
+    return Checked(outcome, listed(language, parsed, outcome.problems), digest)
+
+
 def import_route(kind: str, spec: Import) -> HTTPRouteHandler:
     """`POST /{kind}?dry_run=`: the file checked as one record at a time would be, then all of
     it written in one transaction (unless a dry run), or nothing and every problem."""
@@ -172,12 +194,9 @@ def import_route(kind: str, spec: Import) -> HTTPRouteHandler:
         if upload is None:
             return validation_problem(language, [Broken(FILE_PART, "required")])
         content, file_format = upload
-        parsed = await anyio.to_thread.run_sync(parse, spec.layout, content, file_format,
-                                                spec.defaults(ctx))
-        digest = hashlib.sha256(content).hexdigest()
-        async with registry.db.transaction(read_only=dry_run) as session:
-            outcome = await spec.run(session, ctx, registry, parsed, digest, dry_run)
-        problems = listed(language, parsed, outcome.problems)
+        checked = await run_import(ctx, registry, spec, content, file_format,
+                                   dry_run=dry_run, language=language)
+        outcome, problems = checked.outcome, checked.problems
         if problems and not dry_run:
             return problem(422, "IMPORT_REFUSED", language=language,
                            params={"count": len(outcome.problems)}, kind=kind,

@@ -65,6 +65,7 @@ from api.pages.audit import AuditPages
 from api.pages.clearances import ClearancePages
 from api.pages.errors import PAGE_EXCEPTION_HANDLERS
 from api.pages.home import HomePages
+from api.pages.imports import ImportPages
 from api.pages.incidents import IncidentPages
 from api.pages.notifications import NotificationPages
 from api.pages.reports import ReportPages
@@ -80,7 +81,8 @@ from api.pages.workers import WorkerPages
 PAGE_CONTROLLERS: list[type] = [HomePages, AccountPages, NotificationPages, RoutePages,
                                  VerifyPages, AuditPages, AccountsPages, ReportPages,
                                  RequestPages, ClearancePages, IncidentPages, AttestationPages,
-                                 WorkerBatchPages, WorkerPages, WorkerEventPages]
+                                 WorkerBatchPages, WorkerPages, WorkerEventPages,
+                                 ImportPages]
 
 
 def page_router() -> Router:

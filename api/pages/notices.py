@@ -35,6 +35,8 @@ NOTICES: dict[str, str] = {
     # Post HR's worker pages
     "worker_registered": N_("The worker has been registered."),
     "batch_submitted": N_("The nominations have been sent, each to its police unit."),
+    "workers_imported": N_("The file has been imported: every worker in it is registered."),
+    "records_imported": N_("The file has been imported: every record in it is kept."),
     "worker_corrected": N_("The correction has been saved."),
     "nothing_changed": N_("Nothing to save: every field was as before."),
     "training_recorded": N_("The training has been recorded."),

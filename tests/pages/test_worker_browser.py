@@ -128,6 +128,41 @@ async def test_hr_ticks_workers_in_the_list_and_nominates_them_at_once(
     assert "Đã gửi các đề nghị" in await page.locator(".banner").inner_text()
 
 
+async def test_hr_checks_a_spreadsheet_then_imports_it(
+        desk: Desk, new_page: NewPage, axe_check: Check, shoot: Shoot) -> None:
+    from tests.api.test_imports import csv_bytes, sheet_row
+    from tests.factories import worker_body
+
+    word = unique("Tệp ")
+    bad = sheet_row(worker_body(full_name=f"{word} Sai"))
+    bad[4] = "12345"
+    good = [sheet_row(worker_body(full_name=f"{word} Người {n}")) for n in range(2)]
+    page = await new_page()
+    await sign_in_on(page, desk.p["hr"])
+    await page.goto("/imports")
+    await page.goto("/imports/workers")
+    await axe_check(page)
+    await shoot(page, "import-upload")
+    await page.set_input_files("#file", files=[{
+        "name": "nhan-su.csv", "mimeType": "text/csv", "buffer": csv_bytes([*good, bad])}])
+    await page.click("text=Kiểm tra tệp")
+    assert "12345" not in await page.locator("main").inner_text()  # the reason, not the value
+    assert await page.locator("table").last.locator("tr").count() == 2  # header + one problem
+    await axe_check(page)
+    await shoot(page, "import-problems")
+    await page.click("text=Tải lên tệp đã sửa")
+    await page.set_input_files("#file", files=[{
+        "name": "nhan-su.csv", "mimeType": "text/csv", "buffer": csv_bytes(good)}])
+    await page.click("text=Kiểm tra tệp")
+    await axe_check(page)
+    await shoot(page, "import-check")
+    await page.click("text=Nhập 2 dòng")
+    assert path_of(page) == "/workers"
+    assert "Đã nhập tệp" in await page.locator(".banner").inner_text()
+    await page.goto("/workers?q=" + word)
+    assert await page.locator("table a", has_text=word).count() == 2
+
+
 async def test_a_worker_goes_from_registration_to_a_blocked_assignment_across_roles(
         desk: Desk, new_page: NewPage, axe_check: Check, shoot: Shoot, live_people: People,
         tmp_path: Path) -> None:
