@@ -220,20 +220,23 @@ def import_route(kind: str, spec: Import) -> HTTPRouteHandler:
                 responses=documented(400, 401, 403, 413, 415, 422))(handler)
 
 
+def template_file(language: str, kind: str, spec: Import, output: str) -> Response[bytes]:
+    """The blank file of `kind` to download, headers in `language` (the API's and the page's)."""
+    if output == "csv":
+        body, media_type = csv_template(language, spec.layout), CSV_MEDIA_TYPE
+    else:
+        body, media_type = xlsx_template(language, spec.layout), XLSX_MEDIA_TYPE
+    return Response(body, media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="kt1-{kind}-template.{output}"'})
+
+
 def template_route(kind: str, spec: Import) -> HTTPRouteHandler:
     """`GET /{kind}/template?format=xlsx|csv`: the blank file, headers in the caller's
     language (Vietnamese by default)."""
 
     async def handler(self: Controller, request: Request[Any, Any, Any],
                       output: str = "xlsx") -> Response[bytes]:
-        language = language_of(request.scope)
-        if output == "csv":
-            body, media_type = csv_template(language, spec.layout), CSV_MEDIA_TYPE
-        else:
-            body, media_type = xlsx_template(language, spec.layout), XLSX_MEDIA_TYPE
-        name = f"kt1-{kind}-template.{output}"
-        return Response(body, media_type=media_type,
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return template_file(language_of(request.scope), kind, spec, output)
 
     handler.__annotations__ = {
         "request": Request[Any, Any, Any],

@@ -21,19 +21,18 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from api.controllers.imports import (
-    CSV_MEDIA_TYPE,
     IMPORTS,
     MAX_UPLOAD_BYTES,
     Checked,
     Import,
     run_import,
+    template_file,
 )
 from api.i18n import language_of, rule
-from api.imports.templates import XLSX_MEDIA_TYPE, csv_template, xlsx_template
 from api.pages.forms import Form, field_errors
 from api.pages.rendering import page, see_other
 from api.state import Ctx, Reg
-from vetting.imports.sheets import Format, sniff
+from vetting.imports.sheets import sniff
 
 #: Problems shown on the report page; every one is counted, and the API lists them all.
 SHOWN_PROBLEMS = 200
@@ -44,11 +43,11 @@ DONE = {"workers": "/workers?notice=workers_imported",
         "commitments": "/imports?notice=records_imported"}
 
 
-def _report(kind: str, checked: Checked, content: bytes, file_format: Format,
-            filename: str, *, status: int) -> Template:
+def _report(kind: str, checked: Checked, content: bytes, filename: str, *, status: int
+            ) -> Template:
     return page("imports/report.html", status=status, kind=kind, checked=checked,
                 shown=checked.problems[:SHOWN_PROBLEMS], filename=filename,
-                file_format=file_format, content=base64.b64encode(content).decode())
+                content=base64.b64encode(content).decode())
 
 
 def _upload_route(kind: str, spec: Import) -> HTTPRouteHandler:
@@ -62,13 +61,7 @@ def _upload_route(kind: str, spec: Import) -> HTTPRouteHandler:
 def _template_route(kind: str, spec: Import) -> HTTPRouteHandler:
     async def handler(self: Controller, request: Request[Any, Any, Any],
                       output: Literal["xlsx", "csv"] = "xlsx") -> Response[bytes]:
-        language = language_of(request.scope)
-        if output == "csv":
-            body, media_type = csv_template(language, spec.layout), CSV_MEDIA_TYPE
-        else:
-            body, media_type = xlsx_template(language, spec.layout), XLSX_MEDIA_TYPE
-        return Response(body, media_type=media_type, headers={
-            "Content-Disposition": f'attachment; filename="kt1-{kind}-template.{output}"'})
+        return template_file(language_of(request.scope), kind, spec, output)
 
     handler.__annotations__ = {"request": Request[Any, Any, Any],
                                "output": FromQuery[Literal["xlsx", "csv"]],
@@ -87,11 +80,10 @@ async def _run(kind: str, spec: Import, ctx: Ctx, registry: Reg,
     if not content or len(content) > MAX_UPLOAD_BYTES:
         return page("imports/upload.html", status=422, kind=kind, layout=spec.layout,
                     errors=field_errors(("file", rule(language, "required", "file"))))
-    file_format = sniff(content)
-    checked = await run_import(ctx, registry, spec, content, file_format, dry_run=dry_run,
+    checked = await run_import(ctx, registry, spec, content, sniff(content), dry_run=dry_run,
                                language=language)
     if checked.problems or dry_run:
-        return _report(kind, checked, content, file_format, filename,
+        return _report(kind, checked, content, filename,
                        status=422 if checked.problems else 200)
     return None
 
