@@ -190,12 +190,11 @@ def _worker_input(i: int, province: str) -> WorkerInput:
         stages=WORKER_STAGES)
 
 
-async def _seed_worker(session: AsyncSession, i: int, crew: Crew, routes: list[str],
-                       settings: Settings, keys: RegistryKeys) -> None:
-    """One worker's whole life up to two assignments, each step by the role that takes it."""
-    now = utcnow()  # one instant for all four actors: the clearance starts before the check
-    hr, officer, lead, dispatcher = (Context(actor=a, now=now) for a in (
-        crew.hr, crew.officer, crew.lead, crew.dispatcher))
+async def cleared_worker(session: AsyncSession, i: int, crew: Crew, settings: Settings,
+                         keys: RegistryKeys, now: datetime) -> Worker:
+    """Worker `i` registered, trained, committed and cleared, each step by the role that
+    takes it (all at `now`: the clearance starts before any check that follows)."""
+    hr, officer, lead = (Context(actor=a, now=now) for a in (crew.hr, crew.officer, crew.lead))
     policy, day = settings.policy, now.date()
     worker = await create_worker(session, hr, keys.data, _worker_input(i, hr.actor.province or ""))
     for kind in ("postal_operations", "kt1_security"):
@@ -211,6 +210,15 @@ async def _seed_worker(session: AsyncSession, i: int, crew: Crew, routes: list[s
                            note="Không có thông tin bất lợi", expected_version=None)
     await requests.approve(session, lead, policy, keys, settings.public_url, request.id,
                            expected_version=None)
+    return worker
+
+
+async def _seed_worker(session: AsyncSession, i: int, crew: Crew, routes: list[str],
+                       settings: Settings, keys: RegistryKeys) -> None:
+    """One worker's whole life up to two assignments."""
+    now = utcnow()
+    worker = await cleared_worker(session, i, crew, settings, keys, now)
+    dispatcher, policy = Context(actor=crew.dispatcher, now=now), settings.policy
     first = (i // len(PROVINCES)) % len(routes)
     for route_id in (routes[first], routes[(first + len(routes) // 2 + 1) % len(routes)]):
         await assignments.create(session, dispatcher, policy, worker_id=worker.id,

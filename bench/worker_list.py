@@ -8,8 +8,13 @@ workers with their requests, attestations and clearances take well under a minut
 hours. The rows are what the services write (personal data sealed by `DataProtection.seal`,
 the blind index, the mask, the folded name, the summary row the list filters by state), with a
 spread of clearance states; what the list never reads is left out (no training, commitments,
-assignments, audit entries, and the attestations carry no signature: eligibility on this
-database answers ATTESTATION_INVALID).
+assignments, audit entries, and the attestations carry no signature: eligibility on these
+workers answers ATTESTATION_INVALID).
+
+The roster page is measured on rosters made the other way: each province gets one route with
+`ROSTER` workers registered, trained, cleared (signed attestations) and assigned through the
+services, every tenth then suspended by the unit's lead, so a roster shows ok and blocked lines
+with their reasons, each judged by the real eligibility check.
 """
 
 from __future__ import annotations
@@ -38,20 +43,28 @@ from policies.folding import fold
 from policies.validity import add_months
 from vetting.accounts.page_sessions import open_session
 from vetting.accounts.tokens import issue_access_token
+from vetting.attestations import lifecycle
 from vetting.attestations.unit_keys import active_key
 from vetting.bootstrap import prepare
 from vetting.db import Database
 from vetting.keys import RegistryKeys
-from vetting.models import Attestation, Clearance, UserAccount, VettingRequest, Worker
-from vetting.models.base import new_id
+from vetting.models import Attestation, Clearance, Route, UserAccount, VettingRequest, Worker
+from vetting.models.base import new_id, utcnow
 from vetting.models.summary import fill_missing
 from vetting.personal_data import DataProtection
 from vetting.principal import SYSTEM, Context
 from vetting.reference_data import police_unit_code, post_unit_code
+from vetting.routes import assignments
+from vetting.routes.service import RouteInput, create_route
+from vetting.settings import Settings
 from vetting.workers.service import SEALED
 
 TARGET_MS = 50.0
 CHUNK = 5_000  # rows per INSERT statement batch
+ROSTER = 50  # workers on each province's roster route
+ROSTER_CODE = "ROSTER-01"
+#: The roster workers' numbers come after the bulk ones (their CCCD serial is `i`).
+ROSTER_FIRST = 900_000
 FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
           "Đỗ", "Hồ", "Ngô", "Dương", "Lý")
 MIDDLE = ("Văn", "Thị", "Đức", "Minh", "Ngọc", "Thanh", "Hữu", "Quang")
@@ -164,10 +177,15 @@ def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield rows[start:start + CHUNK]
 
 
+def is_complete(db: seed.BenchDb) -> bool:
+    """Finished, rosters included (a database seeded before the rosters gets them added)."""
+    return seed.is_complete(db) and seed.read_marker(db).get("roster") == ROSTER
+
+
 async def seed_list(db: seed.BenchDb, keys_dir: Path, log: Log) -> float:
     """Fill `db` with `db.workers` workers in bulk (idempotent: a complete marker is kept)."""
     with seed._only_seeder(db):
-        if seed.is_complete(db):
+        if is_complete(db):
             return 0.0
         if seed.sqlite_path(db.url) is None:
             await seed._ensure_postgres_database(db.url)
@@ -178,12 +196,14 @@ async def seed_list(db: seed.BenchDb, keys_dir: Path, log: Log) -> float:
         database = Database(db.url, inline=True)
         try:
             await _fill(database, keys, db.workers, log)
+            await _rosters(database, keys, settings, log)
         finally:
             await database.dispose()
         spent = time.perf_counter() - started
         db.marker.parent.mkdir(parents=True, exist_ok=True)
         db.marker.write_text(json.dumps({
-            "complete": True, "workers": db.workers, "seconds": round(spent, 1),
+            "complete": True, "workers": db.workers, "roster": ROSTER,
+            "seconds": round(spent, 1),
             "finished_at": datetime.now().astimezone().isoformat(timespec="seconds")},
             indent=2), encoding="utf-8")
         return spent
@@ -213,7 +233,8 @@ async def _accounts(session: AsyncSession) -> None:
 
 async def _fill(database: Database, keys: RegistryKeys, workers: int, log: Log) -> None:
     async with database.transaction() as session:
-        present = int(await session.scalar(select(func.count()).select_from(Worker)) or 0)
+        present = int(await session.scalar(select(func.count()).select_from(Worker).where(
+            Worker.employee_no.like("BL%"))) or 0)  # the bulk's (not the rosters')
         if present not in (0, workers):
             raise RuntimeError(f"{database.url} holds {present:,} workers, not 0 or "
                                f"{workers:,}: remove it to reseed")
@@ -250,6 +271,40 @@ async def _fill(database: Database, keys: RegistryKeys, workers: int, log: Log) 
         await connection.commit()
 
 
+async def _rosters(database: Database, keys: RegistryKeys, settings: Settings,
+                   log: Log) -> None:
+    """Each province's roster route with `ROSTER` workers cleared and assigned through the
+    services, one in ten then suspended (a province whose route exists is done)."""
+    began = time.perf_counter()
+    async with database.transaction() as session:
+        crews = await seed.crews(session, create=True)  # adds the officer and the lead
+        done = set((await session.scalars(select(Route.province_code).where(
+            Route.code == ROSTER_CODE))).all())
+    for n, (province, crew) in enumerate(crews.items()):
+        if province in done:
+            continue
+        async with database.transaction() as session:  # one province at a time, whole
+            now = utcnow()
+            dispatcher = Context(actor=crew.dispatcher, now=now)
+            route = await create_route(session, dispatcher, RouteInput(
+                code=ROSTER_CODE, name=f"Tuyến KT1 {province} (bảng phân công)",
+                province=province, stage="transport", service_classes=("standard",),
+                max_secrecy="A"))
+            for k in range(ROSTER):
+                worker = await seed.cleared_worker(
+                    session, ROSTER_FIRST + n * ROSTER + k, crew, settings, keys, now)
+                await assignments.create(session, dispatcher, settings.policy,
+                                         worker_id=worker.id, route_id=route.id,
+                                         starts_at=now, ends_at=None,
+                                         signatures=keys.attestations)
+                if k % 10 == 9:
+                    await lifecycle.change(session, Context(actor=crew.lead, now=now),
+                                           worker.id, "suspend", reason="Bench: tạm dừng",
+                                           expected_version=None)
+    log(f"  rosters: {len(crews) - len(done)} routes of {ROSTER} workers through the services "
+        f"in {time.perf_counter() - began:.1f} s")
+
+
 # ----------------------------------------------------------------------------- the load
 
 @dataclass(frozen=True, slots=True)
@@ -260,9 +315,11 @@ class Kind:
     paths: list[str]
     role: str = "post_hr"
     page: bool = False  # an HTML page, signed in by the page session's cookie
+    by_province: bool = False  # paths[n] is asked with province n's credential only
 
 
-def _kinds(rng: random.Random) -> list[Kind]:
+def _kinds(rng: random.Random, rosters: list[str]) -> list[Kind]:
+    """`rosters`: each province's roster route id, in `seed.PROVINCES` order."""
     names = [fold(_name(rng.randrange(10_000))) for _ in range(50)]
     return [
         Kind("first page by name", ["/api/v1/workers?limit=50"]),
@@ -284,7 +341,22 @@ def _kinds(rng: random.Random) -> list[Kind]:
              page=True),
         Kind("PAGE /workers?q= by name", [f"/workers?q={n.replace(' ', '+')}" for n in names],
              page=True),
+        Kind(f"roster of {ROSTER} (API)", [f"/api/v1/routes/{r}/roster" for r in rosters],
+             role="dispatcher", by_province=True),
+        Kind(f"PAGE /routes/{{id}}, roster of {ROSTER}", [f"/routes/{r}" for r in rosters],
+             role="dispatcher", page=True, by_province=True),
     ]
+
+
+async def _roster_routes(url: str) -> list[str]:
+    database = Database(url)
+    try:
+        async with database.transaction(read_only=True) as session:
+            found = dict((await session.execute(select(Route.province_code, Route.id).where(
+                Route.code == ROSTER_CODE))).tuples().all())
+    finally:
+        await database.dispose()
+    return [found[p] for p in seed.PROVINCES]
 
 
 @dataclass
@@ -335,6 +407,7 @@ def measure(db: seed.BenchDb, keys_dir: Path, directory: Path, *, seconds: float
                           seed_seconds=float(str(marker.get("seconds", 0))))
     tokens_by = asyncio.run(_tokens(db.url, keys_dir))
     cookies_by = asyncio.run(_page_sessions(db.url))
+    rosters = asyncio.run(_roster_routes(db.url))
     log(f"\nworker list on {name} ({db.label}): {server.kt1vet()} serve")
     running = server.start(db.url, keys_dir, directory / f"server-{name}.log")
     work = directory / "run-list"
@@ -345,12 +418,13 @@ def measure(db: seed.BenchDb, keys_dir: Path, directory: Path, *, seconds: float
         figures.health = {"p50_ms": health.p50_ms, "p99_ms": health.p99_ms}
         log(f"  GET /health at 1 connection (the loopback's share): p50 "
             f"{health.p50_ms:.2f} ms, p99 {health.p99_ms:.2f} ms")
-        for kind in _kinds(rng):
+        for kind in _kinds(rng, rosters):
             credentials = cookies_by if kind.page else tokens_by
             carrier = load.PAGE_COOKIE if kind.page else load.BEARER
             tokens = [credentials[kind.role, p] for p in seed.PROVINCES]
-            requests = [load.Request(path, n) for path in kind.paths
-                        for n in range(len(tokens))]
+            requests = [load.Request(path, n) for n, path in enumerate(kind.paths)] \
+                if kind.by_province else [load.Request(path, n) for path in kind.paths
+                                          for n in range(len(tokens))]
             load.run(running.base_url, requests, tokens, connections=1,
                      seconds=min(2.0, seconds), workdir=work, carrier=carrier)
             cpu_before = running.cpu_seconds()
@@ -393,7 +467,7 @@ def run(base: seed.BenchDb, directory: Path, workers: int, *, seconds: float,
         log: Log) -> ListFigures:
     """Seed (or reuse) the worker-list database, then measure it."""
     db = list_db(base, directory, workers)
-    if seed.is_complete(db):
+    if is_complete(db):
         log(f"reusing {seed.database_name(db.url)} ({db.label})")
     else:
         log(f"seeding {seed.database_name(db.url)} ({db.label}) in bulk")

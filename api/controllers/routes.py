@@ -176,7 +176,8 @@ class RouteController(Controller):
     async def roster(self, request: Request[Any, Any, Any], route_id: FromPath[str], db: Db,
                      ctx: Ctx, registry: Reg) -> RosterOut:
         route, lines = await assignments.roster(db, ctx, registry.settings.policy, route_id,
-                                                signatures=registry.keys.attestations)
+                                                signatures=registry.keys.attestations,
+                                                cache=registry.eligibility)
         lang = language_of(request.scope)
         return RosterOut(route=_route(route), items=[RosterLineOut(
             assignment=_assignment(line.assignment),

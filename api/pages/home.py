@@ -97,7 +97,8 @@ async def _police(db: Db, ctx: Ctx, registry: Reg, t: Any) -> list[Section]:
 
 async def _dispatcher(db: Db, ctx: Ctx, registry: Reg, t: Any) -> list[Section]:
     blocked = await blocked_count(db, ctx, registry.settings.policy,
-                                  signatures=registry.keys.attestations)
+                                  signatures=registry.keys.attestations,
+                                  cache=registry.eligibility)
     return [Section(t(N_("KT1 routes")), [
         Card(blocked, t(N_("Assignments blocked now")), "/routes", alert=blocked > 0)])]
 

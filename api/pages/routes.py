@@ -194,7 +194,8 @@ async def _route_page(db: Db, ctx: Ctx, registry: Reg, route_id: str, *,
                       errors: FormErrors | None = None, status: int = 200) -> Template:
     """The route with its roster, each line judged as the API's roster judges it."""
     route, lines = await assignments.roster(db, ctx, registry.settings.policy, route_id,
-                                            signatures=registry.keys.attestations)
+                                            signatures=registry.keys.attestations,
+                                            cache=registry.eligibility)
     return page("routes/show.html", route=route, lines=lines, errors=errors, status=status,
                 blocked=sum(1 for line in lines if not line.decision.eligible))
 

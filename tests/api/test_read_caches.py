@@ -81,6 +81,28 @@ async def test_a_commit_elsewhere_reaches_the_next_check(desk: Desk, elsewhere: 
     assert codes(await desk.check(worker_id, route_id)) == ["CLEARANCE_SUSPENDED"]
 
 
+async def test_a_warm_roster_reads_no_records_and_sees_a_commit_elsewhere(
+        desk: Desk, database: Database, elsewhere: Database, backend: str) -> None:
+    worker_id, route_id = await desk.cleared_worker(), await desk.route()
+    starts = datetime.now().astimezone() + timedelta(minutes=5)
+    assert (await desk.assign(worker_id, route_id, starts)).status_code == 201
+    assert [line["status"] for line in await desk.roster(route_id)] == ["ok"]
+    with statements(database) as seen:
+        again = await desk.roster(route_id)
+    assert [line["status"] for line in again] == ["ok"]
+    record_reads = [s for s in seen if "FROM training" in s or "JOIN attestation" in s]
+    if backend == "sqlite":
+        assert record_reads == [], "the workers' records come from the read cache"
+    else:  # no cheap change counter on PostgreSQL: the records are read every time
+        assert record_reads
+    async with elsewhere.transaction() as session:
+        await session.execute(update(Clearance).where(Clearance.worker_id == worker_id)
+                              .values(state="suspended"))
+    (line,) = await desk.roster(route_id)
+    assert line["status"] == "blocked"
+    assert codes(line["eligibility"]) == ["CLEARANCE_SUSPENDED"]
+
+
 async def test_a_tamper_after_a_warm_check_is_caught(desk: Desk, elsewhere: Database) -> None:
     worker_id, route_id = await desk.cleared_worker(), await desk.route()
     assert (await desk.check(worker_id, route_id))["eligible"] is True

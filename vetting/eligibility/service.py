@@ -323,11 +323,14 @@ async def answer(session: AsyncSession, ctx: Context, route: RouteLike, worker_i
 async def answer_remaining(session: AsyncSession, ctx: Context, route: RouteLike,
                            windows: Sequence[tuple[str, datetime, datetime]], *,
                            policy_version: str, action: str,
-                           signatures: AttestationChecker) -> list[Answer]:
+                           signatures: AttestationChecker,
+                           cache: EligibilityCache | None = None) -> list[Answer]:
     """What is left of each (worker, start, end) window, judged from the later of its start and
-    now, one answer per window: a roster's lines, in the records' four queries."""
+    now, one answer per window: a roster's lines, in the records' four queries (none for the
+    workers `cache` holds: records are what is true now, and every window is judged from now
+    or later)."""
     records = await _records(session, ctx, list(dict.fromkeys(w for w, _, _ in windows)),
-                             action, None, signatures)
+                             action, cache, signatures)
     return _judge([(w, max(start, ctx.now), end) for w, start, end in windows], records, route,
                   policy_version=policy_version)
 

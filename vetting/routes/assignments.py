@@ -15,7 +15,13 @@ from policies.access import DISPATCHER
 from policies.eligibility import Decision
 from policies.policy import Policy
 from vetting.audit.entries import append
-from vetting.eligibility.service import WorkerBrief, answer, answer_remaining, get_route
+from vetting.eligibility.service import (
+    EligibilityCache,
+    WorkerBrief,
+    answer,
+    answer_remaining,
+    get_route,
+)
 from vetting.eligibility.signatures import AttestationChecker
 from vetting.errors import Conflict, InvalidInput, NotFound
 from vetting.models import Assignment, Route, Worker
@@ -119,7 +125,8 @@ async def end(session: AsyncSession, ctx: Context, assignment_id: str, *,
 
 
 async def roster(session: AsyncSession, ctx: Context, policy: Policy, route_id: str, *,
-                 signatures: AttestationChecker) -> tuple[Route, list[RosterLine]]:
+                 signatures: AttestationChecker, cache: EligibilityCache | None = None
+                 ) -> tuple[Route, list[RosterLine]]:
     """Current and future assignments of a route, each judged over what is left of its window,
     as `create` would judge it now."""
     route = await get_route(session, ctx, route_id, "routes.read")
@@ -129,7 +136,7 @@ async def roster(session: AsyncSession, ctx: Context, policy: Policy, route_id: 
     answers = await answer_remaining(
         session, ctx, route, [(a.worker_id, a.starts_at, a.ends_at) for a in assignments],
         policy_version=policy.version, action="routes.read",
-        signatures=signatures) if assignments else []
+        signatures=signatures, cache=cache) if assignments else []
     return route, [RosterLine(a, found.worker, found.decision)
                    for a, found in zip(assignments, answers, strict=True)]
 
@@ -181,7 +188,8 @@ async def list_assignments(session: AsyncSession, ctx: Context, *, route_id: str
 
 
 async def blocked_count(session: AsyncSession, ctx: Context, policy: Policy, *,
-                        signatures: AttestationChecker) -> int:
+                        signatures: AttestationChecker, cache: EligibilityCache | None = None
+                        ) -> int:
     """How many of the dispatcher's running and coming assignments (scoped as
     `list_assignments`) a roster would show blocked now, judged route by route as `roster`
     judges them."""
@@ -198,6 +206,7 @@ async def blocked_count(session: AsyncSession, ctx: Context, policy: Policy, *,
     for route, assignments in by_route.values():
         answers = await answer_remaining(
             session, ctx, route, [(a.worker_id, a.starts_at, a.ends_at) for a in assignments],
-            policy_version=policy.version, action="assignments.manage", signatures=signatures)
+            policy_version=policy.version, action="assignments.manage", signatures=signatures,
+            cache=cache)
         blocked += sum(not found.decision.eligible for found in answers)
     return blocked
