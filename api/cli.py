@@ -60,16 +60,20 @@ def serve(workers: int) -> None:
     # without carrying Alembic, the models and a database pool for the rest of its life.
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         first_admin_password = pool.apply(_prepare_for_serving)
-    if first_admin_password:
-        click.echo("=" * 72)
-        click.echo("First administrator created. This password is shown once and must be")
-        click.echo("changed at first login (Mật khẩu dùng một lần, phải đổi khi đăng nhập):")
-        click.echo(f"  username: admin\n  password: {first_admin_password}")
-        click.echo("=" * 72)
+    _announce_first_admin(first_admin_password)
     click.echo(f"KT1 registry on http://{settings.host}:{settings.port} "
                f"(OpenAPI at /schema)")
     Granian("api.app:create_app", factory=True, address=settings.host, port=settings.port,
             interface=Interfaces.ASGI, workers=workers, log_access=False).serve()
+
+
+def _announce_first_admin(password: str | None) -> None:
+    if password:
+        click.echo("=" * 72)
+        click.echo("First administrator created. This password is shown once and must be")
+        click.echo("changed at first login (Mật khẩu dùng một lần, phải đổi khi đăng nhập):")
+        click.echo(f"  username: admin\n  password: {password}")
+        click.echo("=" * 72)
 
 
 def _prepare_for_serving() -> str | None:
@@ -85,14 +89,19 @@ def db_group() -> None:
 
 
 @db_group.command("upgrade")
-def db_upgrade() -> None:
+@click.option("--create-admin", is_flag=True,
+              help="also create the first administrator if there is none (as `serve` does), "
+                   "and the keys: for a step that runs once before several replicas start")
+def db_upgrade(create_admin: bool) -> None:
     """Apply migrations and load or refresh the reference data."""
     from vetting.bootstrap import prepare
 
     try:
-        report = asyncio.run(prepare(_settings(), create_admin=False)).reference
+        prepared = asyncio.run(prepare(_settings(), create_admin=create_admin))
     except SettingsError as exc:
         _fail(str(exc), UNUSABLE)
+    _announce_first_admin(prepared.first_admin_password)
+    report = prepared.reference
     click.echo(f"schema at head; {report.provinces} provinces, {report.units} units, "
                f"{report.legacy_codes} legacy codes ({report.changed} changed)")
 

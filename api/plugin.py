@@ -46,6 +46,7 @@ from api.controllers.users import UserController
 from api.controllers.vetting_requests import VettingRequestController
 from api.controllers.webhooks import WebhookController
 from api.controllers.workers import WorkerController
+from api.forwarded import forwarded_client_middleware
 from api.idempotency import IdempotencyMiddleware, catch_answer
 from api.json_request import JSONRequest
 from api.pages import page_router
@@ -134,6 +135,9 @@ class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
         app_config.middleware.insert(1, public_rate_limit(self.settings).middleware)
         app_config.middleware.insert(2, DefineMiddleware(BodyGuardMiddleware))
         app_config.middleware.append(DefineMiddleware(IdempotencyMiddleware))
+        if self.settings.trusted_proxies:  # outermost: everything after sees the client
+            app_config.middleware.insert(0, forwarded_client_middleware(
+                self.settings.trusted_proxies))
         return app_config
 
     @asynccontextmanager

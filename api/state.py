@@ -39,8 +39,8 @@ class Registry:
     def __post_init__(self) -> None:
         self.page_key = self.keys.store.load_or_create(PAGE_KEY, lambda: secrets.token_bytes(32))
         limit = self.settings.read_cache_entries
-        self.accounts = AccountCache(self.db.data_version, min(limit, 10_000))
-        self.eligibility = EligibilityCache(self.db.data_version, limit)
+        self.accounts = AccountCache(self.db.changes, min(limit, 10_000))
+        self.eligibility = EligibilityCache(self.db.changes, limit)
 
 
 def registry_of(state: State) -> Registry:

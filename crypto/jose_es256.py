@@ -231,6 +231,7 @@ class _Parsed:
     header: dict[str, Any]
     payload: bytes
     signature: bytes
+    signing_input: bytes  # the first two segments as sent: what the signature covers
 
 
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -278,7 +279,7 @@ def _parse(token: object) -> _Parsed:
     if "crit" in header:
         # RFC 7515 4.1.11: we understand no extensions, so a critical one must fail.
         raise TokenError("malformed", "critical header extensions are not supported")
-    return _Parsed(header, payload, signature)
+    return _Parsed(header, payload, signature, f"{parts[0]}.{parts[1]}".encode("ascii"))
 
 
 def read_header(token: str) -> dict[str, Any]:
@@ -326,18 +327,15 @@ def _bound_key_cached(members: tuple[tuple[str, str], ...]) -> CryptographyECKey
     return bound
 
 
-def _verified_claims(token: str, parsed: _Parsed, jwk: Mapping[str, str]) -> dict[str, Any]:
-    """Check the ES256 signature with the bound key, then decode the claims."""
+def _verified_claims(parsed: _Parsed, jwk: Mapping[str, str]) -> dict[str, Any]:
+    """Check the ES256 signature over the segments `_parse` split (the token is parsed once:
+    the bound key verifies the raw r||s signature itself), then decode the claims."""
     bound = _bound_key(jwk)
     if len(parsed.signature) != _SIG_BYTES:
         raise TokenError("bad_signature", "ES256 signatures are 64 bytes")
-    try:
-        payload = jose_jws.verify(token, bound, algorithms=[ALG])
-    except JOSEError as exc:
-        raise TokenError("bad_signature") from exc
-    if payload != parsed.payload:  # pragma: no cover - both decoders saw canonical input
-        raise TokenError("malformed", "payload decoders disagree")
-    return _json_object(payload)
+    if not bound.verify(parsed.signing_input, parsed.signature):
+        raise TokenError("bad_signature")
+    return _json_object(parsed.payload)
 
 
 def _numeric_date(value: object) -> float | None:
@@ -430,7 +428,7 @@ def verify(
     reasons = _header_reasons(parsed.header, keys, typ)
     if reasons:
         raise TokenError(reasons[0])
-    claims = _verified_claims(token, parsed, keys[parsed.header["kid"]])
+    claims = _verified_claims(parsed, keys[parsed.header["kid"]])
     missing = [name for name in required if claims.get(name) is None]
     if missing:
         raise TokenError("missing_claim", ", ".join(missing))
@@ -448,6 +446,48 @@ def verify(
     return claims
 
 
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What `check_all` found: the claims (only when the signature is good), every failing
+    reason, and the key that verified it."""
+
+    claims: dict[str, Any] | None
+    reasons: list[str]
+    kid: str | None = None
+
+
+def check_all(
+    token: str,
+    keys: Mapping[str, Mapping[str, str]],
+    *,
+    typ: str,
+    now: float | None = None,
+    leeway: int = 0,
+) -> Checked:
+    """Check a credential and report *every* failing reason, for an auditable answer; the
+    token is split and decoded once.
+
+    Claims are returned only when the signature is good, possibly together with reasons, so
+    accept only when ``reasons`` is empty.  The signature is not attempted when alg is not
+    ES256 or the kid is unknown (those reasons already say why it cannot be trusted).
+    """
+    try:
+        parsed = _parse(token)
+    except TokenError as exc:
+        return Checked(None, [exc.reason])
+    reasons = _header_reasons(parsed.header, keys, typ)
+    if "bad_alg" in reasons or "unknown_kid" in reasons:
+        return Checked(None, reasons)
+    kid = parsed.header["kid"]
+    try:
+        claims = _verified_claims(parsed, keys[kid])
+    except TokenError as exc:
+        return Checked(None, [*reasons, exc.reason], kid)
+    when = time.time() if now is None else now
+    reasons += _time_reasons(claims, when, leeway)
+    return Checked(claims, list(dict.fromkeys(reasons)), kid)
+
+
 def verify_all(
     token: str,
     keys: Mapping[str, Mapping[str, str]],
@@ -456,24 +496,6 @@ def verify_all(
     now: float | None = None,
     leeway: int = 0,
 ) -> tuple[dict[str, Any] | None, list[str]]:
-    """Check a credential and report *every* failing reason, for an auditable answer.
-
-    Returns ``(claims, reasons)``.  Claims are returned only when the signature
-    is good, possibly together with reasons, so accept only when ``reasons`` is
-    empty.  The signature is not attempted when alg is not ES256 or the kid is
-    unknown (those reasons already say why it cannot be trusted).
-    """
-    try:
-        parsed = _parse(token)
-    except TokenError as exc:
-        return None, [exc.reason]
-    reasons = _header_reasons(parsed.header, keys, typ)
-    if "bad_alg" in reasons or "unknown_kid" in reasons:
-        return None, reasons
-    try:
-        claims = _verified_claims(token, parsed, keys[parsed.header["kid"]])
-    except TokenError as exc:
-        return None, [*reasons, exc.reason]
-    when = time.time() if now is None else now
-    reasons += _time_reasons(claims, when, leeway)
-    return claims, list(dict.fromkeys(reasons))
+    """`check_all` as ``(claims, reasons)``."""
+    checked = check_all(token, keys, typ=typ, now=now, leeway=leeway)
+    return checked.claims, checked.reasons

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from contextvars import ContextVar, Token
+from contextvars import Token
 from functools import partial
 from typing import Any
 
@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from vetting.changes import change_feed_for
 from vetting.errors import DomainError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -102,48 +103,6 @@ def insert_for(session: AsyncSession, table: type[Any] | Table) -> Any:
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
 
-class _SqliteVersion:
-    """SQLite's `data_version` seen from a connection that never writes: it changes with every
-    commit by any other connection, in this process or another (about 5 µs to ask)."""
-
-    def __init__(self, path: str) -> None:
-        self._path = path
-        self._connection: sqlite3.Connection | None = None
-
-    def __call__(self) -> int | None:
-        try:
-            if self._connection is None:
-                self._connection = sqlite3.connect(self._path, isolation_level=None,
-                                                   check_same_thread=False)
-            return int(self._connection.execute("PRAGMA data_version").fetchone()[0])
-        except sqlite3.Error:
-            self.close()
-            return None  # unknown: callers must read the database
-
-    def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-
-class _Pin:
-    """The version one request sees: read at its first use, again after it commits."""
-
-    __slots__ = ("database", "version")
-
-    def __init__(self, database: Database) -> None:
-        self.database = database
-        self.version: int | _Unread | None = UNREAD
-
-
-class _Unread:
-    pass
-
-
-UNREAD = _Unread()
-_PIN: ContextVar[_Pin | None] = ContextVar("kt1_data_version", default=None)
-
-
 class Database:
     """One engine and its two session factories: writers and readers."""
 
@@ -151,8 +110,8 @@ class Database:
         self.url = url
         self.engine = create_engine(url, inline=inline, **engine_kwargs)
         self.is_sqlite = url.startswith("sqlite")
-        path = make_url(url).database if self.is_sqlite else None
-        self._sqlite_version = _SqliteVersion(path) if path and path != ":memory:" else None
+        #: What other connections commit, for the read caches (`vetting.read_cache`).
+        self.changes = change_feed_for(url)
         self._writer = async_sessionmaker(self.engine, expire_on_commit=False)
         # PostgreSQL runs readers as READ ONLY transactions, so a write slipped into a reader
         # fails there instead of passing unnoticed; SQLite's readers keep the deferred BEGIN.
@@ -187,39 +146,16 @@ class Database:
     async def _commit(self, session: AsyncSession) -> None:
         if session.in_transaction():
             await session.commit()
-            self._forget_pinned_version()
+            self.changes.forget_pinned()  # the stretch's own change must be seen next
 
-    def data_version(self) -> int | None:
-        """A number that changes whenever anyone commits to this database; None when there is
-        no cheap way to know (PostgreSQL, in-memory SQLite), so nothing may be cached.
+    def pin_version(self) -> Token[Any]:
+        """Start a stretch (a request) that sees one moment of the database in its caches;
+        end it with `unpin`."""
+        return self.changes.pin()
 
-        Inside `pin_version` it is read once and then repeated: one request asks once, and all
-        it reads from the caches belongs to one moment.
-        """
-        if self._sqlite_version is None:
-            return None
-        pin = _PIN.get()
-        if pin is None or pin.database is not self:
-            return self._sqlite_version()
-        if isinstance(pin.version, _Unread):
-            pin.version = self._sqlite_version()
-        return pin.version
-
-    def pin_version(self) -> Token[_Pin | None]:
-        """Start a stretch (a request) that sees one data version; end it with `unpin`."""
-        return _PIN.set(_Pin(self))
-
-    @staticmethod
-    def unpin(token: Token[_Pin | None]) -> None:
-        _PIN.reset(token)
-
-    def _forget_pinned_version(self) -> None:
-        """After a commit the stretch's own change must be seen: read the version again."""
-        pin = _PIN.get()
-        if pin is not None and pin.database is self:
-            pin.version = UNREAD
+    def unpin(self, token: Token[Any]) -> None:
+        self.changes.unpin(token)
 
     async def dispose(self) -> None:
-        if self._sqlite_version is not None:
-            self._sqlite_version.close()
+        await self.changes.close()
         await self.engine.dispose()

@@ -27,7 +27,7 @@ ENV_VARS = ("KT1_DATABASE_URL", "KT1_HOST", "KT1_PORT", "KT1_KEYS_DIR", "KT1_POL
             "KT1_IDEMPOTENCY_HOURS", "KT1_WEBHOOK_RELAY",
             "KT1_WEBHOOK_ALLOWED_HOSTS", "KT1_WEBHOOK_TIMEOUT_S", "KT1_WEBHOOK_LEASE_S",
             "KT1_WEBHOOK_POLL_S", "KT1_WEBHOOK_RETRY_BASE_S", "KT1_WEBHOOK_RETRY_MAX_DELAY_S",
-            "KT1_WEBHOOK_RETRY_WINDOW_S", "KT1_WEBHOOK_MAX_ATTEMPTS")
+            "KT1_WEBHOOK_RETRY_WINDOW_S", "KT1_WEBHOOK_MAX_ATTEMPTS", "KT1_TRUSTED_PROXIES")
 #: Workers' eligibility records kept in memory between commits (about 2 KB each); 0 turns the
 #: read caches off.
 DEFAULT_READ_CACHE_ENTRIES = 50_000
@@ -76,6 +76,36 @@ class AllowedTargets:
         return f"AllowedTargets({sorted(self.hosts)}, {[str(n) for n in self.networks]})"
 
 
+class TrustedProxies:
+    """Networks of reverse proxies (KT1_TRUSTED_PROXIES). A plain class for the same reason
+    as `AllowedTargets`."""
+
+    __slots__ = ("networks",)
+
+    def __init__(self, networks: tuple[IPNetwork, ...] = ()) -> None:
+        self.networks = networks
+
+    def __contains__(self, address: object) -> bool:
+        """Whether `address` (text) is one of them; anything not an IP address is not."""
+        try:
+            ip = ipaddress.ip_address(str(address))
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    def __bool__(self) -> bool:
+        return bool(self.networks)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TrustedProxies) and self.networks == other.networks
+
+    def __hash__(self) -> int:
+        return hash(self.networks)
+
+    def __repr__(self) -> str:
+        return f"TrustedProxies({[str(n) for n in self.networks]})"
+
+
 @dataclass(frozen=True, slots=True)
 class WebhookSettings:
     """The webhook relay. Private, loopback and other non-public addresses are refused as
@@ -107,6 +137,8 @@ class Settings:
     verify_checks_per_minute: int = DEFAULT_VERIFY_CHECKS_PER_MINUTE
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     idempotency_ttl: timedelta = timedelta(hours=DEFAULT_IDEMPOTENCY_HOURS)
+    #: Reverse proxies whose `X-Forwarded-For` names the client (KT1_TRUSTED_PROXIES).
+    trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
 
     @property
     def is_sqlite(self) -> bool:
@@ -231,6 +263,18 @@ def _allowed_targets(raw: str) -> AllowedTargets:
     return AllowedTargets(frozenset(hosts), tuple(networks))
 
 
+def _trusted_proxies(raw: str) -> TrustedProxies:
+    """IP addresses and CIDR networks, separated by commas or spaces."""
+    networks: list[IPNetwork] = []
+    for item in raw.replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(item.strip().strip("[]"), strict=False))
+        except ValueError as exc:
+            raise SettingsError("KT1_TRUSTED_PROXIES",
+                                f"{item!r} is not an IP address or network") from exc
+    return TrustedProxies(tuple(networks))
+
+
 def _webhook_settings(env: Mapping[str, str]) -> WebhookSettings:
     relay = env.get("KT1_WEBHOOK_RELAY", "on").strip().lower()
     if relay not in ("on", "off"):
@@ -280,6 +324,7 @@ def read_settings(env: Mapping[str, str] = os.environ) -> Settings:
         webhooks=_webhook_settings(env),
         idempotency_ttl=_idempotency_ttl(
             env.get("KT1_IDEMPOTENCY_HOURS", str(DEFAULT_IDEMPOTENCY_HOURS))),
+        trusted_proxies=_trusted_proxies(env.get("KT1_TRUSTED_PROXIES", "")),
     )
 
 

@@ -148,18 +148,38 @@ async def test_ready_is_503_before_migrations(backend: str, keys_dir: Path,
 
 def test_compose_sets_only_known_variables_and_waits_for_db() -> None:
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
-    app = compose["services"]["app"]
-    db = compose["services"]["db"]
-    variables = {k for k in app["environment"] if k.startswith("KT1_")}
-    assert variables <= set(ENV_VARS)
-    assert "KT1_DATABASE_URL" in variables
-    url = app["environment"]["KT1_DATABASE_URL"]
-    assert url.startswith("postgresql+asyncpg://") and "@db:" in url
-    assert app["depends_on"]["db"]["condition"] == "service_healthy"
+    services = compose["services"]
+    app, db, migrate = services["app"], services["db"], services["migrate"]
+    for service in (app, migrate):
+        variables = {k for k in service["environment"] if k.startswith("KT1_")}
+        assert variables <= set(ENV_VARS)
+        url = service["environment"]["KT1_DATABASE_URL"]
+        assert url.startswith("postgresql+asyncpg://") and "@db:" in url
+        assert any(v.split(":")[1] == service["environment"]["KT1_KEYS_DIR"]
+                   for v in service["volumes"])
+    assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
+    assert migrate["command"][-3:] == ["db", "upgrade", "--create-admin"]
     assert "healthcheck" in db and re.search(r"postgres:16", db["image"])
     assert any(v.split(":")[0] == "pgdata" for v in db["volumes"])
-    assert any(v.split(":")[1] == app["environment"]["KT1_KEYS_DIR"] for v in app["volumes"])
     assert app["command"][-1] == "serve"
+
+
+def test_compose_runs_two_replicas_behind_nginx_after_one_migration() -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    app, proxy = services["app"], services["proxy"]
+    assert app["deploy"]["replicas"] == 2
+    assert "ports" not in app, "only the proxy is published"
+    assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "/ready" in " ".join(app["healthcheck"]["test"])
+    assert proxy["image"].startswith("nginx:")
+    assert proxy["depends_on"]["app"]["condition"] == "service_healthy"
+    assert "/health" in " ".join(proxy["healthcheck"]["test"])
+    assert proxy["ports"] == ["127.0.0.1:8000:80"]
+    nginx = compose["configs"][proxy["configs"][0]["source"]]["content"]
+    assert "server app:8000 resolve;" in nginx and "proxy_pass http://registry;" in nginx
+    assert "X-Forwarded-For $$proxy_add_x_forwarded_for" in nginx  # $$: compose's escape
+    read_settings({"KT1_TRUSTED_PROXIES": app["environment"]["KT1_TRUSTED_PROXIES"]})
 
 
 def test_settings_read_every_documented_variable() -> None:

@@ -1,5 +1,6 @@
-"""The read caches behind the bearer check and eligibility: a warm answer costs no query, and
-any commit, by this app or by another connection, is seen by the very next request."""
+"""The read caches behind the bearer check and eligibility, on both engines: a warm answer
+costs no query, any commit, by this app or by another connection, is seen by the very next
+request, and a commit drops only the answers about what it changed."""
 
 from __future__ import annotations
 
@@ -43,32 +44,40 @@ def statements(database: Database) -> Iterator[list[str]]:
 
 
 async def test_a_repeated_check_is_answered_without_a_query(
-        desk: Desk, database: Database, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        desk: Desk, database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     worker_id, route_id = await desk.cleared_worker(), await desk.route()
     first = await desk.check(worker_id, route_id)
-    sessions, counter_reads = 0, 0
-    open_transaction, read_counter = database.transaction, database._sqlite_version
+    sessions, catch_ups = 0, 0
+    open_transaction, catch_up = database.transaction, database.changes._catch_up
 
     def counting_transaction(*args: Any, **kwargs: Any) -> Any:
         nonlocal sessions
         sessions += 1
         return open_transaction(*args, **kwargs)
 
-    def counting_reads() -> int | None:
-        nonlocal counter_reads
-        counter_reads += 1
-        return read_counter() if read_counter is not None else None
+    async def counting_catch_up() -> bool:
+        nonlocal catch_ups
+        catch_ups += 1
+        return await catch_up()
 
     monkeypatch.setattr(database, "transaction", counting_transaction)
-    monkeypatch.setattr(database, "_sqlite_version", counting_reads if read_counter else None)
+    monkeypatch.setattr(database.changes, "_catch_up", counting_catch_up)
     with statements(database) as seen:
         again = await desk.check(worker_id, route_id)
     assert again == first and again["eligible"] is True
-    if backend == "sqlite":
-        assert seen == [] and sessions == 0, "a warm check opens no session"
-        assert counter_reads == 1, "one request reads the change counter once"
-    else:  # no cheap change counter on PostgreSQL: every check reads the database
-        assert seen and sessions == 2, "the bearer check's account, then the check"
+    assert seen == [] and sessions == 0, "a warm check opens no session"
+    assert catch_ups == 1, "one request asks the change feed once"
+
+
+async def test_another_workers_change_leaves_the_warm_answers_alone(
+        desk: Desk, database: Database) -> None:
+    worker_id, route_id = await desk.cleared_worker(), await desk.route()
+    assert (await desk.check(worker_id, route_id))["eligible"] is True
+    await desk.worker()  # HR registers someone else: a commit, but not about this worker
+    with statements(database) as seen:
+        again = await desk.check(worker_id, route_id)
+    assert again["eligible"] is True
+    assert seen == [], "HR's writes about other workers do not empty the dispatchers' cache"
 
 
 async def test_a_commit_elsewhere_reaches_the_next_check(desk: Desk, elsewhere: Database
@@ -82,7 +91,7 @@ async def test_a_commit_elsewhere_reaches_the_next_check(desk: Desk, elsewhere: 
 
 
 async def test_a_warm_roster_reads_no_records_and_sees_a_commit_elsewhere(
-        desk: Desk, database: Database, elsewhere: Database, backend: str) -> None:
+        desk: Desk, database: Database, elsewhere: Database) -> None:
     worker_id, route_id = await desk.cleared_worker(), await desk.route()
     starts = datetime.now().astimezone() + timedelta(minutes=5)
     assert (await desk.assign(worker_id, route_id, starts)).status_code == 201
@@ -91,10 +100,7 @@ async def test_a_warm_roster_reads_no_records_and_sees_a_commit_elsewhere(
         again = await desk.roster(route_id)
     assert [line["status"] for line in again] == ["ok"]
     record_reads = [s for s in seen if "FROM training" in s or "JOIN attestation" in s]
-    if backend == "sqlite":
-        assert record_reads == [], "the workers' records come from the read cache"
-    else:  # no cheap change counter on PostgreSQL: the records are read every time
-        assert record_reads
+    assert record_reads == [], "the workers' records come from the read cache"
     async with elsewhere.transaction() as session:
         await session.execute(update(Clearance).where(Clearance.worker_id == worker_id)
                               .values(state="suspended"))

@@ -24,12 +24,7 @@ No browser is downloaded: `/usr/bin/chromium` (the `chromium` package; `make tes
 
 from __future__ import annotations
 
-import asyncio
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -37,13 +32,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from crypto import totp
 from tests.conftest import People, Person, new_database_url
+from tests.live_server import free_port, start_server, stop_server, wait_ready
 from tests.pages.visitor import PLACEMENT, Visitor
 from vetting.db import Database
 from vetting.keys import RegistryKeys
@@ -51,7 +46,6 @@ from vetting.keys import RegistryKeys
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-KT1VET = str(Path(sys.executable).with_name("kt1vet"))
 SERIOUS = ("serious", "critical")
 AXE = Axe()
 WIDTHS = (1280, 360)
@@ -64,38 +58,6 @@ class LiveServer:
     keys_dir: Path
     backend: str
     log: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _tail(log: Path) -> str:
-    return log.read_text(errors="replace")[-2000:]
-
-
-def _start_server(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """`kt1vet serve` as `make run` runs it, in a process group of its own."""
-    with log.open("wb") as output:
-        return subprocess.Popen([KT1VET, "serve"], env=env, stdout=output,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-
-
-async def _wait_ready(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 90
-    async with httpx.AsyncClient(base_url=base_url, timeout=2) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"kt1vet serve exited: {_tail(log)}")
-            try:
-                if (await client.get("/ready")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.3)
-    raise RuntimeError(f"kt1vet serve did not become ready: {_tail(log)}")
 
 
 Visit = Callable[..., Awaitable[Visitor]]
@@ -126,24 +88,19 @@ async def live(backend: str, tmp_path_factory: pytest.TempPathFactory
         pytest.skip(f"{CHROMIUM} is missing (`make test` installs the chromium package)")
     folder = tmp_path_factory.mktemp(f"live-{backend}")
     database_url = await new_database_url(backend, folder)
-    port = _free_port()
+    port = free_port()
     log = folder / "server.log"
     env = {**os.environ, "KT1_DATABASE_URL": database_url, "KT1_KEYS_DIR": str(folder / "keys"),
            "KT1_HOST": "127.0.0.1", "KT1_PORT": str(port)}
     env.pop("KT1_PUBLIC_URL", None)
-    process = _start_server(env, log)
+    process = start_server(env, log)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        await _wait_ready(base_url, process, log)
+        await wait_ready(base_url, process, log)
         yield LiveServer(base_url=base_url, database_url=database_url,
                          keys_dir=folder / "keys", backend=backend, log=log)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_server(process)
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,9 @@ lock-out, second factor, audit) and lives while all of these hold:
   bearer tokens;
 * it is younger than `ABSOLUTE` (12 h) and was used within `IDLE` (30 min).
 
-`last_seen_at` is written at most every `TOUCH_AFTER`: each commit drops the read caches
-(SQLite's data version), so a page view must not be one. A session therefore idles out
-between `IDLE - TOUCH_AFTER` and `IDLE` after its last use, never later.
+`last_seen_at` is written at most every `TOUCH_AFTER`: a page view should not cost a durable
+commit (an fsync) each time. A session therefore idles out between `IDLE - TOUCH_AFTER` and
+`IDLE` after its last use, never later.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from vetting.accounts.tokens import (
     refresh_digest,
 )
 from vetting.audit.entries import append
+from vetting.changes import ACCOUNT_CHANGE
 from vetting.db import Database
 from vetting.errors import Conflict, InvalidInput, Unauthenticated
 from vetting.keys import RegistryKeys
@@ -402,7 +403,7 @@ AccountCache = ReadCache[str, AccountState | None]
 
 async def _account(database: Database, policy: Policy, user_id: str,
                    cache: AccountCache | None) -> AccountState | None:
-    version = cache.snapshot() if cache is not None else None
+    stamp = await cache.snapshot() if cache is not None else None
     found = cache.get(user_id) if cache is not None else MISSING
     if isinstance(found, AccountState) or found is None:
         return found
@@ -412,7 +413,7 @@ async def _account(database: Database, policy: Policy, user_id: str,
             active=user.state == "active", token_version=user.token_version,
             actor=actor_for(user, policy))
     if cache is not None:
-        cache.put(version, user_id, state)
+        cache.put(stamp, user_id, state, depends_on=(ACCOUNT_CHANGE + user_id,))
     return state
 
 

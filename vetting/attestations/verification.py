@@ -90,10 +90,10 @@ def _status_reasons(claims: Mapping[str, Any], lists: Mapping[str, bytes]) -> li
 def verify_attestation(jws: str, jwks: Sequence[Mapping[str, Any]], *,
                        status_lists: Mapping[str, bytes] | None, now: float) -> VerificationResult:
     keys = keys_for(jwks, "attestation")
-    claims, reasons = jose_es256.verify_all(jws, keys, typ="vc+jwt", now=now)
+    checked = jose_es256.check_all(jws, keys, typ="vc+jwt", now=now)
+    claims, reasons = checked.claims, checked.reasons
     if claims is not None:
-        kid = jose_es256.read_header(jws).get("kid")
-        jwk = next((k for k in jwks if k.get("kid") == kid), {})
+        jwk = next((k for k in jwks if k.get("kid") == checked.kid), {})
         reasons.extend(_key_reasons(claims, jwk))
         if status_lists is not None:
             reasons.extend(_status_reasons(claims, status_lists))

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.eligibility import ClearanceFact, Decision, Facts, TrainingFact, evaluate
 from vetting.attestations.urns import worker_urn
+from vetting.changes import ROUTE_CHANGE, WORKER_CHANGE
 from vetting.db import Database
 from vetting.eligibility.signatures import AttestationChecker
 from vetting.errors import NotFound
@@ -143,7 +144,7 @@ async def route_brief(session: AsyncSession, ctx: Context, route_id: str,
         route = await get_route(session, ctx, route_id, action)
         return RouteBrief(route.id, route.active, route.stage)
     key = _route_key(ctx, route_id, action)
-    version = cache.snapshot()
+    stamp = await cache.snapshot()
     found = cache.get(key)
     if found is MISSING:
         try:
@@ -151,7 +152,7 @@ async def route_brief(session: AsyncSession, ctx: Context, route_id: str,
             found = RouteBrief(route.id, route.active, route.stage)
         except NotFound:
             found = None
-        cache.put(version, key, found)
+        cache.put(stamp, key, found, depends_on=(ROUTE_CHANGE + route_id,))
     if not isinstance(found, RouteBrief):
         raise NotFound("no such route")
     return found
@@ -225,12 +226,13 @@ async def _records(session: AsyncSession, ctx: Context, ids: list[str], action: 
     if cache is None:
         return await _load(session, ctx.actor, ids, action, signatures)
     scope = scope_key(ctx.actor, action)
-    version = cache.snapshot()
+    stamp = await cache.snapshot()
     found, missing = _cached_records(cache, scope, ids)
     if missing:
         loaded = await _load(session, ctx.actor, missing, action, signatures)
         for worker_id in missing:
-            cache.put(version, (scope, worker_id), loaded.get(worker_id))
+            cache.put(stamp, (scope, worker_id), loaded.get(worker_id),
+                      depends_on=(WORKER_CHANGE + worker_id,))
         found.update(loaded)
     return found
 
@@ -335,11 +337,11 @@ async def answer_remaining(session: AsyncSession, ctx: Context, route: RouteLike
                   policy_version=policy_version)
 
 
-def _answer_from_cache(ctx: Context, route_id: str, worker_ids: Sequence[str], *, at: datetime,
-                       policy_version: str, cache: EligibilityCache
-                       ) -> tuple[RouteBrief, list[Answer]] | None:
+async def _answer_from_cache(ctx: Context, route_id: str, worker_ids: Sequence[str], *,
+                             at: datetime, policy_version: str, cache: EligibilityCache
+                             ) -> tuple[RouteBrief, list[Answer]] | None:
     """The answers when `cache` holds the route and every worker's records; None otherwise."""
-    if cache.snapshot() is None or _is_past(ctx, at):
+    if _is_past(ctx, at) or await cache.snapshot() is None:
         return None
     route = cache.get(_route_key(ctx, route_id, ROUTE_ACTION))
     if not isinstance(route, RouteBrief):
@@ -359,8 +361,8 @@ async def check(database: Database, ctx: Context, route_id: str, worker_ids: Seq
     (about a tenth of a cached check); anything missing is read in one reader transaction,
     through the same `route_brief` and `answer` every other caller uses."""
     if cache is not None:
-        cached = _answer_from_cache(ctx, route_id, worker_ids, at=at,
-                                    policy_version=policy_version, cache=cache)
+        cached = await _answer_from_cache(ctx, route_id, worker_ids, at=at,
+                                          policy_version=policy_version, cache=cache)
         if cached is not None:
             return cached
     async with database.transaction(read_only=True) as session:

@@ -61,13 +61,11 @@ class AttestationChecker:
         if digest in self._verified:
             self._verified.move_to_end(digest)
             return self._verified[digest]
-        try:
-            kid = jose_es256.read_header(jws).get("kid")
-        except jose_es256.TokenError:
-            return None
-        if kid not in self._keys:
+        checked = jose_es256.check_all(jws, self._keys, typ="vc+jwt", now=0)
+        if "unknown_kid" in checked.reasons:  # a key not loaded yet (a new unit, a rotation)
             await self._load_keys(session)
-        claims, reasons = jose_es256.verify_all(jws, self._keys, typ="vc+jwt", now=0)
+            checked = jose_es256.check_all(jws, self._keys, typ="vc+jwt", now=0)
+        claims, reasons, kid = checked.claims, checked.reasons, checked.kid
         result = None
         if claims is not None and not _SIGNATURE_FAILURES.intersection(reasons) and \
                 claims.get("iss") == unit_urn(self._units.get(str(kid), "")):

@@ -10,6 +10,7 @@ from vetting.models.attestations import (
 )
 from vetting.models.audit import AuditCheckpoint, AuditEntry, AuditHead, AuditNode
 from vetting.models.base import Base
+from vetting.models.changes import ChangeLog
 from vetting.models.incidents import Incident, IncidentWorker, Notification, OutboxEvent
 from vetting.models.reference import LegacyProvince, Province, Unit
 from vetting.models.routes import Assignment, Route
@@ -37,6 +38,7 @@ __all__ = [
     "AuditHead",
     "AuditNode",
     "Base",
+    "ChangeLog",
     "Clearance",
     "ClearanceEvent",
     "Commitment",
