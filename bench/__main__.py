@@ -3,6 +3,7 @@ from another process and print the figures of the issue with PASS/MISS against e
 
     .venv/bin/python -m bench [--workers 100000] [--duration 10] [--seed-only]
                               [--scenario all|eligibility|worker-list]
+                              [--database sqlite|postgresql]
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.engine import make_url
 
-from bench import imports, load, seed, server, worker_list
+from bench import imports, load, seed, server, throwaway, worker_list
 from bench.sample import Sample, draw
 
 DEFAULT_DIR = Path("var/bench")
@@ -84,6 +85,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-imports", action="store_true", help="skip the import scenario")
     parser.add_argument("--scenario", choices=("all", "eligibility", "worker-list"),
                         default="all", help="what to measure (default %(default)s)")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="sqlite: files under --dir, kept for the next run; postgresql: a "
+                        "database made for this run and dropped after it (default %(default)s)")
     parser.add_argument("--list-workers", type=int, default=DEFAULT_WORKERS,
                         help="workers in the worker-list database (default %(default)s)")
     args = parser.parse_args(argv)
@@ -93,10 +97,10 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _databases(args: argparse.Namespace) -> tuple[seed.BenchDb, seed.BenchDb]:
-    """The main database (KT1_DATABASE_URL if set, for PostgreSQL) and the smaller one for
-    the scale comparison, named after it."""
-    base = os.environ.get("KT1_DATABASE_URL")
+def _databases(args: argparse.Namespace, base: str | None
+               ) -> tuple[seed.BenchDb, seed.BenchDb]:
+    """The main database (`base`: KT1_DATABASE_URL if set, or the run's own PostgreSQL
+    database) and the smaller one for the scale comparison, named after it."""
     if base:
         name = seed.database_name(base)
         if "bench" not in name:
@@ -384,7 +388,14 @@ def main(argv: list[str] | None = None) -> int:
     args.dir.mkdir(parents=True, exist_ok=True)
     if args.imports_only:
         return imports.main(["--dir", str(args.dir)])
-    big, small = _databases(args)
+    if args.database == "postgresql":
+        with throwaway.throwaway_postgres(args.dir) as url:
+            return _run(args, url)
+    return _run(args, os.environ.get("KT1_DATABASE_URL"))
+
+
+def _run(args: argparse.Namespace, database_url: str | None) -> int:
+    big, small = _databases(args, database_url)
     figures = Figures(workers=args.workers, small_workers=args.small,
                       tool="wrk" if load.have_wrk() else "bench.client",
                       connections=args.connections, duration_s=args.duration,
@@ -408,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
         _measure(big, small, args, figures)
         lines = _table(figures, big, small)
     if args.scenario == "all" and not args.no_imports:
-        lines += imports.run(imports.DEFAULT_ROWS, args.dir)[1]
+        lines += imports.run(imports.DEFAULT_ROWS, args.dir, database_url)[1]
     listed = None
     if args.scenario in ("all", "worker-list"):
         listed = worker_list.run(big, args.dir, args.list_workers,

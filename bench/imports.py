@@ -167,9 +167,11 @@ def url_for(base: str | None, directory: Path) -> str:
         hide_password=False)
 
 
-def run(count: int, directory: Path) -> tuple[ImportFigures, list[str]]:
-    """Both formats through one server: a dry run, then the import, each of `count` rows."""
-    url = url_for(os.environ.get("KT1_DATABASE_URL"), directory)
+def run(count: int, directory: Path, base: str | None = None
+        ) -> tuple[ImportFigures, list[str]]:
+    """Both formats through one server: a dry run, then the import, each of `count` rows,
+    on a database named after `base` (the bench's main database; None: SQLite)."""
+    url = url_for(base, directory)
     keys_dir = directory / "keys"
     figures = ImportFigures(rows=count, database=database_name(url),
                             load_average=os.getloadavg())
@@ -212,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=Path("var/bench"))
     args = parser.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
-    figures, lines = run(args.rows, args.dir)
+    figures, lines = run(args.rows, args.dir, os.environ.get("KT1_DATABASE_URL"))
     log(f"\nKT1 import bench ({datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, load average "
         f"{figures.load_average[0]:.2f})")
     for line in lines:

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import msgspec
+
 from policies.calendar import day_end, local_date
 
 REQUIRED_TRAININGS = ("postal_operations", "kt1_security")
@@ -39,8 +41,10 @@ def reason(code: str) -> Reason:
     return Reason(code)
 
 
-@dataclass(frozen=True, slots=True)
-class TrainingFact:
+class TrainingFact(msgspec.Struct, frozen=True, gc=False):
+    """`gc=False`: the registry keeps tens of thousands in its read cache, and objects the
+    cyclic collector need not walk keep its full collections short (they hold no cycles)."""
+
     kind: str
     completed_on: date
     valid_until: date

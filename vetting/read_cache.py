@@ -37,7 +37,9 @@ class ReadCache(Generic[K, V]):
         self._limit = limit
         self._live = False
         self._entries: dict[K, tuple[V, tuple[str, ...]]] = {}
-        self._by_change_key: dict[str, set[K]] = {}
+        # tuples, not sets: a set is always tracked by the cyclic garbage collector, a tuple
+        # of keys is not (see `vetting.eligibility.service.Records`)
+        self._by_change_key: dict[str, tuple[K, ...]] = {}
         self._stamp = 0  # counts the changes seen
         self._recent: deque[tuple[int, Changed]] = deque(maxlen=RECENT_CHANGES)
         changes.subscribe(self._changed)
@@ -64,7 +66,9 @@ class ReadCache(Generic[K, V]):
             self._forget(next(iter(self._entries)))
         self._entries[key] = (value, keys)
         for change_key in keys:
-            self._by_change_key.setdefault(change_key, set()).add(key)
+            holders = self._by_change_key.get(change_key, ())
+            if key not in holders:
+                self._by_change_key[change_key] = (*holders, key)
 
     def _unchanged_since(self, stamp: int, keys: tuple[str, ...]) -> bool:
         if stamp == self._stamp:
@@ -90,11 +94,11 @@ class ReadCache(Generic[K, V]):
         if entry is None:
             return
         for change_key in entry[1]:
-            holders = self._by_change_key.get(change_key)
-            if holders is not None:
-                holders.discard(key)
-                if not holders:
-                    del self._by_change_key[change_key]
+            rest = tuple(k for k in self._by_change_key.get(change_key, ()) if k != key)
+            if rest:
+                self._by_change_key[change_key] = rest
+            else:
+                self._by_change_key.pop(change_key, None)
 
     def __len__(self) -> int:
         return len(self._entries)
