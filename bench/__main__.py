@@ -2,7 +2,7 @@
 from another process and print the figures of the issue with PASS/MISS against each target.
 
     .venv/bin/python -m bench [--workers 100000] [--duration 10] [--seed-only]
-                              [--scenario all|eligibility|worker-list]
+                              [--scenario all|eligibility|worker-list|writes]
                               [--database sqlite|postgresql]
 """
 
@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.engine import make_url
 
-from bench import imports, load, seed, server, throwaway, worker_list
+from bench import imports, load, seed, server, throwaway, worker_list, writes
 from bench.sample import Sample, draw
 
 DEFAULT_DIR = Path("var/bench")
@@ -83,7 +83,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--imports-only", action="store_true",
                         help="only the import scenario (10,000 workers from one spreadsheet)")
     parser.add_argument("--no-imports", action="store_true", help="skip the import scenario")
-    parser.add_argument("--scenario", choices=("all", "eligibility", "worker-list"),
+    parser.add_argument("--scenario", choices=("all", "eligibility", "worker-list", "writes"),
                         default="all", help="what to measure (default %(default)s)")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
                         help="sqlite: files under --dir, kept for the next run; postgresql: a "
@@ -420,6 +420,8 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
         lines = _table(figures, big, small)
     if args.scenario == "all" and not args.no_imports:
         lines += imports.run(imports.DEFAULT_ROWS, args.dir, database_url)[1]
+    if args.scenario in ("all", "writes"):
+        lines += ["", *writes.run(args.dir, database_url, max(3.0, args.duration))[1]]
     listed = None
     if args.scenario in ("all", "worker-list"):
         listed = worker_list.run(big, args.dir, args.list_workers,

@@ -117,7 +117,7 @@ async def _fresh(url: str) -> None:
         await admin.dispose()
 
 
-async def _registry_with_hr(url: str, keys_dir: Path) -> str:
+async def registry_with_hr(url: str, keys_dir: Path) -> str:
     """An empty, migrated registry with one HR officer of POST-51; their bearer token."""
     await _fresh(url)
     settings = settings_for(url, keys_dir)
@@ -153,17 +153,18 @@ def _post(client: httpx.Client, token: str, content: bytes, media_type: str, *,
     return elapsed
 
 
-def url_for(base: str | None, directory: Path) -> str:
+def url_for(base: str | None, directory: Path, purpose: str = "imports") -> str:
+    """The database of one scenario (`purpose`), named after the bench's main one."""
     if not base:
-        return f"sqlite+aiosqlite:///{directory / 'kt1-bench-imports.db'}"
+        return f"sqlite+aiosqlite:///{directory / f'kt1-bench-{purpose}.db'}"
     parsed = make_url(base)
     if "bench" not in str(parsed.database):
         raise SystemExit(f"KT1_DATABASE_URL names {parsed.database!r}: the bench only uses a "
                          "database whose name contains 'bench'")
     if parsed.drivername.startswith("sqlite"):
         path = Path(str(parsed.database))
-        return f"sqlite+aiosqlite:///{path.with_name(f'{path.stem}-imports.db')}"
-    return parsed.set(database=f"{parsed.database}_imports").render_as_string(
+        return f"sqlite+aiosqlite:///{path.with_name(f'{path.stem}-{purpose}.db')}"
+    return parsed.set(database=f"{parsed.database}_{purpose}").render_as_string(
         hide_password=False)
 
 
@@ -176,7 +177,7 @@ def run(count: int, directory: Path, base: str | None = None
     figures = ImportFigures(rows=count, database=database_name(url),
                             load_average=os.getloadavg())
     log(f"\nimports: {count:,} workers per file into an empty registry ({figures.database})")
-    token = asyncio.run(_registry_with_hr(url, keys_dir))
+    token = asyncio.run(registry_with_hr(url, keys_dir))
     files = {"csv": (as_csv(rows(count, 0)), "text/csv"),
              "xlsx": (as_xlsx(rows(count, count)), XLSX)}
     running = server.start(url, keys_dir, directory / f"server-{figures.database}.log")

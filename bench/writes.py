@@ -1,0 +1,112 @@
+"""Registration writes: `POST /api/v1/workers` from `CLIENTS` concurrent clients for a few
+seconds, on an empty registry of its own (`<name>-writes` / `<name>_writes`), through the real
+server. Each registration is one durable commit with its audit entry; the figures are the
+commits per second and each request's latency as its client saw it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bench import server
+from bench.imports import LEGACY, UNIT, registry_with_hr, url_for
+from bench.seed import NAMES, database_name, sqlite_path
+
+CLIENTS = 8
+TARGET_PER_S = {"sqlite": 400.0, "postgresql": 600.0}
+TARGET_P99_MS = 100.0
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+@dataclass
+class WriteFigures:
+    database: str
+    engine: str
+    clients: int
+    seconds: float
+    load_average: tuple[float, float, float]
+    created: int = 0
+    refused: dict[int, int] = field(default_factory=dict)
+    per_s: float = 0.0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+
+
+def registration(i: int) -> dict[str, object]:
+    """A valid registration of worker `i`: a unique employee number and CCCD (born 1980-1999,
+    so the CCCD's century digit and birth year agree with the date)."""
+    year, sex = 1980 + i % 20, "male" if i % 2 == 0 else "female"
+    return {"employee_no": f"W{i:08d}", "full_name": NAMES[i % len(NAMES)],
+            "date_of_birth": f"{year}-{1 + i % 12:02d}-{1 + i % 28:02d}", "sex": sex,
+            "national_id": f"{LEGACY}{0 if sex == 'male' else 1}{year % 100:02d}{i:06d}",
+            "hometown": "Tư Nghĩa, Quảng Ngãi", "permanent_address": f"{i % 300} Lê Lợi",
+            "permanent_province": "51", "current_address": f"{i % 300} Lê Lợi",
+            "post_unit": UNIT, "stages": ["acceptance", "transport"]}
+
+
+async def _drive(base_url: str, token: str, seconds: float, figures: WriteFigures
+                 ) -> list[float]:
+    latencies: list[float] = []
+    counter = iter(range(10**7))
+    deadline = time.perf_counter() + seconds
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        while time.perf_counter() < deadline:
+            began = time.perf_counter()
+            answer = await client.post("/api/v1/workers", json=registration(next(counter)),
+                                       headers=headers)
+            if answer.status_code == 201:
+                latencies.append((time.perf_counter() - began) * 1000)
+            else:
+                figures.refused[answer.status_code] = figures.refused.get(
+                    answer.status_code, 0) + 1
+
+    limits = httpx.Limits(max_connections=figures.clients)
+    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
+        began = time.perf_counter()
+        await asyncio.gather(*(client_loop(client) for _ in range(figures.clients)))
+        figures.seconds = time.perf_counter() - began
+    return latencies
+
+
+def run(directory: Path, base: str | None, seconds: float) -> tuple[WriteFigures, list[str]]:
+    url = url_for(base, directory, "writes")
+    keys_dir = directory / "keys"
+    figures = WriteFigures(database=database_name(url),
+                           engine="sqlite" if sqlite_path(url) else "postgresql",
+                           clients=CLIENTS, seconds=seconds, load_average=os.getloadavg())
+    log(f"\nregistration writes: {CLIENTS} clients for {seconds:g} s ({figures.database})")
+    token = asyncio.run(registry_with_hr(url, keys_dir))
+    running = server.start(url, keys_dir, directory / f"server-{figures.database}.log")
+    try:
+        latencies = asyncio.run(_drive(running.base_url, token, seconds, figures))
+    finally:
+        running.stop()
+    figures.created = len(latencies)
+    figures.per_s = figures.created / figures.seconds
+    if len(latencies) >= 2:
+        cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+        figures.p50_ms, figures.p99_ms = statistics.median(latencies), cuts[98]
+    log(f"  {figures.created} registered ({figures.per_s:.0f}/s), p50 {figures.p50_ms:.1f} ms, "
+        f"p99 {figures.p99_ms:.1f} ms, refused {figures.refused or 'none'}")
+    return figures, table(figures)
+
+
+def table(figures: WriteFigures) -> list[str]:
+    target = TARGET_PER_S[figures.engine]
+    rate = "PASS" if figures.per_s >= target else "MISS"
+    tail = "PASS" if figures.p99_ms <= TARGET_P99_MS and figures.created else "MISS"
+    label = f"registrations/s ({figures.clients} clients, {figures.engine})"
+    return [f"{label:<58}{figures.per_s:>12.0f}  >= {target:.0f}   {rate}",
+            f"{'registration p50 / p99':<50}{figures.p50_ms:>10.1f} / {figures.p99_ms:.1f} ms"
+            f"  <= {TARGET_P99_MS:.0f} ms  {tail}"]
