@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_only
 
 from vetting.changes import change_feed_for
 from vetting.errors import DomainError
@@ -36,7 +37,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 _READ_ONLY = "kt1_read_only"
 
 
-def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
+def _install_sqlite_pragmas(engine: AsyncEngine, writers: _WriterQueue | None = None) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the driver so "begin" below decides.
@@ -54,7 +55,14 @@ def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         read_only = conn.get_execution_options().get(_READ_ONLY, False)
+        if not read_only and writers is not None:
+            await_only(writers.take(id(conn.connection.dbapi_connection)))
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    if writers is not None:
+        @event.listens_for(engine.sync_engine, "checkin")
+        def _on_checkin(dbapi_connection: Any, _record: Any) -> None:
+            writers.give_back(id(dbapi_connection))
 
 
 class _InlineConnection(aiosqlite.Connection):
@@ -89,7 +97,7 @@ def create_engine(url: str, *, inline: bool = False, **kwargs: Any) -> AsyncEngi
             kwargs["async_creator"] = _inline_creator(url)
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
                                      **kwargs)
-        _install_sqlite_pragmas(engine)
+        _install_sqlite_pragmas(engine, _WriterQueue())
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
@@ -110,35 +118,40 @@ class _WriterQueue:
     SQLite lets one connection write; the others wait in its busy handler, which sleeps
     between retries (up to 100 ms a time), so writers of one process queued that way
     wasted most of their wait asleep: 8 concurrent registrations ran at 15/s, with a p99
-    of 3.7 s. Here they wait on an asyncio lock instead and start the moment the previous
-    writer commits. Re-entrant for the task holding it, since a task may open a writer
-    inside its own (which SQLite would serialize anyway). Other processes still meet in
-    the busy handler.
+    of 3.7 s. Here a writer's BEGIN first waits its turn on an asyncio lock, and the turn
+    passes on when its connection goes back to the pool (after the commit or rollback has
+    finished). The turn is taken at BEGIN, not when a session is made, so a request that
+    works outside the database first (a sign-in running argon2) holds no one up. A task may
+    begin a writer while it holds the turn (SQLite then serializes them as before). Other
+    processes still meet in the busy handler.
     """
 
     def __init__(self) -> None:
         self._lock: asyncio.Lock | None = None
         self._owner: asyncio.Task[Any] | None = None
-        self._depth = 0
+        self._holding: set[int] = set()  # ids of the DBAPI connections in a writer turn
 
-    @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
-        task = asyncio.current_task()
-        if task is not None and task is self._owner:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
+    async def take(self, connection: int) -> None:
+        if connection in self._holding:
             return
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            self._owner, self._depth = task, 1
-            try:
-                yield
-            finally:
-                self._owner, self._depth = None, 0
+        task = asyncio.current_task()
+        if task is None or task is not self._owner:
+            if self._lock is None:
+                self._lock = asyncio.Lock()
+            try:  # as long as SQLite's own busy handler would have waited, then its error
+                await asyncio.wait_for(self._lock.acquire(), SQLITE_BUSY_TIMEOUT_MS / 1000)
+            except TimeoutError:
+                raise sqlite3.OperationalError("database is locked") from None
+            self._owner = task
+        self._holding.add(connection)
+
+    def give_back(self, connection: int) -> None:
+        if connection not in self._holding:
+            return
+        self._holding.discard(connection)
+        if not self._holding and self._lock is not None:
+            self._owner = None
+            self._lock.release()
 
 
 class Database:
@@ -150,7 +163,6 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         #: What other connections commit, for the read caches (`vetting.read_cache`).
         self.changes = change_feed_for(url)
-        self._writers = _WriterQueue() if self.is_sqlite else None
         self._writer = async_sessionmaker(self.engine, expire_on_commit=False)
         # PostgreSQL runs readers as READ ONLY transactions, so a write slipped into a reader
         # fails there instead of passing unnoticed; SQLite's readers keep the deferred BEGIN.
@@ -168,15 +180,6 @@ class Database:
         This is the only place in the service that commits. The transaction begins with the
         session's first use, so a request answered from memory costs no connection at all.
         """
-        if read_only or self._writers is None:
-            async with self._session(read_only) as session:
-                yield session
-            return
-        async with self._writers.turn(), self._session(read_only) as session:
-            yield session
-
-    @asynccontextmanager
-    async def _session(self, read_only: bool) -> AsyncIterator[AsyncSession]:
         factory = self._reader if read_only else self._writer
         session = factory()
         try:
