@@ -15,16 +15,12 @@ from pathlib import Path
 import httpx
 
 from bench import server
-from bench.imports import LEGACY, UNIT, registry_with_hr, url_for
+from bench.imports import LEGACY, UNIT, log, registry_with_hr, url_for
 from bench.seed import NAMES, database_name, sqlite_path
 
 CLIENTS = 8
 TARGET_PER_S = {"sqlite": 400.0, "postgresql": 600.0}
 TARGET_P99_MS = 100.0
-
-
-def log(message: str) -> None:
-    print(message, flush=True)
 
 
 @dataclass
