@@ -111,9 +111,6 @@ class SqliteChangeFeed(ChangeFeed):
         self._seen: int | None = None  # the last log row published
 
     async def _catch_up(self) -> bool:
-        return self.catch_up()
-
-    def catch_up(self) -> bool:
         try:
             if self._connection is None:
                 self._connection = sqlite3.connect(self._path, isolation_level=None,

@@ -28,7 +28,7 @@ ENV_VARS = ("KT1_DATABASE_URL", "KT1_HOST", "KT1_PORT", "KT1_KEYS_DIR", "KT1_POL
             "KT1_WEBHOOK_ALLOWED_HOSTS", "KT1_WEBHOOK_TIMEOUT_S", "KT1_WEBHOOK_LEASE_S",
             "KT1_WEBHOOK_POLL_S", "KT1_WEBHOOK_RETRY_BASE_S", "KT1_WEBHOOK_RETRY_MAX_DELAY_S",
             "KT1_WEBHOOK_RETRY_WINDOW_S", "KT1_WEBHOOK_MAX_ATTEMPTS", "KT1_TRUSTED_PROXIES")
-#: Workers' eligibility records kept in memory between commits (about 2 KB each); 0 turns the
+#: Workers' eligibility records kept in memory until they change (about 2 KB each); 0 turns the
 #: read caches off.
 DEFAULT_READ_CACHE_ENTRIES = 50_000
 #: Public attestation checks a minute from one client address, per server process.

@@ -1,5 +1,5 @@
 """The read caches behind the bearer check and eligibility, on both engines: a warm answer
-costs no query, any commit, by this app or by another connection, is seen by the very next
+costs no query, a commit by this app or by another connection is seen by the very next
 request, and a commit drops only the answers about what it changed."""
 
 from __future__ import annotations

@@ -97,7 +97,8 @@ async def test_sign_in_failures_on_both_servers_add_up(servers: Servers) -> None
     assert [a.status_code for a in answers] == [401, 401, 401]
     waited = await second.post(LOGIN, json={"username": person.username,
                                             "password": person.password})
-    assert waited.status_code == 429, "three failures across both servers: even the right "
+    assert waited.status_code == 429, "three failures across both servers make even the " \
+                                      "right password wait"
     assert int(waited.headers["retry-after"]) >= 1
 
 

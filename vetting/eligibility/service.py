@@ -3,8 +3,9 @@
 Each worker's records (clearances with their checked signatures, requests, trainings,
 commitments) are fetched in a fixed number of queries, not one per worker, and judged at the
 time asked by the pure policy. Answers about now may use an `EligibilityCache`: it holds the
-same records as last read and is emptied by any commit to the database, so the judgement, made
-afresh on every call, is the one the database would give (expiry included: it is a matter of
+same records as last read and drops a worker's the moment anyone commits a change to them
+(`vetting.read_cache`), so the judgement, made afresh on every call, is the one the database
+would give (expiry included: it is a matter of
 `at`, not of the records).
 """
 
