@@ -25,7 +25,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.body_guard import API_PREFIX, body_limit, read_body, replaying
-from api.state import COMMIT_HOOK, Registry, registry_of, request_id_of
+from api.state import COMMIT_HOOK, AppServices, request_id_of, services_of
 from policies.vetting_states import TRANSITIONS
 from vetting import idempotency as store
 from vetting.errors import InvalidInput, NotFound
@@ -87,8 +87,8 @@ class Pending:
     """A claimed key while its request runs: the answer is caught before it is sent and stored
     inside the action's transaction (`api.state.CommitHook`)."""
 
-    def __init__(self, registry: Registry, held: store.Claim) -> None:
-        self.registry, self.held = registry, held
+    def __init__(self, services: AppServices, held: store.Claim) -> None:
+        self.services, self.held = services, held
         self.answer: store.Answer | None = None
         self.settled = False
 
@@ -109,7 +109,7 @@ class Pending:
 
     async def before_commit(self, session: AsyncSession) -> None:
         if self.answer is not None and self.answer.status < 500:
-            await store.settle(session, self.registry.keys.data, self.held, self.answer)
+            await store.settle(session, self.services.keys.data, self.held, self.answer)
 
     def committed(self) -> None:
         self.settled = self.answer is not None and self.answer.status < 500
@@ -196,14 +196,14 @@ class IdempotencyMiddleware:
             return
         body = await read_body(receive, limit=body_limit(scope))
         digest = hashlib.sha256(scope["path"].encode() + b"\n" + body).hexdigest()
-        registry = registry_of(scope["app"].state)
-        found = await store.claim(registry.db, registry.keys.data, actor=user, key=text,
+        services = services_of(scope["app"].state)
+        found = await store.claim(services.db, services.keys.data, actor=user, key=text,
                                   method="POST", path=scope["path"], digest=digest,
-                                  now=utcnow(), ttl=registry.settings.idempotency_ttl)
+                                  now=utcnow(), ttl=services.settings.idempotency_ttl)
         if isinstance(found, store.Answer):
             await _replay(scope, found, send)
             return
-        await self._run(scope, replaying(body, receive), send, Pending(registry, found))
+        await self._run(scope, replaying(body, receive), send, Pending(services, found))
 
     async def _run(self, scope: Scope, receive: Receive, send: Send, pending: Pending) -> None:
         """Run the action holding the claim; what its transaction did not store (a refusal
@@ -226,6 +226,6 @@ class IdempotencyMiddleware:
             COMMIT_HOOK.reset(token)
             if not pending.settled:
                 await store.settle_apart(
-                    pending.registry.db, pending.registry.keys.data, pending.held,
+                    pending.services.db, pending.services.keys.data, pending.held,
                     store.Answer(status=sent["status"], headers=_kept(sent["headers"]),
                                  body=b"".join(sent["body"])))

@@ -57,7 +57,7 @@ from api.problems import EXCEPTION_HANDLERS
 from api.query_guard import refuse_loose_query
 from api.rate_limit import public_rate_limit
 from api.request_id import RequestIdMiddleware
-from api.state import Registry, provide_context, provide_registry, provide_session
+from api.state import AppServices, provide_context, provide_services, provide_session
 from vetting.db import Database
 from vetting.keys import RegistryKeys
 from vetting.settings import Settings
@@ -114,7 +114,7 @@ class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
         app_config.dependencies.update({
             "db": Provide(provide_session),
             "ctx": Provide(provide_context, sync_to_thread=False),
-            "registry": Provide(provide_registry, sync_to_thread=False),
+            "services": Provide(provide_services, sync_to_thread=False),
         })
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
         app_config.exception_handlers[HTTPException] = pages_for_unrouted(
@@ -145,7 +145,7 @@ class CorePlugin(InitPluginProtocol, CLIPluginProtocol):
     async def _lifespan(self, app: Litestar) -> AsyncIterator[None]:
         database = self.database or Database(self.settings.database_url)
         keys = RegistryKeys.open(self.settings.keys_dir)
-        app.state.registry = Registry(settings=self.settings, db=database, keys=keys)
+        app.state.services = AppServices(settings=self.settings, db=database, keys=keys)
         try:
             async with self._webhook_relay(database, keys):
                 if self.database is None:  # a server process, not an app a test made

@@ -1,4 +1,5 @@
-"""What one running app holds: settings, the database and the registry's keys."""
+"""What one running app holds (`AppServices`: settings, database, keys, read caches) and
+the handler dependencies made from it."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ PAGE_KEY = "registry/page-csrf"  # a key store name
 
 
 @dataclass(slots=True)
-class Registry:
+class AppServices:
     """Settings, database and keys, and the read caches that live as long as the app."""
 
     settings: Settings
@@ -43,9 +44,9 @@ class Registry:
         self.eligibility = EligibilityCache(self.db.changes, limit)
 
 
-def registry_of(state: State) -> Registry:
-    registry: Registry = state.registry
-    return registry
+def services_of(state: State) -> AppServices:
+    services: AppServices = state.services
+    return services
 
 
 def request_id_of(scope: Scope) -> str | None:
@@ -53,22 +54,22 @@ def request_id_of(scope: Scope) -> str | None:
 
 
 #: Handler parameter types: resolved by name from the plugin's dependencies.
-Db = NamedDependency[AsyncSession]
-Ctx = NamedDependency[Context]
-Reg = NamedDependency[Registry]
+Transaction = NamedDependency[AsyncSession]
+ActingContext = NamedDependency[Context]
+Services = NamedDependency[AppServices]
 
 
-# The three dependencies form a chain (registry -> ctx -> db) on purpose: Litestar resolves
+# The three dependencies form a chain (services -> ctx -> db) on purpose: Litestar resolves
 # dependencies of equal depth in an anyio task group, about 0.2 ms per request, and one after
 # another when each depends on the previous.
 
-def provide_registry(request: Request[Any, Any, Any]) -> Registry:
-    return registry_of(request.app.state)
+def provide_services(request: Request[Any, Any, Any]) -> AppServices:
+    return services_of(request.app.state)
 
 
-def provide_context(request: Request[Any, Any, Any], registry: Reg) -> Context:
-    """The acting principal; `registry` is taken only to order the dependencies (see above)."""
-    del registry
+def provide_context(request: Request[Any, Any, Any], services: Services) -> Context:
+    """The acting principal; `services` is taken only to order the dependencies (see above)."""
+    del services
     user = request.scope.get("user")
     actor = user if isinstance(user, Actor) else anonymous(client_address(request.scope))
     return Context(actor=actor, request_id=request_id_of(request.scope))
@@ -110,7 +111,7 @@ class CommitHook(Protocol):
 COMMIT_HOOK: ContextVar[CommitHook | None] = ContextVar("kt1_commit_hook", default=None)
 
 
-async def provide_session(request: Request[Any, Any, Any], registry: Reg, ctx: Ctx
+async def provide_session(request: Request[Any, Any, Any], services: Services, ctx: ActingContext
                           ) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed after the handler returns (a failed commit is 500).
 
@@ -120,7 +121,7 @@ async def provide_session(request: Request[Any, Any, Any], registry: Reg, ctx: C
     del ctx  # ordering only (see above)
     read_only = reads_only(request)
     hook = None if read_only else COMMIT_HOOK.get()
-    async with registry.db.transaction(read_only=read_only) as session:
+    async with services.db.transaction(read_only=read_only) as session:
         yield session
         if hook is not None:
             await hook.before_commit(session)

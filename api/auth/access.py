@@ -10,7 +10,7 @@ from __future__ import annotations
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Scope
 
-from api.state import registry_of, request_id_of
+from api.state import request_id_of, services_of
 from policies.access import RESTRICTED_ACTIONS, scope_for
 from vetting.audit.entries import append
 from vetting.errors import Forbidden
@@ -44,9 +44,9 @@ async def authorize(scope: Scope, actor: Actor) -> None:
 
 async def deny(scope: Scope, actor: Actor, rule: str | None, code: str = "FORBIDDEN") -> None:
     """Audit a refusal in its own transaction (the request's rolls back) and raise 403."""
-    registry = registry_of(scope["app"].state)
+    services = services_of(scope["app"].state)
     ctx = Context(actor=actor, request_id=request_id_of(scope))
-    async with registry.db.transaction() as session:
+    async with services.db.transaction() as session:
         await append(session, ctx, action="access.denied", outcome="denied",
                      body={"rule": rule, "method": scope.get("method"),
                            "route": scope.get("path_template"), "code": code})

@@ -14,7 +14,7 @@ from litestar.security.base import AbstractSecurityConfig
 from litestar.types import Receive, Scope, Send
 
 from api.auth.access import PAGE_OPT, authorize
-from api.state import registry_of
+from api.state import services_of
 from vetting.accounts.sessions import authenticate
 from vetting.errors import Unauthenticated
 from vetting.principal import Actor
@@ -49,7 +49,7 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
             # way into a page, and the page guard runs instead of this one
             await self.app(scope, receive, send)
             return
-        database = registry_of(scope["app"].state).db
+        database = services_of(scope["app"].state).db
         pinned = database.pin_version()
         try:
             await super().__call__(scope, receive, send)
@@ -64,9 +64,9 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
 
     @staticmethod
     async def _actor(scope: Scope) -> Actor:
-        registry = registry_of(scope["app"].state)
-        return await authenticate(registry.db, registry.keys, registry.settings.policy,
-                                  _bearer_token(scope), registry.accounts)
+        services = services_of(scope["app"].state)
+        return await authenticate(services.db, services.keys, services.settings.policy,
+                                  _bearer_token(scope), services.accounts)
 
 
 async def _unused_retrieve_user(_auth: Any, _connection: ASGIConnection[Any, Any, Any, Any]

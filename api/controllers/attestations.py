@@ -15,7 +15,7 @@ from api.i18n import cause, language_of
 from api.problems import documented
 from api.rate_limit import RATE_LIMITED
 from api.schemas import Strict
-from api.state import Ctx, Db, Reg
+from api.state import ActingContext, Services, Transaction
 from vetting.attestations import lifecycle, records, status, unit_keys
 from vetting.attestations.checking import check_attestation
 from vetting.errors import NotFound
@@ -90,16 +90,17 @@ class ClearanceController(Controller):
 
     @get("/", opt={"action": "clearance.read", "read_only": True},
          responses=documented(401, 403, 404))
-    async def read(self, request: Request[Any, Any, Any], worker_id: FromPath[str], db: Db,
-                   ctx: Ctx) -> ClearanceOut:
+    async def read(self, request: Request[Any, Any, Any], worker_id: FromPath[str], db: Transaction,
+                   ctx: ActingContext) -> ClearanceOut:
         return _clearance(await lifecycle.view(db, ctx, worker_id), language_of(request.scope))
 
     async def _change(self, request: Request[Any, Any, Any], worker_id: str, action: str,
-                      reason: str | None, version: int | None, db: Db, ctx: Ctx
+                      reason: str | None, version: int | None, db: Transaction, ctx: ActingContext
                       ) -> ClearanceOut:
         current = await lifecycle.change(db, ctx, worker_id, action, reason=reason,
                                          expected_version=expected_version(request, version))
-        return ClearanceOut(state=lifecycle.effective_state(current, ctx.now),  # type: ignore[arg-type]
+        return ClearanceOut(state=lifecycle.effective_state(current, ctx.now),
+                             # type: ignore[arg-type]
                             valid_until=current.valid_until,
                             attestation_id=current.attestation_id,
                             **reason_words(language_of(request.scope), current.reason),
@@ -108,21 +109,23 @@ class ClearanceController(Controller):
     @post("/suspend", opt={"action": "clearance.manage"}, status_code=200,
           responses=documented(400, 401, 403, 404, 409))
     async def suspend(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
-                      data: JSONBody[ReasonIn], db: Db, ctx: Ctx) -> ClearanceOut:
+                      data: JSONBody[ReasonIn], db: Transaction,
+                      ctx: ActingContext) -> ClearanceOut:
         return await self._change(request, worker_id, "suspend", data.reason, data.version, db,
                                   ctx)
 
     @post("/reinstate", opt={"action": "clearance.manage"}, status_code=200,
           responses=documented(400, 401, 403, 404, 409))
-    async def reinstate(self, request: Request[Any, Any, Any], worker_id: FromPath[str], db: Db,
-                        ctx: Ctx, data: JSONBody[ReinstateIn | None] = None) -> ClearanceOut:
+    async def reinstate(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
+                        db: Transaction, ctx: ActingContext,
+                        data: JSONBody[ReinstateIn | None] = None) -> ClearanceOut:
         return await self._change(request, worker_id, "reinstate", data and data.reason,
                                   data and data.version, db, ctx)
 
     @post("/revoke", opt={"action": "clearance.manage"}, status_code=200,
           responses=documented(400, 401, 403, 404, 409))
     async def revoke(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
-                     data: JSONBody[ReasonIn], db: Db, ctx: Ctx) -> ClearanceOut:
+                     data: JSONBody[ReasonIn], db: Transaction, ctx: ActingContext) -> ClearanceOut:
         return await self._change(request, worker_id, "revoke", data.reason, data.version, db,
                                   ctx)
 
@@ -133,7 +136,8 @@ class AttestationController(Controller):
 
     @get("/{attestation_id:str}", opt={"action": "clearance.read", "read_only": True},
          responses=documented(401, 403, 404))
-    async def read(self, attestation_id: FromPath[str], db: Db, ctx: Ctx) -> AttestationOut:
+    async def read(self, attestation_id: FromPath[str], db: Transaction,
+                   ctx: ActingContext) -> AttestationOut:
         found = await records.get_attestation(db, ctx, attestation_id)
         salt = found.national_id_salt if records.sees_salt(ctx, found) else None
         return AttestationOut(id=found.id, jws=found.jws, worker_id=found.worker_id,
@@ -144,8 +148,9 @@ class AttestationController(Controller):
 
     @post("/verify", opt={"public": True, "read_only": True, RATE_LIMITED: True},
           status_code=200, security=[], responses=documented(400, 429))
-    async def verify(self, data: JSONBody[VerifyIn], db: Db, registry: Reg) -> VerifyOut:
-        result = await check_attestation(db, registry.keys, data.jws, now=time.time())
+    async def verify(self, data: JSONBody[VerifyIn], db: Transaction,
+                     services: Services) -> VerifyOut:
+        result = await check_attestation(db, services.keys, data.jws, now=time.time())
         return VerifyOut(valid=result.valid, reasons=result.reasons, claims=result.claims)
 
 
@@ -155,19 +160,20 @@ class StatusListController(Controller):
 
     @get("/{purpose:str}", opt={"public": True, "read_only": True},
          responses=documented(404), media_type="application/vc+jwt")
-    async def read(self, purpose: FromPath[str], db: Db, ctx: Ctx, registry: Reg
+    async def read(self, purpose: FromPath[str], db: Transaction, ctx: ActingContext,
+                   services: Services
                    ) -> Response[bytes]:
         if purpose not in status.PURPOSES:
             raise NotFound("the status lists are 'revocation' and 'suspension'")
-        token = await status.signed_list(db, ctx, registry.keys, purpose=purpose,
-                                         public_url=registry.settings.public_url)
+        token = await status.signed_list(db, ctx, services.keys, purpose=purpose,
+                                         public_url=services.settings.public_url)
         return Response(token.encode(), media_type="application/vc+jwt",
                         headers={"Cache-Control": "public, max-age=60"})
 
 
-async def published_keys(db: Db, registry: Reg) -> list[dict[str, Any]]:
+async def published_keys(db: Transaction, services: Services) -> list[dict[str, Any]]:
     """Every verification key the registry publishes: units' attestation keys, the status
     list key and the audit log key."""
-    return [*await unit_keys.published(db, registry.keys.unit_keys), registry.keys.status_jwk(),
-            registry.keys.audit_jwk()]
+    return [*await unit_keys.published(db, services.keys.unit_keys), services.keys.status_jwk(),
+            services.keys.audit_jwk()]
 

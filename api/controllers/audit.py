@@ -12,7 +12,7 @@ from litestar.params import QueryParameter
 
 from api.problems import documented
 from api.schemas import Limit, Offset, Page, query_instant
-from api.state import Ctx, Db, Reg
+from api.state import ActingContext, Services, Transaction
 from vetting.audit import listing, proofs
 from vetting.models import AuditCheckpoint
 
@@ -73,13 +73,13 @@ class AuditController(Controller):
     tags = ["audit"]  # noqa: RUF012
 
     @get("/checkpoint", opt={"action": "audit.read"}, responses=documented(401, 403))
-    async def checkpoint(self, db: Db, ctx: Ctx,
-                         registry: Reg) -> CheckpointOut:
-        return checkpoint_out(await proofs.checkpoint(db, ctx, registry.keys))
+    async def checkpoint(self, db: Transaction, ctx: ActingContext,
+                         services: Services) -> CheckpointOut:
+        return checkpoint_out(await proofs.checkpoint(db, ctx, services.keys))
 
     @get("/proofs/inclusion", opt={"action": "audit.read", "read_only": True},
          responses=documented(400, 401, 403, 422))
-    async def inclusion(self, db: Db, index: Index,
+    async def inclusion(self, db: Transaction, index: Index,
                         size: OptIndex = None) -> InclusionOut:
         p = await proofs.inclusion(db, index=index, size=size)
         return InclusionOut(index=p.index, size=p.size, leaf_hash=p.leaf_hash.hex(),
@@ -87,7 +87,7 @@ class AuditController(Controller):
 
     @get("/proofs/consistency", opt={"action": "audit.read", "read_only": True},
          responses=documented(400, 401, 403, 422))
-    async def consistency(self, db: Db, first: Index,
+    async def consistency(self, db: Transaction, first: Index,
                           second: OptIndex = None) -> ConsistencyOut:
         p = await proofs.consistency(db, first=first, second=second)
         return ConsistencyOut(first=p.first, second=p.second, first_root=p.first_root.hex(),
@@ -96,7 +96,7 @@ class AuditController(Controller):
     @get("/entries", opt={"action": "audit.entries", "read_only": True},
          responses=documented(400, 401, 403))
     async def entries(
-        self, db: Db, ctx: Ctx, limit: Limit = 50,
+        self, db: Transaction, ctx: ActingContext, limit: Limit = 50,
         offset: Offset = 0,
         actor: Annotated[str | None, QueryParameter(max_length=64)] = None,
         action: Annotated[str | None, QueryParameter(max_length=64)] = None,

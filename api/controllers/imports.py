@@ -38,7 +38,7 @@ from api.imports.columns import COMMITMENTS, TRAININGS, WORKERS, Layout, Parsed,
 from api.imports.report import ImportProblem, listed
 from api.imports.templates import XLSX_MEDIA_TYPE, csv_template, xlsx_template
 from api.problems import documented, problem, validation_problem
-from api.state import Ctx, Reg, Registry
+from api.state import ActingContext, AppServices, Services
 from vetting.imports import records, workers
 from vetting.imports.rows import Outcome
 from vetting.imports.sheets import Format, sniff
@@ -99,27 +99,27 @@ class Import:
 
     layout: Layout
     action: str
-    run: Callable[[AsyncSession, Context, Registry, Parsed, str, bool], Awaitable[Outcome[Any]]]
+    run: Callable[[AsyncSession, Context, AppServices, Parsed, str, bool], Awaitable[Outcome[Any]]]
     defaults: Callable[[Context], dict[str, Any]] = lambda ctx: {}
 
 
-def _run_workers(db: AsyncSession, ctx: Context, registry: Registry, parsed: Parsed,
+def _run_workers(db: AsyncSession, ctx: Context, services: AppServices, parsed: Parsed,
                  digest: str, dry_run: bool) -> Awaitable[Outcome[Any]]:
     return workers.import_workers(
-        db, ctx, registry.keys.data, [(row, worker_input(data)) for row, data in parsed.rows],
+        db, ctx, services.keys.data, [(row, worker_input(data)) for row, data in parsed.rows],
         problems=parsed.problems, total=parsed.total, sha256=digest, dry_run=dry_run)
 
 
-def _run_trainings(db: AsyncSession, ctx: Context, registry: Registry, parsed: Parsed,
+def _run_trainings(db: AsyncSession, ctx: Context, services: AppServices, parsed: Parsed,
                    digest: str, dry_run: bool) -> Awaitable[Outcome[Any]]:
     return records.import_trainings(
-        db, ctx, registry.settings.policy, [(row, records.TrainingRow(
+        db, ctx, services.settings.policy, [(row, records.TrainingRow(
             employee_no=d.employee_no, kind=d.kind, completed_on=d.completed_on,
             valid_until=d.valid_until)) for row, d in parsed.rows],
         problems=parsed.problems, total=parsed.total, sha256=digest, dry_run=dry_run)
 
 
-def _run_commitments(db: AsyncSession, ctx: Context, registry: Registry, parsed: Parsed,
+def _run_commitments(db: AsyncSession, ctx: Context, services: AppServices, parsed: Parsed,
                      digest: str, dry_run: bool) -> Awaitable[Outcome[Any]]:
     return records.import_commitments(
         db, ctx, [(row, records.CommitmentRow(
@@ -166,7 +166,7 @@ class Checked:
     sha256: str
 
 
-async def run_import(ctx: Context, registry: Registry, spec: Import, content: bytes,
+async def run_import(ctx: Context, services: AppServices, spec: Import, content: bytes,
                      file_format: Format, *, dry_run: bool, language: str) -> Checked:
     """Parse the file off the event loop, then check every row (and write them all, in one
     transaction, unless a dry run or a row has a problem): the API's import and the import
@@ -174,8 +174,8 @@ async def run_import(ctx: Context, registry: Registry, spec: Import, content: by
     parsed = await anyio.to_thread.run_sync(parse, spec.layout, content, file_format,
                                             spec.defaults(ctx))
     digest = hashlib.sha256(content).hexdigest()
-    async with registry.db.transaction(read_only=dry_run) as session:
-        outcome = await spec.run(session, ctx, registry, parsed, digest, dry_run)
+    async with services.db.transaction(read_only=dry_run) as session:
+        outcome = await spec.run(session, ctx, services, parsed, digest, dry_run)
     return Checked(outcome, listed(language, parsed, outcome.problems), digest)
 
 
@@ -184,7 +184,7 @@ def import_route(kind: str, spec: Import) -> HTTPRouteHandler:
     it written in one transaction (unless a dry run), or nothing and every problem."""
 
     async def handler(self: Controller, request: Request[Any, Any, Any], ctx: Context,
-                      registry: Registry, dry_run: bool = False) -> Response[Any]:
+                      services: AppServices, dry_run: bool = False) -> Response[Any]:
         language = language_of(request.scope)
         try:
             upload = await read_upload(request)
@@ -194,7 +194,7 @@ def import_route(kind: str, spec: Import) -> HTTPRouteHandler:
         if upload is None:
             return validation_problem(language, [Broken(FILE_PART, "required")])
         content, file_format = upload
-        checked = await run_import(ctx, registry, spec, content, file_format,
+        checked = await run_import(ctx, services, spec, content, file_format,
                                    dry_run=dry_run, language=language)
         outcome, problems = checked.outcome, checked.problems
         if problems and not dry_run:
@@ -210,7 +210,7 @@ def import_route(kind: str, spec: Import) -> HTTPRouteHandler:
         return Response(report, status_code=200 if dry_run else 201)
 
     handler.__annotations__ = {
-        "request": Request[Any, Any, Any], "ctx": Ctx, "registry": Reg,
+        "request": Request[Any, Any, Any], "ctx": ActingContext, "services": Services,
         "dry_run": Annotated[bool, QueryParameter(description=(
             "true: check every row and write nothing; false: import all rows or none"))],
         "return": Response[ImportReport]}

@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from api.i18n import language_of, notification
 from api.problems import documented
 from api.schemas import CREATED_AT, Limit, Offset, Page, Strict, created
-from api.state import Ctx, Db, Reg
+from api.state import ActingContext, Services, Transaction
 from policies.vocabulary import INCIDENT_KINDS, IncidentKind
 from vetting.incidents import service as incidents
 from vetting.notifications.outbox import inbox, mark_read
@@ -82,18 +82,19 @@ class IncidentController(Controller):
 
     @post("/", opt={"action": "incidents.report"}, responses=documented(400, 401, 403, 422),
           response_headers=[CREATED_AT])
-    async def report(self, data: JSONBody[IncidentIn], db: Db, ctx: Ctx, registry: Reg
+    async def report(self, data: JSONBody[IncidentIn], db: Transaction, ctx: ActingContext,
+                     services: Services
                      ) -> Response[IncidentOut]:
         new = await incidents.report(
-            db, ctx, registry.settings.policy, registry.keys.data, kind=data.kind,
+            db, ctx, services.settings.policy, services.keys.data, kind=data.kind,
             occurred_at=data.occurred_at, description=data.description,
             worker_ids=data.worker_ids, route_id=data.route_id)
-        return created(_incident(await incidents.get(db, ctx, registry.keys.data, new.id)),
+        return created(_incident(await incidents.get(db, ctx, services.keys.data, new.id)),
                        f"{self.path}/{new.id}")
 
     @get("/", opt={"action": "incidents.read", "read_only": True},
          responses=documented(400, 401, 403))
-    async def list(self, db: Db, ctx: Ctx,
+    async def list(self, db: Transaction, ctx: ActingContext,
                    state_filter: Annotated[Literal["open", "concluded"] | None,
                                            QueryParameter(name="state")] = None,
                    limit: Limit = 50, offset: Offset = 0) -> Page[IncidentOut]:
@@ -106,17 +107,19 @@ class IncidentController(Controller):
 
     @get("/{incident_id:str}", opt={"action": "incidents.read", "read_only": True},
          responses=documented(401, 403, 404))
-    async def read(self, incident_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg
+    async def read(self, incident_id: FromPath[str], db: Transaction, ctx: ActingContext,
+                   services: Services
                    ) -> IncidentOut:
-        return _incident(await incidents.get(db, ctx, registry.keys.data, incident_id))
+        return _incident(await incidents.get(db, ctx, services.keys.data, incident_id))
 
     @post("/{incident_id:str}/conclude", opt={"action": "incidents.conclude"}, status_code=200,
           responses=documented(400, 401, 403, 404, 409))
-    async def conclude(self, incident_id: FromPath[str], data: JSONBody[ConcludeIn], db: Db,
-                       ctx: Ctx, registry: Reg) -> IncidentOut:
+    async def conclude(self, incident_id: FromPath[str], data: JSONBody[ConcludeIn],
+                       db: Transaction,
+                       ctx: ActingContext, services: Services) -> IncidentOut:
         await incidents.conclude(db, ctx, incident_id, worker_id=data.worker_id,
                                  decision=data.decision, reason=data.reason)
-        return _incident(await incidents.get(db, ctx, registry.keys.data, incident_id))
+        return _incident(await incidents.get(db, ctx, services.keys.data, incident_id))
 
 
 class NotificationController(Controller):
@@ -125,7 +128,7 @@ class NotificationController(Controller):
 
     @get("/", opt={"action": "notifications.read", "read_only": True},
          responses=documented(400, 401))
-    async def list(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx,
+    async def list(self, request: Request[Any, Any, Any], db: Transaction, ctx: ActingContext,
                    unread: FromQuery[bool | None] = None, limit: Limit = 50,
                    offset: Offset = 0) -> Page[NotificationOut]:
         rows, total = await inbox(db, ctx, unread=unread, limit=limit, offset=offset)
@@ -139,7 +142,8 @@ class NotificationController(Controller):
 
     @post("/{notification_id:str}/read", opt={"action": "notifications.read"}, status_code=200,
           responses=documented(401, 404))
-    async def read(self, notification_id: FromPath[str], db: Db, ctx: Ctx) -> dict[str, Any]:
+    async def read(self, notification_id: FromPath[str], db: Transaction,
+                   ctx: ActingContext) -> dict[str, Any]:
         found = await mark_read(db, ctx, notification_id)
         return {"id": found.id, "read_at": found.read_at}
 
@@ -184,7 +188,7 @@ class ReportController(Controller):
 
     @get("/summary", opt={"action": "reports.read"}, responses=documented(400, 401, 403, 422))
     async def summary(
-        self, db: Db, ctx: Ctx, registry: Reg,
+        self, db: Transaction, ctx: ActingContext, services: Services,
         province: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{2}$")] = None,
         start: Annotated[date | None, QueryParameter(name="from")] = None,
         end: Annotated[date | None, QueryParameter(name="to")] = None,
@@ -192,7 +196,7 @@ class ReportController(Controller):
         output: Annotated[Literal["json", "csv"], QueryParameter(name="format")] = "json",
     ) -> Response[Any]:
         first, last = period_bounds(period, start, end)
-        report = await build(db, ctx, registry.keys, registry.settings.policy,
+        report = await build(db, ctx, services.keys, services.settings.policy,
                              province=province, start=first, end=last)
         if output == "csv":
             name = f"kt1-report-{report.province or 'all'}-{first}-{last}.csv"

@@ -13,7 +13,7 @@ from api.controllers.vetting_requests import expected_version
 from api.i18n import language_of, message
 from api.problems import documented
 from api.schemas import Limit, Offset, Page, Strict, query_instant
-from api.state import Ctx, Db, Reg
+from api.state import ActingContext, Services, Transaction
 from policies.eligibility import Decision
 from policies.vocabulary import Stage
 from vetting.eligibility.service import Answer, check, get_route
@@ -144,27 +144,28 @@ class RouteController(Controller):
     tags = ["routes"]  # noqa: RUF012
 
     @post("/", opt={"action": "routes.manage"}, responses=documented(400, 401, 403, 409, 422))
-    async def create(self, data: JSONBody[RouteIn], db: Db, ctx: Ctx) -> RouteOut:
+    async def create(self, data: JSONBody[RouteIn], db: Transaction,
+                     ctx: ActingContext) -> RouteOut:
         return _route(await create_route(db, ctx, RouteInput(
             code=data.code, name=data.name, province=data.province, stage=data.stage,
             service_classes=tuple(data.service_classes), max_secrecy=data.max_secrecy)))
 
     @get("/", opt={"action": "routes.read", "read_only": True}, responses=documented(400, 401,
                                                                                       403))
-    async def list(self, db: Db, ctx: Ctx, active: FromQuery[bool | None] = None,
+    async def list(self, db: Transaction, ctx: ActingContext, active: FromQuery[bool | None] = None,
                    limit: Limit = 50, offset: Offset = 0) -> Page[RouteOut]:
         rows, total = await list_routes(db, ctx, active=active, limit=limit, offset=offset)
         return Page(items=[_route(r) for r in rows], total=total)
 
     @get("/{route_id:str}", opt={"action": "routes.read", "read_only": True},
          responses=documented(401, 403, 404))
-    async def read(self, route_id: FromPath[str], db: Db, ctx: Ctx) -> RouteOut:
+    async def read(self, route_id: FromPath[str], db: Transaction, ctx: ActingContext) -> RouteOut:
         return _route(await get_route(db, ctx, route_id))
 
     @patch("/{route_id:str}", opt={"action": "routes.manage"},
            responses=documented(400, 401, 403, 404, 409, 422))
     async def update(self, request: Request[Any, Any, Any], route_id: FromPath[str],
-                     data: JSONBody[RoutePatch], db: Db, ctx: Ctx) -> RouteOut:
+                     data: JSONBody[RoutePatch], db: Transaction, ctx: ActingContext) -> RouteOut:
         return _route(await update_route(
             db, ctx, route_id, name=data.name, active=data.active,
             service_classes=tuple(data.service_classes) if data.service_classes else None,
@@ -173,11 +174,12 @@ class RouteController(Controller):
 
     @get("/{route_id:str}/roster", opt={"action": "routes.read", "read_only": True},
          responses=documented(401, 403, 404))
-    async def roster(self, request: Request[Any, Any, Any], route_id: FromPath[str], db: Db,
-                     ctx: Ctx, registry: Reg) -> RosterOut:
-        route, lines = await assignments.roster(db, ctx, registry.settings.policy, route_id,
-                                                signatures=registry.keys.attestations,
-                                                cache=registry.eligibility)
+    async def roster(self, request: Request[Any, Any, Any], route_id: FromPath[str],
+                     db: Transaction,
+                     ctx: ActingContext, services: Services) -> RosterOut:
+        route, lines = await assignments.roster(db, ctx, services.settings.policy, route_id,
+                                                signatures=services.keys.attestations,
+                                                cache=services.eligibility)
         lang = language_of(request.scope)
         return RosterOut(route=_route(route), items=[RosterLineOut(
             assignment=_assignment(line.assignment),
@@ -193,27 +195,28 @@ class EligibilityController(Controller):
     # No `db` dependency: `check` opens a reader transaction only when its cache lacks something.
     @get("/", opt={"action": "eligibility.read"},
          responses=documented(400, 401, 403, 404))
-    async def single(self, request: Request[Any, Any, Any], ctx: Ctx, registry: Reg,
+    async def single(self, request: Request[Any, Any, Any], ctx: ActingContext, services: Services,
                      worker_id: Annotated[str, QueryParameter(min_length=1, max_length=64)],
                      route_id: Annotated[str, QueryParameter(min_length=1, max_length=64)],
                      at: FromQuery[datetime | None] = None) -> EligibilityOut:
         """`at` may be in the past: the answer is what was true then."""
         at = query_instant("at", at)
-        _, [result] = await check(registry.db, ctx, route_id, [worker_id], at=at or ctx.now,
-                                  policy_version=registry.settings.policy.version,
-                                  signatures=registry.keys.attestations,
-                                  cache=registry.eligibility)
+        _, [result] = await check(services.db, ctx, route_id, [worker_id], at=at or ctx.now,
+                                  policy_version=services.settings.policy.version,
+                                  signatures=services.keys.attestations,
+                                  cache=services.eligibility)
         return _eligibility(result, language_of(request.scope))
 
     @post("/batch", opt={"action": "eligibility.read"}, status_code=200,
           responses=documented(400, 401, 403, 404))
-    async def batch(self, request: Request[Any, Any, Any], data: JSONBody[BatchIn], ctx: Ctx,
-                    registry: Reg) -> BatchOut:
+    async def batch(self, request: Request[Any, Any, Any], data: JSONBody[BatchIn],
+                    ctx: ActingContext,
+                    services: Services) -> BatchOut:
         at = data.at or ctx.now
-        route, results = await check(registry.db, ctx, data.route_id, data.worker_ids, at=at,
-                                     policy_version=registry.settings.policy.version,
-                                     signatures=registry.keys.attestations,
-                                     cache=registry.eligibility)
+        route, results = await check(services.db, ctx, data.route_id, data.worker_ids, at=at,
+                                     policy_version=services.settings.policy.version,
+                                     signatures=services.keys.attestations,
+                                     cache=services.eligibility)
         lang = language_of(request.scope)
         return BatchOut(route_id=route.id, at=at, results=[_eligibility(r, lang)
                                                            for r in results])
@@ -225,17 +228,17 @@ class AssignmentController(Controller):
 
     @post("/", opt={"action": "assignments.manage"},
           responses=documented(400, 401, 403, 404, 409, 422))
-    async def create(self, data: JSONBody[AssignmentIn], db: Db, ctx: Ctx,
-                     registry: Reg) -> AssignmentOut:
+    async def create(self, data: JSONBody[AssignmentIn], db: Transaction, ctx: ActingContext,
+                     services: Services) -> AssignmentOut:
         """A refusal (409 NOT_ELIGIBLE with its reasons) is audited and that entry kept."""
         return _assignment(await assignments.create(
-            db, ctx, registry.settings.policy, worker_id=data.worker_id,
+            db, ctx, services.settings.policy, worker_id=data.worker_id,
             route_id=data.route_id, starts_at=data.starts_at, ends_at=data.ends_at,
-            signatures=registry.keys.attestations))
+            signatures=services.keys.attestations))
 
     @get("/", opt={"action": "assignments.manage", "read_only": True},
          responses=documented(400, 401, 403))
-    async def list(self, db: Db, ctx: Ctx, route_id: FromQuery[Id | None] = None,
+    async def list(self, db: Transaction, ctx: ActingContext, route_id: FromQuery[Id | None] = None,
                    worker_id: FromQuery[Id | None] = None, active: FromQuery[bool | None] = None,
                    limit: Limit = 50, offset: Offset = 0) -> Page[AssignmentOut]:
         rows, total = await assignments.list_assignments(
@@ -245,7 +248,7 @@ class AssignmentController(Controller):
 
     @post("/{assignment_id:str}/end", opt={"action": "assignments.manage"}, status_code=200,
           responses=documented(400, 401, 403, 404, 409))
-    async def end(self, assignment_id: FromPath[str], db: Db, ctx: Ctx,
+    async def end(self, assignment_id: FromPath[str], db: Transaction, ctx: ActingContext,
                   data: JSONBody[EndIn | None] = None) -> AssignmentOut:
         return _assignment(await assignments.end(db, ctx, assignment_id,
                                                  reason=data.reason if data else None))

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from api.controllers.attestations import published_keys
 from api.i18n import language_of
 from api.problems import documented, problem
-from api.state import Db, Reg
+from api.state import Services, Transaction
 from vetting.migrate import current_revision, head_revision
 
 
@@ -23,11 +23,11 @@ class SystemController(Controller):
 
     @get("/ready", opt={"public": True}, summary="Readiness: database reachable, schema at head",
          responses=documented(503))
-    async def ready(self, request: Request[Any, Any, Any], registry: Reg) -> Response[Any]:
+    async def ready(self, request: Request[Any, Any, Any], services: Services) -> Response[Any]:
         try:
-            async with registry.db.engine.connect() as connection:
+            async with services.db.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
-            revision = await current_revision(registry.db.engine)
+            revision = await current_revision(services.db.engine)
         except Exception:  # the database is down or unreachable: say so, nothing more
             return problem(503, "DATABASE_UNAVAILABLE", "the database is not reachable",
                            language=language_of(request.scope))
@@ -40,6 +40,6 @@ class SystemController(Controller):
     @get("/.well-known/jwks.json", opt={"public": True, "read_only": True},
          summary="Published verification keys: attestation (per police unit, active and "
                  "retired), status list and audit log")
-    async def jwks(self, db: Db, registry: Reg) -> Response[dict[str, Any]]:
-        keys = await published_keys(db, registry)
+    async def jwks(self, db: Transaction, services: Services) -> Response[dict[str, Any]]:
+        keys = await published_keys(db, services)
         return Response({"keys": keys}, headers={"Cache-Control": "public, max-age=300"})

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.problems import documented
 from api.schemas import CREATED_AT, Limit, Offset, Page, Strict, created
-from api.state import Ctx, Db, Reg
+from api.state import ActingContext, Services, Transaction
 from policies.vocabulary import Role
 from vetting.accounts import users
 from vetting.models import UserAccount
@@ -66,28 +66,28 @@ class UserController(Controller):
 
     @post("/", opt={"action": "users.manage"}, responses=documented(400, 401, 403, 409, 422),
           response_headers=[CREATED_AT])
-    async def create(self, data: JSONBody[UserIn], db: Db, ctx: Ctx,
-                     registry: Reg) -> Response[UserOut]:
+    async def create(self, data: JSONBody[UserIn], db: Transaction, ctx: ActingContext,
+                     services: Services) -> Response[UserOut]:
         new = await users.create_user(db, ctx, username=data.username, role=data.role,
                                       province=data.province, unit=data.unit,
-                                      password=data.password, policy=registry.settings.policy)
+                                      password=data.password, policy=services.settings.policy)
         return created(_out(new.user, new.one_time_password), f"{self.path}/{new.user.id}")
 
     @get("/", opt={"action": "users.read", "read_only": True}, responses=documented(401, 403))
-    async def list(self, db: Db, limit: Limit = 50, offset: Offset = 0,
+    async def list(self, db: Transaction, limit: Limit = 50, offset: Offset = 0,
                    role: FromQuery[Role | None] = None) -> Page[UserOut]:
         rows, total = await users.list_users(db, limit=limit, offset=offset, role=role)
         return Page(items=[_out(u) for u in rows], total=total)
 
     @get("/{user_id:str}", opt={"action": "users.read", "read_only": True},
          responses=documented(401, 403, 404))
-    async def get(self, user_id: FromPath[str], db: Db) -> UserOut:
+    async def get(self, user_id: FromPath[str], db: Transaction) -> UserOut:
         return _out(await users.get_user(db, user_id))
 
     @patch("/{user_id:str}", opt={"action": "users.manage"},
            responses=documented(400, 401, 403, 404, 409, 422))
-    async def update(self, user_id: FromPath[str], data: JSONBody[UserPatch], db: Db,
-                     ctx: Ctx) -> UserOut:
+    async def update(self, user_id: FromPath[str], data: JSONBody[UserPatch], db: Transaction,
+                     ctx: ActingContext) -> UserOut:
         changes = users.UserChanges(role=data.role, province=data.province, unit=data.unit,
                                     state=data.state, reset_password=data.reset_password)
         updated = await users.update_user(db, ctx, user_id, changes,

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.problems import documented
 from api.schemas import CREATED_AT, Limit, Offset, Page, Strict, created
-from api.state import Ctx, Db, Reg, Registry
+from api.state import ActingContext, AppServices, Services, Transaction
 from policies.access import POLICE
 from policies.vetting_states import TRANSITIONS
 from policies.vocabulary import OPEN_STATES, STAGES, Stage
@@ -180,25 +180,26 @@ class VettingRequestController(Controller):
 
     @post("/", opt={"action": "requests.submit"}, responses=ERRORS,
           response_headers=[CREATED_AT])
-    async def submit(self, data: JSONBody[SubmitIn], db: Db, ctx: Ctx, registry: Reg
+    async def submit(self, data: JSONBody[SubmitIn], db: Transaction, ctx: ActingContext,
+                     services: Services
                      ) -> Response[RequestOut]:
-        r = await service.submit(db, ctx, registry.settings.policy, worker_id=data.worker_id,
+        r = await service.submit(db, ctx, services.settings.policy, worker_id=data.worker_id,
                                  reason=data.reason)
-        return created(request_out(r, ctx, registry.keys.data), f"{self.path}/{r.id}")
+        return created(request_out(r, ctx, services.keys.data), f"{self.path}/{r.id}")
 
     @post("/batch", opt={"action": "requests.submit"}, responses=ERRORS)
-    async def submit_batch(self, data: JSONBody[BatchSubmitIn], db: Db, ctx: Ctx,
-                           registry: Reg) -> BatchOut:
+    async def submit_batch(self, data: JSONBody[BatchSubmitIn], db: Transaction, ctx: ActingContext,
+                           services: Services) -> BatchOut:
         """Up to 500 workers, all or none, each routed as one nomination is; each police unit
         is notified once. A refusal names every failing position (`worker_ids[3]`)."""
         batch, requests = await service.submit_batch(
-            db, ctx, registry.settings.policy, worker_ids=data.worker_ids, reason=data.reason)
-        return BatchOut(batch_id=batch, items=[request_out(r, ctx, registry.keys.data)
+            db, ctx, services.settings.policy, worker_ids=data.worker_ids, reason=data.reason)
+        return BatchOut(batch_id=batch, items=[request_out(r, ctx, services.keys.data)
                                                for r in requests], total=len(requests))
 
     @get("/", opt={"action": "requests.read", "read_only": True},
          responses=documented(400, 401, 403))
-    async def list(self, db: Db, ctx: Ctx, registry: Reg,
+    async def list(self, db: Transaction, ctx: ActingContext, services: Services,
                    state_filter: Annotated[State | None, QueryParameter(name="state")] = None,
                    overdue: FromQuery[bool | None] = None,
                    worker_id: FromQuery[str | None] = None, limit: Limit = 50,
@@ -208,7 +209,7 @@ class VettingRequestController(Controller):
                                                   offset=offset)
         items = []
         for line in rows:
-            out = request_out(line.request, ctx, registry.keys.data)
+            out = request_out(line.request, ctx, services.keys.data)
             out.worker_full_name = line.worker_full_name
             out.worker_employee_no = line.worker_employee_no
             items.append(out)
@@ -216,10 +217,11 @@ class VettingRequestController(Controller):
 
     @get("/{request_id:str}", opt={"action": "requests.read", "read_only": True},
          responses=documented(401, 403, 404))
-    async def read(self, request_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg
+    async def read(self, request_id: FromPath[str], db: Transaction, ctx: ActingContext,
+                   services: Services
                    ) -> RequestOut:
         r = await service.get_request(db, ctx, request_id)
-        out = request_out(r, ctx, registry.keys.data)
+        out = request_out(r, ctx, services.keys.data)
         out.history = await history_out(db, r.id)
         return out
 
@@ -227,7 +229,7 @@ class VettingRequestController(Controller):
 #: How each transition of the state machine reads its body and calls its service; the routes
 #: below are made from this table and `policies.vetting_states.TRANSITIONS` (path, access
 #: action), so a transition is added in one place.
-Call = Callable[[AsyncSession, Context, Registry, str, Any, "int | None"],
+Call = Callable[[AsyncSession, Context, AppServices, str, Any, "int | None"],
                 Awaitable[VettingRequest]]
 
 
@@ -267,15 +269,15 @@ def transition_route(action: str, move: Move) -> HTTPRouteHandler:
     """`POST /{request_id}/<action>`, guarded by the transition's access action."""
 
     async def handler(self: Controller, request: Request[Any, Any, Any], request_id: str,
-                      db: AsyncSession, ctx: Context, registry: Registry,
+                      db: AsyncSession, ctx: Context, services: AppServices,
                       data: Any = None) -> RequestOut:
         version = expected_version(request, None if data is None else data.version)
-        r = await move.call(db, ctx, registry, request_id, data, version)
-        return request_out(r, ctx, registry.keys.data)
+        r = await move.call(db, ctx, services, request_id, data, version)
+        return request_out(r, ctx, services.keys.data)
 
     handler.__annotations__ = {
-        "request": Request[Any, Any, Any], "request_id": FromPath[str], "db": Db, "ctx": Ctx,
-        "registry": Reg, "return": RequestOut,
+        "request": Request[Any, Any, Any], "request_id": FromPath[str], "db": Transaction,
+        "ctx": ActingContext, "services": Services, "return": RequestOut,
         "data": JSONBody[move.body] if move.required else JSONBody[move.body | None]}
     if move.required:
         handler.__defaults__ = None

@@ -13,7 +13,7 @@ from api.controllers.users import ProvinceCode, UnitCode
 from api.controllers.vetting_requests import VersionIn, expected_version
 from api.problems import documented
 from api.schemas import Limit, Offset, Page, Strict
-from api.state import Ctx, Db, Reg
+from api.state import ActingContext, Services, Transaction
 from vetting.webhooks import deliveries, subscriptions
 from vetting.webhooks.deliveries import DeliveryView
 from vetting.webhooks.subscriptions import SubscriptionView
@@ -117,17 +117,17 @@ class WebhookController(Controller):
     tags = ["webhooks"]  # noqa: RUF012
 
     @post("/subscriptions", opt={"action": "webhooks.manage"}, responses=ERRORS)
-    async def create(self, data: JSONBody[SubscriptionIn], db: Db, ctx: Ctx,
-                     registry: Reg) -> SubscriptionOut:
+    async def create(self, data: JSONBody[SubscriptionIn], db: Transaction, ctx: ActingContext,
+                     services: Services) -> SubscriptionOut:
         view = await subscriptions.create(
-            db, ctx, registry.keys.data, registry.settings.webhooks, url=data.url,
+            db, ctx, services.keys.data, services.settings.webhooks, url=data.url,
             event_types=data.event_types, province=data.province, unit=data.unit,
             description=data.description)
         return _subscription(view)
 
     @get("/subscriptions", opt={"action": "webhooks.read", "read_only": True},
          responses=documented(400, 401, 403))
-    async def list(self, db: Db, ctx: Ctx,
+    async def list(self, db: Transaction, ctx: ActingContext,
                    state_filter: Annotated[SubscriptionState | None,
                                            QueryParameter(name="state")] = None,
                    limit: Limit = 50, offset: Offset = 0) -> Page[SubscriptionOut]:
@@ -138,37 +138,41 @@ class WebhookController(Controller):
     @get("/subscriptions/{subscription_id:str}",
          opt={"action": "webhooks.read", "read_only": True},
          responses=documented(401, 403, 404))
-    async def read(self, subscription_id: FromPath[str], db: Db, ctx: Ctx) -> SubscriptionOut:
+    async def read(self, subscription_id: FromPath[str], db: Transaction,
+                   ctx: ActingContext) -> SubscriptionOut:
         return _subscription(await subscriptions.get(db, ctx, subscription_id))
 
     @post("/subscriptions/{subscription_id:str}/rotate-secret",
           opt={"action": "webhooks.manage"}, status_code=200, responses=ERRORS)
-    async def rotate_secret(self, subscription_id: FromPath[str], db: Db, ctx: Ctx,
-                            registry: Reg) -> SubscriptionOut:
-        return _subscription(await subscriptions.rotate_secret(db, ctx, registry.keys.data,
+    async def rotate_secret(self, subscription_id: FromPath[str], db: Transaction,
+                            ctx: ActingContext,
+                            services: Services) -> SubscriptionOut:
+        return _subscription(await subscriptions.rotate_secret(db, ctx, services.keys.data,
                                                                subscription_id))
 
     @post("/subscriptions/{subscription_id:str}/disable", opt={"action": "webhooks.manage"},
           status_code=200, responses=ERRORS)
     async def disable(self, request: Request[object, object, object],
-                      subscription_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg,
+                      subscription_id: FromPath[str], db: Transaction, ctx: ActingContext,
+                      services: Services,
                       data: JSONBody[VersionIn | None] = None) -> SubscriptionOut:
         return _subscription(await subscriptions.set_state(
-            db, ctx, registry.settings.webhooks, subscription_id, "disabled",
+            db, ctx, services.settings.webhooks, subscription_id, "disabled",
             expected_version=expected_version(request, data and data.version)))
 
     @post("/subscriptions/{subscription_id:str}/enable", opt={"action": "webhooks.manage"},
           status_code=200, responses=ERRORS)
     async def enable(self, request: Request[object, object, object],
-                     subscription_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg,
+                     subscription_id: FromPath[str], db: Transaction, ctx: ActingContext,
+                     services: Services,
                      data: JSONBody[VersionIn | None] = None) -> SubscriptionOut:
         return _subscription(await subscriptions.set_state(
-            db, ctx, registry.settings.webhooks, subscription_id, "active",
+            db, ctx, services.settings.webhooks, subscription_id, "active",
             expected_version=expected_version(request, data and data.version)))
 
     @get("/deliveries", opt={"action": "webhooks.read", "read_only": True},
          responses=documented(400, 401, 403))
-    async def deliveries(self, db: Db,
+    async def deliveries(self, db: Transaction,
                          subscription_id: FromQuery[str | None] = None,
                          event_id: FromQuery[str | None] = None,
                          state_filter: Annotated[DeliveryState | None,
@@ -181,10 +185,11 @@ class WebhookController(Controller):
 
     @get("/deliveries/{delivery_id:str}", opt={"action": "webhooks.read", "read_only": True},
          responses=documented(401, 403, 404))
-    async def delivery(self, delivery_id: FromPath[str], db: Db) -> DeliveryOut:
+    async def delivery(self, delivery_id: FromPath[str], db: Transaction) -> DeliveryOut:
         return _delivery(await deliveries.get_delivery(db, delivery_id))
 
     @post("/deliveries/{delivery_id:str}/replay", opt={"action": "webhooks.manage"},
           status_code=200, responses=ERRORS)
-    async def replay(self, delivery_id: FromPath[str], db: Db, ctx: Ctx) -> DeliveryOut:
+    async def replay(self, delivery_id: FromPath[str], db: Transaction,
+                     ctx: ActingContext) -> DeliveryOut:
         return _delivery(await deliveries.replay(db, ctx, delivery_id))

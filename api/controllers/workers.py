@@ -16,7 +16,7 @@ from api.controllers.vetting_requests import expected_version
 from api.i18n import action_label, language_of
 from api.problems import documented
 from api.schemas import Limit, Offset, Page, Strict
-from api.state import Ctx, Db, Reg, read_only_unless
+from api.state import ActingContext, Services, Transaction, read_only_unless
 from policies.access import DISPATCHER, INSPECTOR
 from policies.vocabulary import Stage
 from vetting.models import Commitment, Training, Worker
@@ -222,15 +222,17 @@ class WorkerController(Controller):
     tags = ["workers"]  # noqa: RUF012
 
     @post("/", opt={"action": "workers.create"}, responses=documented(400, 401, 403, 409, 422))
-    async def create(self, data: JSONBody[WorkerIn], db: Db, ctx: Ctx, registry: Reg
+    async def create(self, data: JSONBody[WorkerIn], db: Transaction, ctx: ActingContext,
+                     services: Services
                      ) -> DossierOut:
-        worker = await create_worker(db, ctx, registry.keys.data, worker_input(data))
-        return _dossier(await read_dossier(db, ctx, registry.keys.data, worker.id))
+        worker = await create_worker(db, ctx, services.keys.data, worker_input(data))
+        return _dossier(await read_dossier(db, ctx, services.keys.data, worker.id))
 
     # a reader, but for a national ID lookup, which is audited
     @get("/", opt={"action": "workers.read", "read_only": read_only_unless("national_id")},
          responses=documented(400, 401, 403))
-    async def list(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx, registry: Reg,
+    async def list(self, request: Request[Any, Any, Any], db: Transaction, ctx: ActingContext,
+                   services: Services,
                    q: Annotated[str | None, QueryParameter(min_length=1, max_length=200)] = None,
                    national_id: Annotated[str | None, QueryParameter(
                        pattern=r"^[0-9]{12}$")] = None,
@@ -247,7 +249,7 @@ class WorkerController(Controller):
         if national_id is not None and not listing.may_search_national_id(ctx.actor.role):
             await deny(request.scope, ctx.actor, listing.NATIONAL_ID_SEARCH)
         rows, total = await listing.list_workers(
-            db, ctx, registry.keys.data, listing.WorkerFilter(
+            db, ctx, services.keys.data, listing.WorkerFilter(
                 q=q, national_id=national_id, post_unit=post_unit, employed=employed,
                 stage=stage, clearance_state=clearance_state,
                 expiring_within_days=expiring_within_days),
@@ -262,7 +264,8 @@ class WorkerController(Controller):
             national_id=r.worker.national_id_mask) for r in rows], total=total)
 
     @get("/{worker_id:str}", opt={"action": "workers.read"}, responses=documented(401, 403, 404))
-    async def read(self, worker_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg
+    async def read(self, worker_id: FromPath[str], db: Transaction, ctx: ActingContext,
+                   services: Services
                    ) -> Response[DossierOut | InspectorView | WorkerSummary]:
         """Shaped per role: dispatchers get a summary, inspectors a masked view, HR and the
         police working the worker's request the (audited) dossier. The ETag is the version a
@@ -276,7 +279,7 @@ class WorkerController(Controller):
             masked = InspectorView(**_summary(worker),  # type: ignore[arg-type]
                                    national_id=worker.national_id_mask)
             return Response(masked, headers=_etag(worker.version))
-        dossier = _dossier(await read_dossier(db, ctx, registry.keys.data, worker_id))
+        dossier = _dossier(await read_dossier(db, ctx, services.keys.data, worker_id))
         return Response(dossier, headers=_etag(dossier.version))
 
     @patch("/{worker_id:str}", opt={"action": corrections.ACTION},
@@ -285,35 +288,38 @@ class WorkerController(Controller):
     async def correct(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
                       data: Annotated[WorkerPatch, Body(
                           media_type="application/merge-patch+json")],
-                      db: Db, ctx: Ctx, registry: Reg) -> Response[DossierOut]:
+                      db: Transaction, ctx: ActingContext,
+                      services: Services) -> Response[DossierOut]:
         """Correct the registration (RFC 7396 merge patch) at the version of `If-Match`:
         a stale version is 409 and nothing is written. The answer is the new dossier and its
         ETag; the national ID and the post unit are not correctable (422)."""
         version = expected_version(request, None)
         assert version is not None  # _correction_preconditions
         dossier = _dossier(await corrections.correct_worker(
-            db, ctx, registry.keys.data, worker_id, data.members(), expected_version=version))
+            db, ctx, services.keys.data, worker_id, data.members(), expected_version=version))
         return Response(dossier, headers=_etag(dossier.version))
 
     @post("/{worker_id:str}/trainings", opt={"action": "workers.record"},
           responses=documented(400, 401, 403, 404, 409, 422))
-    async def add_training(self, worker_id: FromPath[str], data: JSONBody[TrainingIn], db: Db,
-                           ctx: Ctx, registry: Reg) -> RecordOut:
+    async def add_training(self, worker_id: FromPath[str], data: JSONBody[TrainingIn],
+                           db: Transaction,
+                           ctx: ActingContext, services: Services) -> RecordOut:
         return _training(await records.add_training(
-            db, ctx, registry.settings.policy, worker_id=worker_id, kind=data.kind,
+            db, ctx, services.settings.policy, worker_id=worker_id, kind=data.kind,
             completed_on=data.completed_on, valid_until=data.valid_until))
 
     @post("/{worker_id:str}/commitments", opt={"action": "workers.record"},
           responses=documented(400, 401, 403, 404, 409, 422))
     async def add_commitment(self, worker_id: FromPath[str], data: JSONBody[CommitmentIn],
-                             db: Db, ctx: Ctx) -> RecordOut:
+                             db: Transaction, ctx: ActingContext) -> RecordOut:
         return _commitment(await records.add_commitment(
             db, ctx, worker_id=worker_id, signed_on=data.signed_on,
             document_sha256=data.document_sha256))
 
     @get("/{worker_id:str}/trainings", opt={"action": "workers.read", "read_only": True},
          responses=documented(400, 401, 403, 404))
-    async def trainings(self, worker_id: FromPath[str], db: Db, ctx: Ctx, limit: Limit = 50,
+    async def trainings(self, worker_id: FromPath[str], db: Transaction, ctx: ActingContext,
+                        limit: Limit = 50,
                         offset: Offset = 0) -> Page[RecordOut]:
         """The worker's training records, latest first: whoever may read the worker."""
         rows, total = await records.list_trainings(db, ctx, worker_id, limit=limit,
@@ -322,7 +328,8 @@ class WorkerController(Controller):
 
     @get("/{worker_id:str}/commitments", opt={"action": "workers.read", "read_only": True},
          responses=documented(400, 401, 403, 404))
-    async def commitments(self, worker_id: FromPath[str], db: Db, ctx: Ctx, limit: Limit = 50,
+    async def commitments(self, worker_id: FromPath[str], db: Transaction, ctx: ActingContext,
+                          limit: Limit = 50,
                           offset: Offset = 0) -> Page[RecordOut]:
         """The worker's signed commitments, latest first: whoever may read the worker."""
         rows, total = await records.list_commitments(db, ctx, worker_id, limit=limit,
@@ -331,8 +338,9 @@ class WorkerController(Controller):
 
     @get("/{worker_id:str}/timeline", opt={"action": "workers.read", "read_only": True},
          responses=documented(400, 401, 403, 404))
-    async def read_timeline(self, request: Request[Any, Any, Any], worker_id: FromPath[str], db: Db,
-                       ctx: Ctx, limit: Limit = 50, offset: Offset = 0) -> Page[TimelineItem]:
+    async def read_timeline(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
+                            db: Transaction, ctx: ActingContext, limit: Limit = 50,
+                            offset: Offset = 0) -> Page[TimelineItem]:
         """The worker's events from the audit log, newest first, shaped per role: HR of the
         unit and the inspector see every event, the police those that bear on vetting (their
         own unit's requests), a dispatcher those that bear on eligibility."""
@@ -347,14 +355,15 @@ class WorkerController(Controller):
 
     @post("/{worker_id:str}/leave", opt={"action": "workers.record"}, status_code=200,
           responses=documented(400, 401, 403, 404, 409, 422))
-    async def leave(self, worker_id: FromPath[str], data: JSONBody[LeaveIn], db: Db,
-                    ctx: Ctx) -> WorkerSummary:
+    async def leave(self, worker_id: FromPath[str], data: JSONBody[LeaveIn], db: Transaction,
+                    ctx: ActingContext) -> WorkerSummary:
         worker = await records.record_leave(db, ctx, worker_id=worker_id, left_on=data.left_on,
                                             reason=data.reason)
         return WorkerSummary(**_summary(worker))  # type: ignore[arg-type]
 
     @delete("/{worker_id:str}", opt={"action": "records.delete"}, status_code=409,
             responses=documented(401, 403, 404, 409))
-    async def delete(self, worker_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg) -> None:
+    async def delete(self, worker_id: FromPath[str], db: Transaction, ctx: ActingContext,
+                     services: Services) -> None:
         """Always refused (409): nothing is hard-deleted; the refusal itself is audited."""
-        await refuse_worker_deletion(db, ctx, registry.settings.policy, worker_id)
+        await refuse_worker_deletion(db, ctx, services.settings.policy, worker_id)

@@ -12,7 +12,8 @@ How a page module plugs in
    `"read_only": True` on GETs), or `opt={"public": True}` (then add the route to
    PUBLIC_ROUTES in tests/security/test_route_rules.py). Signed out: a redirect to
    /login?next=...; a role the table refuses: the 403 page; set-up pending: the set-up page.
-2. Services. Take the API's dependencies, `db: Db, ctx: Ctx, registry: Reg` (api.state):
+2. Services. Take the API's dependencies (api.state),
+   `db: Transaction, ctx: ActingContext, services: Services`:
    `ctx` is the same `Context` the controllers get. Call the same `vetting` service with it;
    no SQL, scope check or rule of the page's own (tests/pages/test_page_layering.py fails on
    any import of sqlalchemy or vetting.models under api/pages; add a small service function

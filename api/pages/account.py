@@ -26,7 +26,7 @@ from api.pages.session import (
     session_token,
 )
 from api.problems import domain_status
-from api.state import Ctx, Db, Reg
+from api.state import ActingContext, Services, Transaction
 from vetting.accounts import page_sessions, sessions
 from vetting.errors import TooManyAttempts, Unauthenticated
 
@@ -63,14 +63,14 @@ class AccountPages(Controller):
         return page(LOGIN_TEMPLATE, next_path=local_path(next_path))
 
     @post("/login", opt={"public": True})
-    async def login(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx,
-                    registry: Reg) -> Template | Redirect:
+    async def login(self, request: Request[Any, Any, Any], db: Transaction, ctx: ActingContext,
+                    services: Services) -> Template | Redirect:
         form = await Form.read(request)
         next_path = local_path(form.value("next"))
         try:
             data = form.parse(LoginIn)
             token = await page_sessions.sign_in(
-                registry.db, db, ctx, registry.keys, registry.settings.policy,
+                services.db, db, ctx, services.keys, services.settings.policy,
                 username=data.username, password=data.password, otp=data.otp)
         except SIGN_IN_REFUSALS as exc:
             # a refused sign-in is audited and counted: `refusal` keeps that record
@@ -81,15 +81,15 @@ class AccountPages(Controller):
             return page(LOGIN_TEMPLATE, status=status, form=form, next_path=next_path,
                         errors=errors, headers=headers)
         redirect = see_other(SETUP_PATH if next_path == "/" else next_path)
-        redirect.cookies.append(session_cookie(registry, token))
+        redirect.cookies.append(session_cookie(services, token))
         return redirect
 
     @post("/logout", opt={"action": "auth.session"})
-    async def logout(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx,
-                     registry: Reg) -> Redirect:
+    async def logout(self, request: Request[Any, Any, Any], db: Transaction, ctx: ActingContext,
+                     services: Services) -> Redirect:
         await page_sessions.sign_out(db, ctx, session_token(request.scope))
         redirect = see_other("/login?notice=signed_out")
-        redirect.cookies.append(ended_session_cookie(registry))
+        redirect.cookies.append(ended_session_cookie(services))
         return redirect
 
     @get("/account/setup", opt={"action": "auth.session"})
@@ -109,8 +109,9 @@ class AccountPages(Controller):
         return page("account/password.html")
 
     @post("/account/password", opt={"action": "auth.password"})
-    async def change_password(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx,
-                              registry: Reg) -> Template | Redirect:
+    async def change_password(self, request: Request[Any, Any, Any], db: Transaction,
+                              ctx: ActingContext,
+                              services: Services) -> Template | Redirect:
         form = await Form.read(request)
         if form.value("confirm_password") != form.value("new_password"):
             text = message(language_of(request.scope), "PASSWORDS_DIFFER")
@@ -119,7 +120,7 @@ class AccountPages(Controller):
         try:
             data = form.parse(PasswordIn)
             token = await page_sessions.change_password(
-                registry.db, db, ctx, registry.settings.policy,
+                services.db, db, ctx, services.settings.policy,
                 current=data.current_password, new=data.new_password)
         except REFUSALS as exc:
             return page("account/password.html", status=422, form=form,
@@ -127,54 +128,57 @@ class AccountPages(Controller):
         state = current(request)
         restricted = state is not None and state.resumed is not None and state.resumed.mfa_pending
         redirect = see_other("/account/mfa" if restricted else "/account?notice=password_changed")
-        redirect.cookies.append(session_cookie(registry, token))
+        redirect.cookies.append(session_cookie(services, token))
         return redirect
 
     @get("/account/mfa", opt={"action": "auth.mfa", "read_only": True})
-    async def mfa(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx,
-                  registry: Reg) -> Template | Redirect:
+    async def mfa(self, request: Request[Any, Any, Any], db: Transaction, ctx: ActingContext,
+                  services: Services) -> Template | Redirect:
         step = setup_step(request)
         if step == "/account/password":
             return see_other(step)
-        return await self._mfa_page(request, db, ctx, registry)
+        return await self._mfa_page(request, db, ctx, services)
 
     @post("/account/mfa/start", opt={"action": "auth.mfa"})
-    async def mfa_start(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx,
-                        registry: Reg) -> Template | Redirect:
+    async def mfa_start(self, request: Request[Any, Any, Any], db: Transaction, ctx: ActingContext,
+                        services: Services) -> Template | Redirect:
         try:
-            await sessions.enrol_totp(db, ctx, registry.keys)
+            await sessions.enrol_totp(db, ctx, services.keys)
         except REFUSALS as exc:
-            return await self._mfa_page(request, db, ctx, registry, status=409,
+            return await self._mfa_page(request, db, ctx, services, status=409,
                                         errors=await refusal(db, request, exc))
         return see_other("/account/mfa")
 
     @post("/account/mfa/confirm", opt={"action": "auth.mfa"})
-    async def mfa_confirm(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx,
-                          registry: Reg) -> Template | Redirect:
+    async def mfa_confirm(self, request: Request[Any, Any, Any], db: Transaction,
+                          ctx: ActingContext,
+                          services: Services) -> Template | Redirect:
         form = await Form.read(request)
         try:
             data = form.parse(OtpIn)
-            await sessions.confirm_totp(db, ctx, registry.keys, otp=data.otp)
+            await sessions.confirm_totp(db, ctx, services.keys, otp=data.otp)
         except REFUSALS as exc:  # a wrong code is an audited refusal: its record is kept
-            return await self._mfa_page(request, db, ctx, registry, status=422, form=form,
+            return await self._mfa_page(request, db, ctx, services, status=422, form=form,
                                         errors=await refusal(db, request, exc))
         return see_other("/account?notice=mfa_enrolled")
 
     @staticmethod
-    async def _mfa_page(request: Request[Any, Any, Any], db: Db, ctx: Ctx, registry: Reg, *,
+    async def _mfa_page(request: Request[Any, Any, Any], db: Transaction, ctx: ActingContext,
+                        services: Services, *,
                         status: int = 200, form: Form | None = None,
                         errors: FormErrors | None = None) -> Template:
         state = current(request)
         enrolled = state is not None and state.resumed is not None and state.resumed.mfa_enrolled
-        uri = None if enrolled else await sessions.pending_enrolment(db, ctx, registry.keys)
+        uri = None if enrolled else await sessions.pending_enrolment(db, ctx, services.keys)
         label = message(language_of(request.scope), "MFA_QR_LABEL")
         secret = uri.split("secret=", 1)[1].split("&", 1)[0] if uri else None
         return page("account/mfa.html", status=status, form=form, errors=errors,
                     enrolled=enrolled, qr=qr_svg(uri, label) if uri else None, secret=secret)
 
     @post("/language", opt={"public": True})
-    async def choose_language(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx,
-                              registry: Reg) -> Redirect:
+    async def choose_language(self, request: Request[Any, Any, Any], db: Transaction,
+                              ctx: ActingContext,
+                              services: Services) -> Redirect:
         """The switch on every page: kept on the account when signed in, else in a cookie."""
         form = await Form.read(request)
         chosen = form.value("language")
@@ -184,5 +188,5 @@ class AccountPages(Controller):
         state = current(request)
         if state is not None and state.signed_in:
             await page_sessions.set_language(db, ctx, chosen)
-        redirect.cookies.append(language_cookie(registry, chosen))
+        redirect.cookies.append(language_cookie(services, chosen))
         return redirect

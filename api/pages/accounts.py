@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 from api.controllers.users import UserIn, UserPatch
 from api.pages.forms import REFUSALS, Form, FormErrors, refusal
 from api.pages.rendering import page, see_other
-from api.state import Ctx, Db, Reg
+from api.state import ActingContext, Services, Transaction
 from policies.vocabulary import ROLES
 from vetting.accounts import users
 
@@ -26,7 +26,7 @@ class AccountsPages(Controller):
     include_in_schema = False
 
     @get("/accounts", opt={"action": "users.read", "read_only": True})
-    async def accounts(self, db: Db, role: RoleFilter = None,
+    async def accounts(self, db: Transaction, role: RoleFilter = None,
                        offset: FromQuery[int] = 0) -> Template:
         offset = max(offset, 0)
         chosen = role if role in ROLES else None
@@ -39,14 +39,14 @@ class AccountsPages(Controller):
         return page("accounts/new.html", roles=ROLES)
 
     @post("/accounts/new", opt={"action": "users.manage"})
-    async def create(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx,
-                     registry: Reg) -> Template:
+    async def create(self, request: Request[Any, Any, Any], db: Transaction, ctx: ActingContext,
+                     services: Services) -> Template:
         form = await Form.read(request)
         try:
             data = form.parse(UserIn, password=None)  # pages always issue a one-time password
             created = await users.create_user(db, ctx, username=data.username, role=data.role,
                                               province=data.province, unit=data.unit,
-                                              password=None, policy=registry.settings.policy)
+                                              password=None, policy=services.settings.policy)
         except REFUSALS as exc:
             return page("accounts/new.html", roles=ROLES, form=form, status=422,
                         errors=await refusal(db, request, exc))
@@ -54,13 +54,13 @@ class AccountsPages(Controller):
                     one_time_password=created.one_time_password, created=True)
 
     @get("/accounts/{user_id:str}", opt={"action": "users.read", "read_only": True})
-    async def account(self, user_id: FromPath[str], db: Db) -> Template:
+    async def account(self, user_id: FromPath[str], db: Transaction) -> Template:
         return page("accounts/show.html", account=await users.get_user(db, user_id),
                     roles=ROLES)
 
     @post("/accounts/{user_id:str}", opt={"action": "users.manage"})
-    async def change(self, request: Request[Any, Any, Any], user_id: FromPath[str], db: Db,
-                     ctx: Ctx) -> Template | Redirect:
+    async def change(self, request: Request[Any, Any, Any], user_id: FromPath[str], db: Transaction,
+                     ctx: ActingContext) -> Template | Redirect:
         """One form per change (role and placement, state, password reset), each carrying
         the version the administrator saw: a stale page is refused, never overwrites."""
         form = await Form.read(request)

@@ -17,7 +17,7 @@ from api.i18n.codes import N_
 from api.pages.qr import qr_svg
 from api.pages.rendering import page
 from api.pages.wording import WORDS
-from api.state import Ctx, Db, Reg
+from api.state import ActingContext, Services, Transaction
 from vetting.attestations import records
 
 QR_ERROR_LEVEL = "l"
@@ -30,9 +30,9 @@ class AttestationPages(Controller):
     @get("/attestations/{attestation_id:str}/print",
          opt={"action": "clearance.read", "read_only": True})
     async def printable(self, request: Request[Any, Any, Any], attestation_id: FromPath[str],
-                        db: Db, ctx: Ctx, registry: Reg) -> Template:
+                        db: Transaction, ctx: ActingContext, services: Services) -> Template:
         sheet = await records.sheet(db, ctx, attestation_id)
-        public_url = registry.settings.public_url
+        public_url = services.settings.public_url
         link = records.verification_link(public_url, sheet.attestation.jws)
         label = render(language_of(request.scope), QR_LABEL)
         try:  # low error correction: the link is long (the whole JWS), and paper is clean

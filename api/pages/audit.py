@@ -15,7 +15,7 @@ from litestar.response import Template
 from api.controllers.audit import checkpoint_out
 from api.pages.forms import REFUSALS, Form, refusal
 from api.pages.rendering import page
-from api.state import Ctx, Db, Reg
+from api.state import ActingContext, Services, Transaction
 from vetting.audit import listing, proofs
 from vetting.audit.saved import check_saved, read_saved
 from vetting.errors import InvalidInput
@@ -46,20 +46,21 @@ class AuditPages(Controller):
     include_in_schema = False
 
     @get("/audit", opt={"action": "audit.read"})
-    async def audit(self, db: Db, ctx: Ctx, registry: Reg) -> Template:
-        return _audit_page(await proofs.checkpoint(db, ctx, registry.keys))
+    async def audit(self, db: Transaction, ctx: ActingContext, services: Services) -> Template:
+        return _audit_page(await proofs.checkpoint(db, ctx, services.keys))
 
     @get("/audit/checkpoint.json", opt={"action": "audit.read"})
-    async def download(self, db: Db, ctx: Ctx, registry: Reg) -> Response[bytes]:
+    async def download(self, db: Transaction, ctx: ActingContext,
+                       services: Services) -> Response[bytes]:
         """The same JSON as `GET /api/v1/audit/checkpoint`, to keep and check later."""
-        current = checkpoint_out(await proofs.checkpoint(db, ctx, registry.keys))
+        current = checkpoint_out(await proofs.checkpoint(db, ctx, services.keys))
         name = f"kt1-audit-checkpoint-{current.size}.json"
         return Response(msgspec.json.encode(current), media_type="application/json",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @post("/audit/checkpoint/check", opt={"action": "audit.read"})
-    async def check(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx,
-                    registry: Reg) -> Template:
+    async def check(self, request: Request[Any, Any, Any], db: Transaction, ctx: ActingContext,
+                    services: Services) -> Template:
         form = await Form.read(request)
         upload = form.files.get("checkpoint")
         try:
@@ -68,15 +69,15 @@ class AuditPages(Controller):
                 raise InvalidInput("choose the saved checkpoint file", field="checkpoint",
                                    code="CHECKPOINT_UNREADABLE")
             saved, signature = read_saved(content)
-            checked = await check_saved(db, registry.keys, saved, signature)
+            checked = await check_saved(db, services.keys, saved, signature)
         except REFUSALS as exc:
             errors = await refusal(db, request, exc)
-            return _audit_page(await proofs.checkpoint(db, ctx, registry.keys), status=422,
+            return _audit_page(await proofs.checkpoint(db, ctx, services.keys), status=422,
                                errors=errors)
-        return _audit_page(await proofs.checkpoint(db, ctx, registry.keys), checked=checked)
+        return _audit_page(await proofs.checkpoint(db, ctx, services.keys), checked=checked)
 
     @get("/audit/entries", opt={"action": "audit.entries", "read_only": True})
-    async def entries(self, db: Db, ctx: Ctx, action: Filter = None,
+    async def entries(self, db: Transaction, ctx: ActingContext, action: Filter = None,
                       object_type: Filter = None, object_id: Filter = None,
                       offset: FromQuery[int] = 0) -> Template:
         offset = max(offset, 0)

@@ -23,7 +23,7 @@ from api.pages.forms import REFUSALS, Form, FormErrors, refusal
 from api.pages.rendering import page, see_other
 from api.pages.wording import WORDS
 from api.schemas import Limit, Offset
-from api.state import Ctx, Db
+from api.state import ActingContext, Transaction
 from vetting.attestations import lifecycle
 from vetting.errors import Conflict, NotFound
 from vetting.workers.service import get_worker
@@ -42,7 +42,7 @@ def _input(action: str) -> type[ReasonIn] | type[ReinstateIn]:
     return ReinstateIn if action == "reinstate" else ReasonIn
 
 
-async def _clearance(request: Request[Any, Any, Any], db: Db, ctx: Ctx,
+async def _clearance(request: Request[Any, Any, Any], db: Transaction, ctx: ActingContext,
                      worker_id: str) -> dict[str, Any]:
     """The page's view of the unit's clearance of one worker (its scope: the unit's own)."""
     clearance = await lifecycle.unit_clearance(db, ctx, worker_id)
@@ -53,7 +53,8 @@ async def _clearance(request: Request[Any, Any, Any], db: Db, ctx: Ctx,
         "changes": [a for a in lifecycle.CHANGES if lifecycle.may_change(clearance, a, ctx.now)]}
 
 
-async def _form_page(request: Request[Any, Any, Any], db: Db, ctx: Ctx, worker_id: str,
+async def _form_page(request: Request[Any, Any, Any], db: Transaction, ctx: ActingContext,
+                     worker_id: str,
                      action: str, *, status: int = 200, form: Form | None = None,
                      errors: FormErrors | None = None) -> Template:
     view = await _clearance(request, db, ctx, worker_id)
@@ -65,7 +66,7 @@ class ClearancePages(Controller):
     include_in_schema = False
 
     @get("/clearances", opt={**RULE, "read_only": True})
-    async def clearances(self, db: Db, ctx: Ctx, state_filter: StateQuery = None,
+    async def clearances(self, db: Transaction, ctx: ActingContext, state_filter: StateQuery = None,
                          limit: Limit = PAGE_SIZE, offset: Offset = 0) -> Template:
         rows, total = await lifecycle.list_unit_clearances(
             db, ctx, state=state_filter or None, limit=limit, offset=offset)
@@ -75,18 +76,19 @@ class ClearancePages(Controller):
 
     @get("/clearances/{worker_id:str}", opt={**RULE, "read_only": True})
     async def clearance(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
-                        db: Db, ctx: Ctx) -> Template:
+                        db: Transaction, ctx: ActingContext) -> Template:
         view = await _clearance(request, db, ctx, worker_id)
         return page("clearances/read.html", words=WORDS, **view)
 
     @get("/clearances/{worker_id:str}/{action:str}", opt={**RULE, "read_only": True})
     async def change_form(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
-                          action: FromPath[Change], db: Db, ctx: Ctx) -> Template:
+                          action: FromPath[Change], db: Transaction,
+                          ctx: ActingContext) -> Template:
         return await _form_page(request, db, ctx, worker_id, action)
 
     @post("/clearances/{worker_id:str}/{action:str}/check", opt={**RULE, "read_only": True})
     async def check(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
-                    action: FromPath[Change], db: Db, ctx: Ctx) -> Template:
+                    action: FromPath[Change], db: Transaction, ctx: ActingContext) -> Template:
         """The reason read (and refused as the API would), then what the change will do;
         "change" goes back to the form with what was typed."""
         if action not in CHECKED:
@@ -105,7 +107,8 @@ class ClearancePages(Controller):
 
     @post("/clearances/{worker_id:str}/{action:str}", opt=RULE)
     async def change(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
-                     action: FromPath[Change], db: Db, ctx: Ctx) -> Template | Redirect:
+                     action: FromPath[Change], db: Transaction,
+                     ctx: ActingContext) -> Template | Redirect:
         form = await Form.read(request)
         try:
             data = form.parse(_input(action))

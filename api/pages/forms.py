@@ -29,7 +29,7 @@ from litestar.datastructures import UploadFile
 from api.i18n import language_of
 from api.i18n.validation import classify
 from api.problems import domain_invalid_param, domain_text, invalid_param
-from api.state import Db
+from api.state import Transaction
 from policies.calendar import VIETNAM
 from vetting.errors import Conflict, DomainError, InvalidInput
 
@@ -253,7 +253,7 @@ def field_errors(*pairs: tuple[str, str]) -> FormErrors:
     return FormErrors(fields=tuple(FieldError(name, text) for name, text in pairs))
 
 
-async def refusal(db: Db | None, request: Request[Any, Any, Any], exc: Exception
+async def refusal(db: Transaction | None, request: Request[Any, Any, Any], exc: Exception
                   ) -> FormErrors:
     """Undo whatever the refused action had written (the page is answered normally, so the
     request's transaction would commit it), then the errors in the request's language. An

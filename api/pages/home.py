@@ -14,7 +14,7 @@ from api.i18n.catalogue import render
 from api.i18n.codes import N_, ROLE_NAMES
 from api.pages.errors import SETUP_PATH
 from api.pages.rendering import current, page
-from api.state import Ctx, Db, Reg
+from api.state import ActingContext, Services, Transaction
 from policies.access import ADMIN, DISPATCHER, INSPECTOR, POLICE, POLICE_LEAD, POST_HR, ROLES
 from vetting.accounts.users import account_counts
 from vetting.reports.summary import current_period
@@ -49,17 +49,17 @@ class Section:
     text: str | None = None
 
 
-async def _requests(db: Db, ctx: Ctx, **filters: Any) -> int:
+async def _requests(db: Transaction, ctx: ActingContext, **filters: Any) -> int:
     _, total = await list_requests(db, ctx, state=filters.get("state"),
                                    overdue=filters.get("overdue"), worker_id=None, limit=1,
                                    offset=0, approvable=filters.get("approvable", False))
     return total
 
 
-async def _hr(db: Db, ctx: Ctx, registry: Reg, t: Any) -> list[Section]:
+async def _hr(db: Transaction, ctx: ActingContext, services: Services, t: Any) -> list[Section]:
     counts = await clearance_state_counts(db, ctx)
-    window = registry.settings.policy.reverification_window_days
-    _, expiring = await list_workers(db, ctx, registry.keys.data,
+    window = services.settings.policy.reverification_window_days
+    _, expiring = await list_workers(db, ctx, services.keys.data,
                                      WorkerFilter(expiring_within_days=window, employed=True),
                                      limit=1, offset=0)
     needs_info = await _requests(db, ctx, state="needs_info")
@@ -77,7 +77,7 @@ async def _hr(db: Db, ctx: Ctx, registry: Reg, t: Any) -> list[Section]:
     ]
 
 
-async def _police(db: Db, ctx: Ctx, registry: Reg, t: Any) -> list[Section]:
+async def _police(db: Transaction, ctx: ActingContext, services: Services, t: Any) -> list[Section]:
     submitted = await _requests(db, ctx, state="submitted")
     in_review = await _requests(db, ctx, state="in_review")
     overdue = await _requests(db, ctx, overdue=True)
@@ -95,15 +95,17 @@ async def _police(db: Db, ctx: Ctx, registry: Reg, t: Any) -> list[Section]:
     return sections
 
 
-async def _dispatcher(db: Db, ctx: Ctx, registry: Reg, t: Any) -> list[Section]:
-    blocked = await blocked_count(db, ctx, registry.settings.policy,
-                                  signatures=registry.keys.attestations,
-                                  cache=registry.eligibility)
+async def _dispatcher(db: Transaction, ctx: ActingContext, services: Services,
+                      t: Any) -> list[Section]:
+    blocked = await blocked_count(db, ctx, services.settings.policy,
+                                  signatures=services.keys.attestations,
+                                  cache=services.eligibility)
     return [Section(t(N_("KT1 routes")), [
         Card(blocked, t(N_("Assignments blocked now")), "/routes", alert=blocked > 0)])]
 
 
-async def _inspector(db: Db, ctx: Ctx, registry: Reg, t: Any) -> list[Section]:
+async def _inspector(db: Transaction, ctx: ActingContext, services: Services,
+                     t: Any) -> list[Section]:
     period = current_period(ctx.today)
     overdue = await _requests(db, ctx, overdue=True)
     return [Section(t(N_("The current period: {period}"), period=period), [
@@ -114,7 +116,7 @@ async def _inspector(db: Db, ctx: Ctx, registry: Reg, t: Any) -> list[Section]:
     ], text=t(N_("Reports count from midnight to midnight, Vietnam time.")))]
 
 
-async def _admin(db: Db, ctx: Ctx, registry: Reg, t: Any) -> list[Section]:
+async def _admin(db: Transaction, ctx: ActingContext, services: Services, t: Any) -> list[Section]:
     counts = await account_counts(db)
     return [
         Section(t(N_("Accounts")), [
@@ -136,8 +138,8 @@ class HomePages(Controller):
     include_in_schema = False
 
     @get("/", opt={"public": True, "read_only": True})
-    async def home(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx,
-                   registry: Reg) -> Template | Redirect:
+    async def home(self, request: Request[Any, Any, Any], db: Transaction, ctx: ActingContext,
+                   services: Services) -> Template | Redirect:
         state = current(request)
         if state is None or state.actor is None:
             return page("home/public.html")
@@ -148,5 +150,5 @@ class HomePages(Controller):
         def t(msgid: str, **params: Any) -> str:
             return render(language, msgid, params or None)
 
-        sections = await BY_ROLE[ctx.actor.role](db, ctx, registry, t)
+        sections = await BY_ROLE[ctx.actor.role](db, ctx, services, t)
         return page("home/role.html", sections=sections)

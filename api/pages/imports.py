@@ -31,7 +31,7 @@ from api.controllers.imports import (
 from api.i18n import language_of, rule
 from api.pages.forms import Form, field_errors
 from api.pages.rendering import page, see_other
-from api.state import Ctx, Reg
+from api.state import ActingContext, Services
 from vetting.imports.sheets import sniff
 
 #: Problems shown on the report page; every one is counted, and the API lists them all.
@@ -71,7 +71,7 @@ def _template_route(kind: str, spec: Import) -> HTTPRouteHandler:
                )(handler)
 
 
-async def _run(kind: str, spec: Import, ctx: Ctx, registry: Reg,
+async def _run(kind: str, spec: Import, ctx: ActingContext, services: Services,
                request: Request[Any, Any, Any], content: bytes, filename: str, *,
                dry_run: bool) -> Template | None:
     """The file checked (and written, unless a dry run): the page to show, or None when an
@@ -80,7 +80,7 @@ async def _run(kind: str, spec: Import, ctx: Ctx, registry: Reg,
     if not content or len(content) > MAX_UPLOAD_BYTES:
         return page("imports/upload.html", status=422, kind=kind, layout=spec.layout,
                     errors=field_errors(("file", rule(language, "required", "file"))))
-    checked = await run_import(ctx, registry, spec, content, sniff(content), dry_run=dry_run,
+    checked = await run_import(ctx, services, spec, content, sniff(content), dry_run=dry_run,
                                language=language)
     if checked.problems or dry_run:
         return _report(kind, checked, content, filename,
@@ -88,18 +88,18 @@ async def _run(kind: str, spec: Import, ctx: Ctx, registry: Reg,
     return None
 
 
-_ARGS = {"request": Request[Any, Any, Any], "ctx": Ctx, "registry": Reg}
+_ARGS = {"request": Request[Any, Any, Any], "ctx": ActingContext, "services": Services}
 
 
 def _check_route(kind: str, spec: Import) -> HTTPRouteHandler:
     """The dry run: every row checked, nothing written."""
 
     async def handler(self: Controller, request: Request[Any, Any, Any], ctx: Any,
-                      registry: Any) -> Template | None:
+                      services: Any) -> Template | None:
         form = await Form.read(request)
         upload = form.files.get("file")
         content = await upload.read(MAX_UPLOAD_BYTES + 1) if upload is not None else b""
-        return await _run(kind, spec, ctx, registry, request, content,
+        return await _run(kind, spec, ctx, services, request, content,
                           (upload.filename if upload is not None else "") or "", dry_run=True)
 
     handler.__annotations__ = {**_ARGS, "return": Template}
@@ -112,13 +112,13 @@ def _commit_route(kind: str, spec: Import) -> HTTPRouteHandler:
     """The import itself, of the file the report showed, checked again from the start."""
 
     async def handler(self: Controller, request: Request[Any, Any, Any], ctx: Any,
-                      registry: Any) -> Template | Redirect:
+                      services: Any) -> Template | Redirect:
         form = await Form.read(request)
         try:
             content = base64.b64decode(form.value("content"), validate=True)
         except (binascii.Error, ValueError):
             content = b""
-        shown = await _run(kind, spec, ctx, registry, request, content,
+        shown = await _run(kind, spec, ctx, services, request, content,
                            form.value("filename"), dry_run=False)
         return shown if shown is not None else see_other(DONE[kind])
 

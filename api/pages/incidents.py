@@ -16,7 +16,7 @@ from api.pages.forms import REFUSALS, Form, FormErrors, refusal
 from api.pages.rendering import page, see_other
 from api.pages.wording import WORDS
 from api.schemas import Limit, Offset
-from api.state import Ctx, Db, Reg
+from api.state import ActingContext, Services, Transaction
 from policies.access import scope_for
 from vetting.errors import Conflict, NotFound
 from vetting.incidents import service as incidents
@@ -34,8 +34,9 @@ def concludes(ctx: Context) -> bool:
     return scope_for(ctx.actor.role, "incidents.conclude") is not None
 
 
-async def _incident(db: Db, ctx: Ctx, registry: Reg, incident_id: str) -> dict[str, Any]:
-    view = await incidents.get(db, ctx, registry.keys.data, incident_id)
+async def _incident(db: Transaction, ctx: ActingContext, services: Services,
+                    incident_id: str) -> dict[str, Any]:
+    view = await incidents.get(db, ctx, services.keys.data, incident_id)
     return {"i": view.incident, "description": view.description,
             "involved": await incidents.involved(db, ctx, view), "words": WORDS}
 
@@ -46,12 +47,13 @@ def _to_conclude(view: dict[str, Any], worker_id: str) -> Any:
                 None)
 
 
-async def _conclude_page(db: Db, ctx: Ctx, registry: Reg, incident_id: str, worker_id: str, *,
+async def _conclude_page(db: Transaction, ctx: ActingContext, services: Services, incident_id: str,
+                         worker_id: str, *,
                          status: int = 200, form: Form | None = None,
                          errors: FormErrors | None = None) -> Template:
     """The decision's form; once the review is no longer the caller's to conclude (someone
     concluded it meanwhile) the incident page, with the errors if any."""
-    view = await _incident(db, ctx, registry, incident_id)
+    view = await _incident(db, ctx, services, incident_id)
     person = _to_conclude(view, worker_id)
     if person is None:
         if errors is None:
@@ -66,7 +68,8 @@ class IncidentPages(Controller):
     include_in_schema = False
 
     @get("/incidents", opt=READ)
-    async def incidents_list(self, db: Db, ctx: Ctx, state_filter: StateQuery = None,
+    async def incidents_list(self, db: Transaction, ctx: ActingContext,
+                             state_filter: StateQuery = None,
                              awaiting: FromQuery[bool | None] = None, limit: Limit = PAGE_SIZE,
                              offset: Offset = 0) -> Template:
         """`awaiting`: a lead's reviews to conclude (the incidents holding a clearance their
@@ -80,31 +83,33 @@ class IncidentPages(Controller):
                     awaiting=bool(awaiting) and lead, lead=lead, words=WORDS)
 
     @get("/incidents/{incident_id:str}", opt=READ)
-    async def incident(self, incident_id: FromPath[str], db: Db, ctx: Ctx,
-                       registry: Reg) -> Template:
+    async def incident(self, incident_id: FromPath[str], db: Transaction, ctx: ActingContext,
+                       services: Services) -> Template:
         return page("incidents/read.html", lead=concludes(ctx),
-                    **await _incident(db, ctx, registry, incident_id))
+                    **await _incident(db, ctx, services, incident_id))
 
     @get("/incidents/{incident_id:str}/conclude", opt={**CONCLUDE, "read_only": True})
-    async def conclude_form(self, incident_id: FromPath[str], worker_id: WorkerQuery, db: Db,
-                            ctx: Ctx, registry: Reg) -> Template:
-        return await _conclude_page(db, ctx, registry, incident_id, worker_id)
+    async def conclude_form(self, incident_id: FromPath[str], worker_id: WorkerQuery,
+                            db: Transaction,
+                            ctx: ActingContext, services: Services) -> Template:
+        return await _conclude_page(db, ctx, services, incident_id, worker_id)
 
     @post("/incidents/{incident_id:str}/conclude/check", opt={**CONCLUDE, "read_only": True})
-    async def check(self, request: Request[Any, Any, Any], incident_id: FromPath[str], db: Db,
-                    ctx: Ctx, registry: Reg) -> Template:
+    async def check(self, request: Request[Any, Any, Any], incident_id: FromPath[str],
+                    db: Transaction,
+                    ctx: ActingContext, services: Services) -> Template:
         """The decision read (and refused as the API would), then shown before it is made;
         "change" goes back to the form with what was typed."""
         form = await Form.read(request)
         worker_id = form.value("worker_id")
         if form.value("change"):
-            return await _conclude_page(db, ctx, registry, incident_id, worker_id, form=form)
+            return await _conclude_page(db, ctx, services, incident_id, worker_id, form=form)
         try:
             data = form.parse(ConcludeIn)
         except REFUSALS as exc:
-            return await _conclude_page(db, ctx, registry, incident_id, worker_id, status=422,
+            return await _conclude_page(db, ctx, services, incident_id, worker_id, status=422,
                                         form=form, errors=await refusal(None, request, exc))
-        view = await _incident(db, ctx, registry, incident_id)
+        view = await _incident(db, ctx, services, incident_id)
         person = _to_conclude(view, data.worker_id)
         if person is None:
             raise NotFound("no review of this worker for your unit under this incident")
@@ -112,7 +117,8 @@ class IncidentPages(Controller):
 
     @post("/incidents/{incident_id:str}/conclude", opt=CONCLUDE)
     async def conclude(self, request: Request[Any, Any, Any], incident_id: FromPath[str],
-                       db: Db, ctx: Ctx, registry: Reg) -> Template | Redirect:
+                       db: Transaction, ctx: ActingContext,
+                       services: Services) -> Template | Redirect:
         form = await Form.read(request)
         try:
             data = form.parse(ConcludeIn)
@@ -120,7 +126,7 @@ class IncidentPages(Controller):
                                      decision=data.decision, reason=data.reason)
         except REFUSALS as exc:
             errors = await refusal(db, request, exc)
-            return await _conclude_page(db, ctx, registry, incident_id, form.value("worker_id"),
+            return await _conclude_page(db, ctx, services, incident_id, form.value("worker_id"),
                                         status=409 if isinstance(exc, Conflict) else 422,
                                         form=form, errors=errors)
         return see_other(f"/incidents/{incident_id}?notice=incident_conclude")

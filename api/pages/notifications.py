@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from api.i18n import language_of, notification
 from api.pages.rendering import page, see_other
 from api.schemas import Offset
-from api.state import Ctx, Db
+from api.state import ActingContext, Transaction
 from vetting.notifications.outbox import inbox, mark_read
 
 PAGE_SIZE = 25
@@ -30,7 +30,7 @@ class NotificationPages(Controller):
     include_in_schema = False
 
     @get("/", opt={"action": "notifications.read", "read_only": True})
-    async def list(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx,
+    async def list(self, request: Request[Any, Any, Any], db: Transaction, ctx: ActingContext,
                    offset: Offset = 0,
                    unread: Annotated[bool | None, QueryParameter()] = None) -> Template:
         rows, total = await inbox(db, ctx, unread=unread, limit=PAGE_SIZE, offset=offset)
@@ -42,6 +42,7 @@ class NotificationPages(Controller):
                     offset=offset, unread_only=unread is True)
 
     @post("/{notification_id:str}/read", opt={"action": "notifications.read"})
-    async def read(self, notification_id: FromPath[str], db: Db, ctx: Ctx) -> Redirect:
+    async def read(self, notification_id: FromPath[str], db: Transaction,
+                   ctx: ActingContext) -> Redirect:
         await mark_read(db, ctx, notification_id)
         return see_other("/notifications?notice=notifications_read")

@@ -18,7 +18,7 @@ from api.i18n.codes import N_
 from api.pages.charts import Series, grouped_bars
 from api.pages.forms import REFUSALS, Form, FormErrors, form_errors
 from api.pages.rendering import page
-from api.state import Ctx, Db, Reg
+from api.state import ActingContext, Services, Transaction
 from policies.vocabulary import INCIDENT_KINDS
 from vetting.errors import InvalidInput
 from vetting.reports.summary import COUNTERS, Report, build, period_bounds
@@ -60,15 +60,15 @@ class ReportPages(Controller):
     include_in_schema = False
 
     @get("/reports", opt={"action": "reports.read"})
-    async def reports(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx,
-                      registry: Reg, province: Province = None) -> Template:
+    async def reports(self, request: Request[Any, Any, Any], db: Transaction, ctx: ActingContext,
+                      services: Services, province: Province = None) -> Template:
         form = Form.of_query(request)
         language = language_of(request.scope)
         form.values.setdefault("period_kind", ["H1" if ctx.today.month <= 6 else "H2"])
         form.values.setdefault("year", [str(ctx.today.year)])
         try:
             start, end = _period(form, ctx.today)
-            report = await build(db, ctx, registry.keys, registry.settings.policy,
+            report = await build(db, ctx, services.keys, services.settings.policy,
                                  province=province, start=start, end=end)
         except REFUSALS as exc:
             errors: FormErrors = form_errors(language, exc)
@@ -86,12 +86,12 @@ class ReportPages(Controller):
                     query=request.url.query or "")
 
     @get("/reports/download", opt={"action": "reports.read"})
-    async def download(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx,
-                       registry: Reg, province: Province = None) -> Response[bytes]:
+    async def download(self, request: Request[Any, Any, Any], db: Transaction, ctx: ActingContext,
+                       services: Services, province: Province = None) -> Response[bytes]:
         """The API's CSV of the same period (UTF-8 with BOM, as Excel opens it)."""
         form = Form.of_query(request)
         start, end = _period(form, ctx.today)
-        report: Report = await build(db, ctx, registry.keys, registry.settings.policy,
+        report: Report = await build(db, ctx, services.keys, services.settings.policy,
                                      province=province, start=start, end=end)
         name = f"kt1-report-{report.province or 'all'}-{start}-{end}.csv"
         return Response(report_csv(report), media_type="text/csv",

@@ -28,7 +28,7 @@ from api.pages.forms import REFUSALS, Form, FormErrors, refusal
 from api.pages.rendering import page, see_other
 from api.pages.wording import WORDS
 from api.schemas import Limit, Offset
-from api.state import Ctx, Db, Reg
+from api.state import ActingContext, Services, Transaction
 from policies.access import POLICE, POLICE_LEAD, scope_for
 from policies.vetting_states import TRANSITIONS, may_take
 from policies.vocabulary import DECIDED_STATES, REQUEST_STATES, RequestState
@@ -65,15 +65,15 @@ def _status(exc: Exception) -> int:
     return 409 if isinstance(exc, Conflict) else 403 if isinstance(exc, Forbidden) else 422
 
 
-async def _request_page(db: Db, ctx: Ctx, registry: Reg, request_id: str, *,
+async def _request_page(db: Transaction, ctx: ActingContext, services: Services, request_id: str, *,
                         status: int = 200,
                         errors: FormErrors | None = None) -> Template:
     line = await service.get_listed(db, ctx, request_id)
-    out = request_out(line.request, ctx, registry.keys.data)
+    out = request_out(line.request, ctx, services.keys.data)
     out.history = await history_out(db, out.id)
     police = ctx.actor.role in POLICE
     # the police working the request see the dossier: read (and audited) as the API reads it
-    dossier = (await read_dossier(db, ctx, registry.keys.data, out.worker_id)
+    dossier = (await read_dossier(db, ctx, services.keys.data, out.worker_id)
                if police else None)
     attestation_id = (await records.for_request(db, ctx, out.id)
                       if out.state in DECIDED_STATES else None)
@@ -84,16 +84,17 @@ async def _request_page(db: Db, ctx: Ctx, registry: Reg, request_id: str, *,
                 moves=available_moves(ctx, out.state), words=WORDS, me=ctx.actor.id)
 
 
-async def _form_page(db: Db, ctx: Ctx, registry: Reg, action: str, request_id: str, *,
+async def _form_page(db: Transaction, ctx: ActingContext, services: Services, action: str,
+                     request_id: str, *,
                      status: int = 200,
                      form: Form | None = None, errors: FormErrors | None = None) -> Template:
     access = TRANSITIONS[action].access
     if action == "approve":
-        preview = await service.approval_preview(db, ctx, registry.settings.policy, request_id)
+        preview = await service.approval_preview(db, ctx, services.settings.policy, request_id)
         line = preview.line
     else:
         preview, line = None, await service.get_listed(db, ctx, request_id, action=access)
-    out = request_out(line.request, ctx, registry.keys.data)
+    out = request_out(line.request, ctx, services.keys.data)
     units = ([u for u in await units_of_kind(db, "police") if u.code != out.police_unit]
              if action == "transfer" else [])
     names = await unit_names(db, [out.post_unit, out.police_unit])
@@ -103,16 +104,17 @@ async def _form_page(db: Db, ctx: Ctx, registry: Reg, action: str, request_id: s
 
 
 #: The parameters of the generated handlers (as `api.controllers.vetting_requests` does).
-_ARGS = {"request": Request[Any, Any, Any], "request_id": FromPath[str], "db": Db, "ctx": Ctx,
-         "registry": Reg}
+_ARGS = {"request": Request[Any, Any, Any], "request_id": FromPath[str], "db": Transaction,
+         "ctx": ActingContext,
+         "services": Services}
 
 
 def _form_route(action: str) -> HTTPRouteHandler:
     """`GET /requests/{id}/<action>`: the transition's form, guarded by its access action."""
 
     async def handler(self: Controller, request: Request[Any, Any, Any], request_id: str,
-                      db: Any, ctx: Any, registry: Any) -> Template:
-        return await _form_page(db, ctx, registry, action, request_id)
+                      db: Any, ctx: Any, services: Any) -> Template:
+        return await _form_page(db, ctx, services, action, request_id)
 
     handler.__annotations__ = {**_ARGS, "return": Template}
     handler.__name__ = handler.__qualname__ = f"{action}_form"
@@ -125,18 +127,18 @@ def _move_route(action: str, move: Move) -> HTTPRouteHandler:
     the form (or the request page) again with the API's words."""
 
     async def handler(self: Controller, request: Request[Any, Any, Any], request_id: str,
-                      db: Any, ctx: Any, registry: Any) -> Template | Redirect:
+                      db: Any, ctx: Any, services: Any) -> Template | Redirect:
         form = await Form.read(request)
         try:
             data = form.parse(move.body)
-            await move.call(db, ctx, registry, request_id, data,
+            await move.call(db, ctx, services, request_id, data,
                             expected_version(request, data.version))  # type: ignore[attr-defined]
         except (*REFUSALS, Forbidden) as exc:
             errors = await refusal(db, request, exc)
             if action in FORM_PAGES:
-                return await _form_page(db, ctx, registry, action, request_id,
+                return await _form_page(db, ctx, services, action, request_id,
                                         status=_status(exc), form=form, errors=errors)
-            return await _request_page(db, ctx, registry, request_id, status=_status(exc),
+            return await _request_page(db, ctx, services, request_id, status=_status(exc),
                                        errors=errors)
         return see_other(f"/requests/{request_id}?notice=request_{action}")
 
@@ -150,7 +152,8 @@ class RequestPages(Controller):
     include_in_schema = False
 
     @get("/requests", opt={"action": "requests.read", "read_only": True})
-    async def inbox(self, db: Db, ctx: Ctx, registry: Reg, state_filter: StateQuery = None,
+    async def inbox(self, db: Transaction, ctx: ActingContext, services: Services,
+                    state_filter: StateQuery = None,
                     overdue: FromQuery[bool | None] = None, limit: Limit = PAGE_SIZE,
                     offset: Offset = 0) -> Template:
         """The caller's requests (the service scopes them: a police unit's inbox, a post
@@ -161,17 +164,18 @@ class RequestPages(Controller):
         rows, total = await service.list_requests(
             db, ctx, state=state, overdue=overdue, worker_id=None, limit=limit, offset=offset,
             approvable=queue)
-        items = [(line, request_out(line.request, ctx, registry.keys.data)) for line in rows]
+        items = [(line, request_out(line.request, ctx, services.keys.data)) for line in rows]
         return page("requests/list.html", lines=items, total=total, limit=limit, offset=offset,
                     state_filter=state, overdue=overdue, queue=queue, states=REQUEST_STATES,
                     words=WORDS, police=ctx.actor.role in POLICE,
                     lead=ctx.actor.role == POLICE_LEAD)
 
     @get("/requests/{request_id:str}", opt={"action": "requests.read"})
-    async def read(self, request_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg
+    async def read(self, request_id: FromPath[str], db: Transaction, ctx: ActingContext,
+                   services: Services
                    ) -> Template:
         """Not read-only: the police's dossier read is audited, as in the API."""
-        return await _request_page(db, ctx, registry, request_id)
+        return await _request_page(db, ctx, services, request_id)
 
 
 for _action in FORM_PAGES:

@@ -18,7 +18,7 @@ from api.controllers.routes import AssignmentIn, EndIn, RouteIn, RoutePatch
 from api.i18n import field_label, language_of, message
 from api.pages.forms import REFUSALS, Form, FormErrors, field_errors, refusal
 from api.pages.rendering import page, see_other
-from api.state import Ctx, Db, Reg
+from api.state import ActingContext, Services, Transaction
 from policies.vocabulary import STAGES
 from vetting.eligibility.service import CHECK_ACTION, check, get_route
 from vetting.routes import assignments
@@ -47,7 +47,7 @@ class RoutePages(Controller):
     include_in_schema = False
 
     @get("/routes", opt={"action": "routes.read", "read_only": True})
-    async def routes(self, db: Db, ctx: Ctx, active: Active = None,
+    async def routes(self, db: Transaction, ctx: ActingContext, active: Active = None,
                      offset: FromQuery[int] = 0) -> Template:
         offset = max(offset, 0)
         rows, total = await list_routes(db, ctx, active=active, limit=PAGE_SIZE, offset=offset)
@@ -59,7 +59,7 @@ class RoutePages(Controller):
         return _route_form()
 
     @post("/routes/new", opt={"action": "routes.manage"})
-    async def create(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx
+    async def create(self, request: Request[Any, Any, Any], db: Transaction, ctx: ActingContext
                      ) -> Template | Redirect:
         form = await Form.read(request)
         try:
@@ -72,17 +72,19 @@ class RoutePages(Controller):
         return see_other(f"/routes/{route.id}?notice=route_created")
 
     @get("/routes/{route_id:str}", opt={"action": "routes.read", "read_only": True})
-    async def route(self, route_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg) -> Template:
-        return await _route_page(db, ctx, registry, route_id)
+    async def route(self, route_id: FromPath[str], db: Transaction, ctx: ActingContext,
+                    services: Services) -> Template:
+        return await _route_page(db, ctx, services, route_id)
 
     @get("/routes/{route_id:str}/edit", opt={"action": "routes.manage", "read_only": True})
-    async def edit_form(self, route_id: FromPath[str], db: Db, ctx: Ctx) -> Template:
+    async def edit_form(self, route_id: FromPath[str], db: Transaction,
+                        ctx: ActingContext) -> Template:
         route = await get_route(db, ctx, route_id, "routes.manage")
         return page("routes/edit.html", route=route)
 
     @post("/routes/{route_id:str}/edit", opt={"action": "routes.manage"})
-    async def edit(self, request: Request[Any, Any, Any], route_id: FromPath[str], db: Db,
-                   ctx: Ctx) -> Template | Redirect:
+    async def edit(self, request: Request[Any, Any, Any], route_id: FromPath[str], db: Transaction,
+                   ctx: ActingContext) -> Template | Redirect:
         form = await Form.read(request)
         try:
             data = form.parse(RoutePatch)
@@ -98,7 +100,8 @@ class RoutePages(Controller):
 
     @post("/routes/{route_id:str}/active", opt={"action": "routes.manage"})
     async def set_active(self, request: Request[Any, Any, Any], route_id: FromPath[str],
-                         db: Db, ctx: Ctx, registry: Reg) -> Template | Redirect:
+                         db: Transaction, ctx: ActingContext,
+                         services: Services) -> Template | Redirect:
         """Deactivate (or bring back) a route; its roster then shows every line blocked."""
         form = await Form.read(request)
         try:
@@ -108,19 +111,21 @@ class RoutePages(Controller):
                                expected_version=data.version)
         except REFUSALS as exc:
             errors = await refusal(db, request, exc)
-            return await _route_page(db, ctx, registry, route_id, errors=errors, status=409)
+            return await _route_page(db, ctx, services, route_id, errors=errors, status=409)
         notice = "route_activated" if data.active else "route_deactivated"
         return see_other(f"/routes/{route_id}?notice={notice}")
 
     @get("/routes/{route_id:str}/assign", opt={"action": "assignments.manage",
                                               "read_only": True})
-    async def assign_form(self, route_id: FromPath[str], db: Db, ctx: Ctx) -> Template:
+    async def assign_form(self, route_id: FromPath[str], db: Transaction,
+                          ctx: ActingContext) -> Template:
         route = await get_route(db, ctx, route_id, "assignments.manage")
         return page("routes/assign.html", route=route)
 
     @post("/routes/{route_id:str}/assign", opt={"action": "assignments.manage"})
-    async def assign(self, request: Request[Any, Any, Any], route_id: FromPath[str], db: Db,
-                     ctx: Ctx, registry: Reg) -> Template | Redirect:
+    async def assign(self, request: Request[Any, Any, Any], route_id: FromPath[str],
+                     db: Transaction,
+                     ctx: ActingContext, services: Services) -> Template | Redirect:
         form = await Form.read(request)
         route = await get_route(db, ctx, route_id, "assignments.manage")
         language = language_of(request.scope)
@@ -135,10 +140,10 @@ class RoutePages(Controller):
             data = form.parse(AssignmentIn, route_id=route.id, worker_id=found.get(number),
                               starts_at=form.local_instant("starts_at"),
                               ends_at=form.local_instant("ends_at"))
-            await assignments.create(db, ctx, registry.settings.policy,
+            await assignments.create(db, ctx, services.settings.policy,
                                      worker_id=data.worker_id, route_id=data.route_id,
                                      starts_at=data.starts_at, ends_at=data.ends_at,
-                                     signatures=registry.keys.attestations)
+                                     signatures=services.keys.attestations)
         except assignments.NotEligible as refused:
             # No rollback: the refusal's audit entry is committed, as in the API.
             reasons = tuple(message(language, r.code) for r in refused.decision.reasons)
@@ -152,21 +157,23 @@ class RoutePages(Controller):
         return see_other(f"/routes/{route.id}?notice=assigned")
 
     @post("/assignments/{assignment_id:str}/end", opt={"action": "assignments.manage"})
-    async def end(self, request: Request[Any, Any, Any], assignment_id: FromPath[str], db: Db,
-                  ctx: Ctx) -> Redirect:
+    async def end(self, request: Request[Any, Any, Any], assignment_id: FromPath[str],
+                  db: Transaction,
+                  ctx: ActingContext) -> Redirect:
         form = await Form.read(request)
         data = form.parse(EndIn)
         ended = await assignments.end(db, ctx, assignment_id, reason=data.reason)
         return see_other(f"/routes/{ended.route_id}?notice=assignment_ended")
 
     @get("/routes/{route_id:str}/eligibility", opt={"action": CHECK_ACTION, "read_only": True})
-    async def eligibility_form(self, route_id: FromPath[str], db: Db, ctx: Ctx) -> Template:
+    async def eligibility_form(self, route_id: FromPath[str], db: Transaction,
+                               ctx: ActingContext) -> Template:
         route = await get_route(db, ctx, route_id, "routes.read")
         return page("routes/eligibility.html", route=route, results=None, unknown=[])
 
     @post("/routes/{route_id:str}/eligibility", opt={"action": CHECK_ACTION, "read_only": True})
     async def eligibility(self, request: Request[Any, Any, Any], route_id: FromPath[str],
-                          ctx: Ctx, registry: Reg, db: Db) -> Template:
+                          ctx: ActingContext, services: Services, db: Transaction) -> Template:
         """One worker or a pasted list (a form post: a pasted list has line breaks), checked
         now with the batch call; numbers outside the caller's scope read as unknown."""
         form = await Form.read(request)
@@ -183,19 +190,19 @@ class RoutePages(Controller):
         ids = [found[n] for n in wanted if n in found]
         results = []
         if ids:
-            _, results = await check(registry.db, ctx, route.id, ids, at=ctx.now,
-                                     policy_version=registry.settings.policy.version,
-                                     signatures=registry.keys.attestations,
-                                     cache=registry.eligibility)
+            _, results = await check(services.db, ctx, route.id, ids, at=ctx.now,
+                                     policy_version=services.settings.policy.version,
+                                     signatures=services.keys.attestations,
+                                     cache=services.eligibility)
         return page("routes/eligibility.html", route=route, results=results, form=form,
                     unknown=[n for n in wanted if n not in found])
 
-async def _route_page(db: Db, ctx: Ctx, registry: Reg, route_id: str, *,
+async def _route_page(db: Transaction, ctx: ActingContext, services: Services, route_id: str, *,
                       errors: FormErrors | None = None, status: int = 200) -> Template:
     """The route with its roster, each line judged as the API's roster judges it."""
-    route, lines = await assignments.roster(db, ctx, registry.settings.policy, route_id,
-                                            signatures=registry.keys.attestations,
-                                            cache=registry.eligibility)
+    route, lines = await assignments.roster(db, ctx, services.settings.policy, route_id,
+                                            signatures=services.keys.attestations,
+                                            cache=services.eligibility)
     return page("routes/show.html", route=route, lines=lines, errors=errors, status=status,
                 blocked=sum(1 for line in lines if not line.decision.eligible))
 

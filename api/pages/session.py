@@ -23,7 +23,7 @@ from litestar.utils.scope.state import ScopeState
 
 from api.auth.access import authorize, deny, route_rule
 from api.i18n import DEFAULT, LANGUAGES, language_of
-from api.state import Registry, client_address, registry_of, request_id_of
+from api.state import AppServices, client_address, request_id_of, services_of
 from vetting.accounts import page_sessions
 from vetting.errors import Unauthenticated
 from vetting.notifications.outbox import unread_count
@@ -67,31 +67,31 @@ class PageState:
         return self.actor is not None
 
 
-def is_https(registry: Registry) -> bool:
-    return registry.settings.public_url.startswith("https://")
+def is_https(services: AppServices) -> bool:
+    return services.settings.public_url.startswith("https://")
 
 
-def session_cookie_name(registry: Registry) -> str:
-    return SECURE_SESSION_COOKIE if is_https(registry) else SESSION_COOKIE
+def session_cookie_name(services: AppServices) -> str:
+    return SECURE_SESSION_COOKIE if is_https(services) else SESSION_COOKIE
 
 
-def _cookie(registry: Registry, key: str, value: str, *, max_age: int | None = None) -> Cookie:
+def _cookie(services: AppServices, key: str, value: str, *, max_age: int | None = None) -> Cookie:
     return Cookie(key=key, value=value, path="/", httponly=True, samesite="strict",
-                  secure=is_https(registry), max_age=max_age)
+                  secure=is_https(services), max_age=max_age)
 
 
-def session_cookie(registry: Registry, token: str) -> Cookie:
+def session_cookie(services: AppServices, token: str) -> Cookie:
     """The cookie that carries a new session: no expiry of its own (the server decides)."""
-    return _cookie(registry, session_cookie_name(registry), token)
+    return _cookie(services, session_cookie_name(services), token)
 
 
-def ended_session_cookie(registry: Registry) -> Cookie:
-    return _cookie(registry, session_cookie_name(registry), "", max_age=0)
+def ended_session_cookie(services: AppServices) -> Cookie:
+    return _cookie(services, session_cookie_name(services), "", max_age=0)
 
 
-def language_cookie(registry: Registry, language: str) -> Cookie:
+def language_cookie(services: AppServices, language: str) -> Cookie:
     """A signed-out visitor's language (a signed-in one's is kept on the account)."""
-    return _cookie(registry, LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600)
+    return _cookie(services, LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600)
 
 
 def cookies_of(scope: Scope) -> dict[str, str]:
@@ -106,13 +106,13 @@ def cookies_of(scope: Scope) -> dict[str, str]:
 
 
 def session_token(scope: Scope) -> str | None:
-    registry = registry_of(scope["app"].state)
-    return cookies_of(scope).get(session_cookie_name(registry)) or None
+    services = services_of(scope["app"].state)
+    return cookies_of(scope).get(session_cookie_name(services)) or None
 
 
-def csrf_token_for(registry: Registry, seed: str) -> str:
+def csrf_token_for(services: AppServices, seed: str) -> str:
     """The CSRF token bound to a session (its digest) or to a pre-session cookie."""
-    return hmac.new(registry.page_key, seed.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(services.page_key, seed.encode(), hashlib.sha256).hexdigest()
 
 
 class PageSessionMiddleware:
@@ -125,10 +125,10 @@ class PageSessionMiddleware:
         if scope["type"] != "http" or scope["method"] == "OPTIONS":
             await self.app(scope, receive, send)  # Litestar's own OPTIONS answer: no data
             return
-        registry = registry_of(scope["app"].state)
-        pinned = registry.db.pin_version()
+        services = services_of(scope["app"].state)
+        pinned = services.db.pin_version()
         try:
-            state, new_cookies = await self._state(scope, registry)
+            state, new_cookies = await self._state(scope, services)
             scope.setdefault("state", {})["page"] = state
             scope["state"]["language"] = state.language
             ScopeState.from_scope(scope).csrf_token = state.csrf_token
@@ -143,33 +143,33 @@ class PageSessionMiddleware:
                 await _check_csrf(scope, receive, state)
             await self.app(scope, receive, send)
         finally:
-            registry.db.unpin(pinned)
+            services.db.unpin(pinned)
 
     @staticmethod
-    async def _state(scope: Scope, registry: Registry) -> tuple[PageState, list[Cookie]]:
+    async def _state(scope: Scope, services: AppServices) -> tuple[PageState, list[Cookie]]:
         cookies = cookies_of(scope)
-        token = cookies.get(session_cookie_name(registry))
+        token = cookies.get(session_cookie_name(services))
         now = datetime.now(UTC)
-        resumed = (await page_sessions.resume(registry.db, registry.settings.policy, token, now)
+        resumed = (await page_sessions.resume(services.db, services.settings.policy, token, now)
                    if token else None)
         new_cookies: list[Cookie] = []
         if resumed is not None:
             language = resumed.language or language_of(scope)
             state = PageState(actor=resumed.actor, language=language, resumed=resumed,
-                              csrf_token=csrf_token_for(registry, "session:" + resumed.digest))
+                              csrf_token=csrf_token_for(services, "session:" + resumed.digest))
             ctx = Context(actor=resumed.actor, request_id=request_id_of(scope), now=now)
-            async with registry.db.transaction(read_only=True) as session:
+            async with services.db.transaction(read_only=True) as session:
                 state.unread = await unread_count(session, ctx)
             return state, new_cookies
         if token:
-            new_cookies.append(ended_session_cookie(registry))
+            new_cookies.append(ended_session_cookie(services))
         chosen = cookies.get(LANGUAGE_COOKIE)
         language = chosen if chosen in LANGUAGES else language_of(scope) or DEFAULT
         seed = cookies.get(PRE_SESSION_COOKIE)
         if not seed and scope["method"] in SAFE_METHODS:
             seed = secrets.token_urlsafe(32)
-            new_cookies.append(_cookie(registry, PRE_SESSION_COOKIE, seed))
-        csrf = csrf_token_for(registry, "pre:" + seed) if seed else ""
+            new_cookies.append(_cookie(services, PRE_SESSION_COOKIE, seed))
+        csrf = csrf_token_for(services, "pre:" + seed) if seed else ""
         return PageState(actor=None, language=language, csrf_token=csrf), new_cookies
 
 

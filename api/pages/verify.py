@@ -18,7 +18,7 @@ from api.controllers.attestations import VerifyIn
 from api.pages.forms import REFUSALS, Form, refusal
 from api.pages.rendering import page
 from api.rate_limit import RATE_LIMITED
-from api.state import Db, Reg
+from api.state import Services, Transaction
 from vetting.attestations.checking import check_attestation
 from vetting.attestations.verification import VerificationResult
 
@@ -60,15 +60,15 @@ class VerifyPages(Controller):
     include_in_schema = False
 
     @get("/verify", opt={"public": True, "read_only": True, RATE_LIMITED: True})
-    async def verify_form(self, db: Db, registry: Reg, jws: Token = None) -> Template:
+    async def verify_form(self, db: Transaction, services: Services, jws: Token = None) -> Template:
         if not jws:
             return page("verify/verify.html", checked=None)
-        result = await check_attestation(db, registry.keys, jws.strip(), now=time.time())
+        result = await check_attestation(db, services.keys, jws.strip(), now=time.time())
         return page("verify/verify.html", checked=shown(result))
 
     @post("/verify", opt={"public": True, "read_only": True, RATE_LIMITED: True})
-    async def verify(self, request: Request[Any, Any, Any], db: Db,
-                     registry: Reg) -> Template:
+    async def verify(self, request: Request[Any, Any, Any], db: Transaction,
+                     services: Services) -> Template:
         form = await Form.read(request)
         upload = form.files.get("file")
         given = form.value("jws")
@@ -81,5 +81,5 @@ class VerifyPages(Controller):
         except REFUSALS as exc:
             return page("verify/verify.html", checked=None, form=form, status=422,
                         errors=await refusal(None, request, exc))
-        result = await check_attestation(db, registry.keys, data.jws, now=time.time())
+        result = await check_attestation(db, services.keys, data.jws, now=time.time())
         return page("verify/verify.html", checked=shown(result))

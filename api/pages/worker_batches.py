@@ -20,7 +20,7 @@ from api.i18n import language_of, message
 from api.pages.forms import REFUSALS, Form, FormErrors, refusal
 from api.pages.rendering import page, see_other
 from api.problems import domain_text
-from api.state import Ctx, Db, Reg
+from api.state import ActingContext, Services, Transaction
 from vetting.errors import BatchRefused
 from vetting.requests import service as requests
 from vetting.workers.service import get_worker
@@ -38,7 +38,7 @@ class Chosen:
     national_id_mask: str
 
 
-async def _chosen(db: Db, ctx: Ctx, worker_ids: list[str]) -> list[Chosen]:
+async def _chosen(db: Transaction, ctx: ActingContext, worker_ids: list[str]) -> list[Chosen]:
     """The ticked workers, each read as one nomination reads it: another unit's is the
     404 page, as it would be on its own."""
     unique = list(dict.fromkeys(i for i in worker_ids if i.strip()))
@@ -59,7 +59,8 @@ class WorkerBatchPages(Controller):
     include_in_schema = False
 
     @get("/workers/nominate", opt={"action": ACTION, "read_only": True})
-    async def check(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx) -> Template:
+    async def check(self, request: Request[Any, Any, Any], db: Transaction,
+                    ctx: ActingContext) -> Template:
         """The workers ticked, and the reason to give for all of them."""
         ids = request.query_params.getall("worker_ids", [])
         language = language_of(request.scope)
@@ -72,14 +73,14 @@ class WorkerBatchPages(Controller):
                     selection=None if chosen else selection)
 
     @post("/workers/nominate", opt={"action": ACTION})
-    async def nominate(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx,
-                       registry: Reg) -> Template | Redirect:
+    async def nominate(self, request: Request[Any, Any, Any], db: Transaction, ctx: ActingContext,
+                       services: Services) -> Template | Redirect:
         form = await Form.read(request)
         chosen = await _chosen(db, ctx, form.all("worker_ids")[:MAX_BATCH])
         try:
             data = form.parse(BatchSubmitIn)
             await requests.submit_batch(
-                db, ctx, registry.settings.policy, worker_ids=data.worker_ids,
+                db, ctx, services.settings.policy, worker_ids=data.worker_ids,
                 reason=data.reason)
         except BatchRefused as exc:
             await db.rollback()

@@ -20,7 +20,7 @@ from api.controllers.workers import LeaveIn
 from api.pages.forms import REFUSALS, Form, FormErrors, refusal
 from api.pages.rendering import page, see_other
 from api.pages.wording import WORDS
-from api.state import Ctx, Db, Reg
+from api.state import ActingContext, Services, Transaction
 from policies.vocabulary import INCIDENT_KINDS
 from vetting.incidents import service as incidents
 from vetting.workers import records
@@ -30,14 +30,14 @@ LEAVE = {"action": "workers.record"}
 REPORT = {"action": "incidents.report"}
 
 
-async def _leave_form(db: Db, ctx: Ctx, worker_id: str, *, status: int = 200,
+async def _leave_form(db: Transaction, ctx: ActingContext, worker_id: str, *, status: int = 200,
                       form: Form | None = None, errors: FormErrors | None = None
                       ) -> Template:
     worker = await get_worker(db, ctx, worker_id, action="workers.record")
     return page("workers/leave.html", status=status, w=worker, form=form, errors=errors)
 
 
-async def _incident_form(db: Db, ctx: Ctx, worker_id: str, *, status: int = 200,
+async def _incident_form(db: Transaction, ctx: ActingContext, worker_id: str, *, status: int = 200,
                          form: Form | None = None, errors: FormErrors | None = None
                          ) -> Template:
     worker = await get_worker(db, ctx, worker_id, action="incidents.report")
@@ -54,12 +54,13 @@ class WorkerEventPages(Controller):
     include_in_schema = False
 
     @get("/workers/{worker_id:str}/leave", opt={**LEAVE, "read_only": True})
-    async def leave_form(self, worker_id: FromPath[str], db: Db, ctx: Ctx) -> Template:
+    async def leave_form(self, worker_id: FromPath[str], db: Transaction,
+                         ctx: ActingContext) -> Template:
         return await _leave_form(db, ctx, worker_id)
 
     @post("/workers/{worker_id:str}/leave/check", opt={**LEAVE, "read_only": True})
     async def leave_check(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
-                          db: Db, ctx: Ctx) -> Template:
+                          db: Transaction, ctx: ActingContext) -> Template:
         """The answers read (and refused as the API would), then what leaving will do;
         "change" goes back to the form with what was typed."""
         form = await Form.read(request)
@@ -75,8 +76,9 @@ class WorkerEventPages(Controller):
                     reason=data.reason)
 
     @post("/workers/{worker_id:str}/leave", opt=LEAVE)
-    async def leave(self, request: Request[Any, Any, Any], worker_id: FromPath[str], db: Db,
-                    ctx: Ctx) -> Template | Redirect:
+    async def leave(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
+                    db: Transaction,
+                    ctx: ActingContext) -> Template | Redirect:
         form = await Form.read(request)
         try:
             data = form.parse(LeaveIn)
@@ -88,12 +90,13 @@ class WorkerEventPages(Controller):
         return see_other(f"/workers/{worker_id}?notice=worker_left")
 
     @get("/workers/{worker_id:str}/incident", opt={**REPORT, "read_only": True})
-    async def incident_form(self, worker_id: FromPath[str], db: Db, ctx: Ctx) -> Template:
+    async def incident_form(self, worker_id: FromPath[str], db: Transaction,
+                            ctx: ActingContext) -> Template:
         return await _incident_form(db, ctx, worker_id)
 
     @post("/workers/{worker_id:str}/incident/check", opt={**REPORT, "read_only": True})
     async def incident_check(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
-                             db: Db, ctx: Ctx, registry: Reg) -> Template:
+                             db: Transaction, ctx: ActingContext, services: Services) -> Template:
         form = await Form.read(request)
         if form.value("change"):
             return await _incident_form(db, ctx, worker_id, form=form)
@@ -103,18 +106,19 @@ class WorkerEventPages(Controller):
             return await _incident_form(db, ctx, worker_id, status=422, form=form,
                                         errors=await refusal(None, request, exc))
         worker = await get_worker(db, ctx, worker_id, action="incidents.report")
-        suspends = data.kind in registry.settings.policy.suspending_incident_kinds
+        suspends = data.kind in services.settings.policy.suspending_incident_kinds
         return page("workers/incident_check.html", w=worker, form=form, data=data,
                     suspends=suspends, words=WORDS)
 
     @post("/workers/{worker_id:str}/incident", opt=REPORT)
-    async def report(self, request: Request[Any, Any, Any], worker_id: FromPath[str], db: Db,
-                     ctx: Ctx, registry: Reg) -> Template | Redirect:
+    async def report(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
+                     db: Transaction,
+                     ctx: ActingContext, services: Services) -> Template | Redirect:
         form = await Form.read(request)
         try:
             data = _incident_input(form, worker_id)
             new = await incidents.report(
-                db, ctx, registry.settings.policy, registry.keys.data, kind=data.kind,
+                db, ctx, services.settings.policy, services.keys.data, kind=data.kind,
                 occurred_at=data.occurred_at, description=data.description,
                 worker_ids=data.worker_ids, route_id=data.route_id)
         except REFUSALS as exc:

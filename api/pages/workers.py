@@ -33,7 +33,7 @@ from api.pages.forms import REFUSALS, Form, field_errors, refusal
 from api.pages.rendering import page, see_other
 from api.pages.wording import WORDS
 from api.schemas import Limit, Offset
-from api.state import Ctx, Db, Reg, read_only_unless
+from api.state import ActingContext, Services, Transaction, read_only_unless
 from policies.access import scope_for
 from policies.vocabulary import STAGES
 from vetting.attestations import lifecycle
@@ -50,15 +50,16 @@ StateFilter = Annotated[str | None, QueryParameter(name="clearance_state", max_l
 CLEARANCE_STATES: tuple[str, ...] = ClearanceState.__args__  # type: ignore[attr-defined]
 
 
-def _may(ctx: Ctx, action: str) -> bool:
+def _may(ctx: ActingContext, action: str) -> bool:
     return scope_for(ctx.actor.role, action) is not None
 
 
-async def _worker_page(db: Db, ctx: Ctx, registry: Reg, language: str, worker_id: str
+async def _worker_page(db: Transaction, ctx: ActingContext, services: Services, language: str,
+                       worker_id: str
                        ) -> Template:
     """The worker as HR (or the police working the request) reads it: the dossier read is
     audited, as `GET /api/v1/workers/{id}` audits it; the national ID stays masked."""
-    dossier = await read_dossier(db, ctx, registry.keys.data, worker_id)
+    dossier = await read_dossier(db, ctx, services.keys.data, worker_id)
     trainings, _ = await records.list_trainings(db, ctx, worker_id, limit=20, offset=0)
     commitments, _ = await records.list_commitments(db, ctx, worker_id, limit=20, offset=0)
     lines, _ = await requests.list_requests(db, ctx, state=None, overdue=None,
@@ -99,8 +100,8 @@ class WorkerPages(Controller):
 
     @get("/workers", opt={"action": "workers.read",
                           "read_only": read_only_unless("national_id")})
-    async def workers(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx,
-                      registry: Reg, q: Search = None, national_id: NationalId = None,
+    async def workers(self, request: Request[Any, Any, Any], db: Transaction, ctx: ActingContext,
+                      services: Services, q: Search = None, national_id: NationalId = None,
                       clearance_state: StateFilter = None, limit: Limit = PAGE_SIZE,
                       offset: Offset = 0) -> Template:
         """The list, searched by name or employee number; a full national ID is looked up
@@ -117,7 +118,7 @@ class WorkerPages(Controller):
                                                        "national_id")))
             national_id = None
         rows, total = await listing.list_workers(
-            db, ctx, registry.keys.data, listing.WorkerFilter(
+            db, ctx, services.keys.data, listing.WorkerFilter(
                 q=(q or "").strip() or None, national_id=national_id, clearance_state=state),
             sort="name", limit=limit, offset=offset)
         return page("workers/list.html", status=422 if errors else 200, errors=errors,
@@ -131,34 +132,37 @@ class WorkerPages(Controller):
         return page("workers/new.html", stages=STAGES, words=WORDS)
 
     @post("/workers/new", opt={"action": "workers.create"})
-    async def register(self, request: Request[Any, Any, Any], db: Db, ctx: Ctx,
-                       registry: Reg) -> Template | Redirect:
+    async def register(self, request: Request[Any, Any, Any], db: Transaction, ctx: ActingContext,
+                       services: Services) -> Template | Redirect:
         form = await Form.read(request)
         try:
             data = form.parse(WorkerIn, post_unit=ctx.actor.unit or form.value("post_unit"))
-            worker = await create_worker(db, ctx, registry.keys.data, worker_input(data))
+            worker = await create_worker(db, ctx, services.keys.data, worker_input(data))
         except REFUSALS as exc:
             return page("workers/new.html", status=422, form=form, stages=STAGES,
                         words=WORDS, errors=await refusal(db, request, exc))
         return see_other(f"/workers/{worker.id}?notice=worker_registered")
 
     @get("/workers/{worker_id:str}", opt={"action": "workers.read"})
-    async def worker(self, request: Request[Any, Any, Any], worker_id: FromPath[str], db: Db,
-                     ctx: Ctx, registry: Reg) -> Template:
+    async def worker(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
+                     db: Transaction,
+                     ctx: ActingContext, services: Services) -> Template:
         """Not read-only: the dossier read is audited, as in the API."""
-        return await _worker_page(db, ctx, registry, language_of(request.scope), worker_id)
+        return await _worker_page(db, ctx, services, language_of(request.scope), worker_id)
 
     @get("/workers/{worker_id:str}/edit", opt={"action": corrections.ACTION})
-    async def edit_form(self, worker_id: FromPath[str], db: Db, ctx: Ctx, registry: Reg
+    async def edit_form(self, worker_id: FromPath[str], db: Transaction, ctx: ActingContext,
+                        services: Services
                         ) -> Template:
         """Not read-only: filling the form reads the dossier, audited as any dossier read."""
-        dossier = await read_dossier(db, ctx, registry.keys.data, worker_id)
+        dossier = await read_dossier(db, ctx, services.keys.data, worker_id)
         return page("workers/edit.html", w=dossier.worker, form=_registration_form(dossier),
                     version=dossier.worker.version, stages=STAGES, words=WORDS)
 
     @post("/workers/{worker_id:str}/edit", opt={"action": corrections.ACTION})
-    async def correct(self, request: Request[Any, Any, Any], worker_id: FromPath[str], db: Db,
-                      ctx: Ctx, registry: Reg) -> Template | Redirect:
+    async def correct(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
+                      db: Transaction,
+                      ctx: ActingContext, services: Services) -> Template | Redirect:
         """The API's correction (`PATCH /api/v1/workers/{id}`) with every field sent: only
         those that differ change, against the version the form was filled from."""
         form = await Form.read(request)
@@ -166,7 +170,7 @@ class WorkerPages(Controller):
         try:
             data = form.parse(RegistrationFields)
             dossier = await corrections.correct_worker(
-                db, ctx, registry.keys.data, worker_id, msgspec.structs.asdict(data),
+                db, ctx, services.keys.data, worker_id, msgspec.structs.asdict(data),
                 expected_version=version)
         except REFUSALS as exc:
             errors = await refusal(db, request, exc)
@@ -179,17 +183,19 @@ class WorkerPages(Controller):
 
     @get("/workers/{worker_id:str}/trainings/new",
          opt={"action": "workers.record", "read_only": True})
-    async def training_form(self, worker_id: FromPath[str], db: Db, ctx: Ctx) -> Template:
+    async def training_form(self, worker_id: FromPath[str], db: Transaction,
+                            ctx: ActingContext) -> Template:
         worker = await get_worker(db, ctx, worker_id, action="workers.record")
         return page("workers/training.html", w=worker)
 
     @post("/workers/{worker_id:str}/trainings/new", opt={"action": "workers.record"})
     async def add_training(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
-                           db: Db, ctx: Ctx, registry: Reg) -> Template | Redirect:
+                           db: Transaction, ctx: ActingContext,
+                           services: Services) -> Template | Redirect:
         form = await Form.read(request)
         try:
             data = form.parse(TrainingIn)
-            await records.add_training(db, ctx, registry.settings.policy, worker_id=worker_id,
+            await records.add_training(db, ctx, services.settings.policy, worker_id=worker_id,
                                        kind=data.kind, completed_on=data.completed_on,
                                        valid_until=data.valid_until)
         except REFUSALS as exc:
@@ -201,14 +207,15 @@ class WorkerPages(Controller):
 
     @get("/workers/{worker_id:str}/commitments/new",
          opt={"action": "workers.record", "read_only": True})
-    async def commitment_form(self, worker_id: FromPath[str], db: Db, ctx: Ctx) -> Template:
+    async def commitment_form(self, worker_id: FromPath[str], db: Transaction,
+                              ctx: ActingContext) -> Template:
         worker = await get_worker(db, ctx, worker_id, action="workers.record")
         return page("workers/commitment.html", w=worker)
 
     @post("/workers/{worker_id:str}/commitments/new", opt={"action": "workers.record"},
           request_max_body_size=MAX_SCAN_BYTES + 64 * 1024)
     async def add_commitment(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
-                             db: Db, ctx: Ctx) -> Template | Redirect:
+                             db: Transaction, ctx: ActingContext) -> Template | Redirect:
         """The scan's SHA-256 is computed here and stored; the scan is then dropped."""
         form = await Form.read(request)
         upload = form.files.get("document")
@@ -239,18 +246,20 @@ class WorkerPages(Controller):
 
     @get("/workers/{worker_id:str}/nominate",
          opt={"action": "requests.submit", "read_only": True})
-    async def nominate_form(self, worker_id: FromPath[str], db: Db, ctx: Ctx) -> Template:
+    async def nominate_form(self, worker_id: FromPath[str], db: Transaction,
+                            ctx: ActingContext) -> Template:
         worker = await get_worker(db, ctx, worker_id, action="requests.submit")
         return page("workers/nominate.html", w=worker)
 
     @post("/workers/{worker_id:str}/nominate", opt={"action": "requests.submit"})
     async def nominate(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
-                       db: Db, ctx: Ctx, registry: Reg) -> Template | Redirect:
+                       db: Transaction, ctx: ActingContext,
+                       services: Services) -> Template | Redirect:
         """A vetting request, routed by policy as the API routes it."""
         form = await Form.read(request)
         try:
             data = form.parse(SubmitIn, worker_id=worker_id)
-            submitted = await requests.submit(db, ctx, registry.settings.policy,
+            submitted = await requests.submit(db, ctx, services.settings.policy,
                                               worker_id=data.worker_id, reason=data.reason)
         except REFUSALS as exc:
             errors = await refusal(db, request, exc)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from api.i18n import message
 from api.plugin import CorePlugin
-from api.state import Ctx, Db
+from api.state import ActingContext, Transaction
 from crypto import totp
 from tests.api.test_eligibility import Desk
 from tests.conftest import People, served, unique
@@ -137,7 +137,8 @@ async def test_only_an_audited_refusal_commits_what_its_transaction_holds(
 
 
 @post("/test/refusal/{action:str}", opt={"public": True}, status_code=200)
-async def _refusing(action: FromPath[str], audited: FromQuery[bool], db: Db, ctx: Ctx) -> None:
+async def _refusing(action: FromPath[str], audited: FromQuery[bool], db: Transaction,
+                    ctx: ActingContext) -> None:
     """Records an entry as a refusal would, then refuses (audited or not)."""
     await append(db, ctx, action=action, outcome="denied")
     raise Conflict("refused", code="RETENTION_PERIOD", audited=audited, keep_until="2030-01-01")

@@ -76,7 +76,7 @@ async def test_a_genuine_key_relabelled_as_another_units_is_not_trusted(
         assert kid not in await _jwks_kids(desk.client)
         # a fresh process of the app would learn the keys anew; this one must not keep
         # trusting a key whose row no longer matches the key store either
-        app.state.registry.keys.attestations.forget()
+        app.state.services.keys.attestations.forget()
         assert "ATTESTATION_INVALID" in codes(await desk.check(worker_id, route_id))
     finally:
         async with database.transaction() as session:

@@ -317,7 +317,7 @@ async def _pending_uri(app: Litestar, user_id: str) -> str:
     from vetting.accounts import sessions
     from vetting.principal import Actor, Context
 
-    registry = app.state.registry
+    registry = app.state.services
     async with registry.db.transaction(read_only=True) as session:
         uri = await sessions.pending_enrolment(
             session, Context(actor=Actor(id=user_id, role="police_lead")), registry.keys)
