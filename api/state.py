@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vetting.accounts.sessions import AccountCache
 from vetting.db import Database
-from vetting.eligibility.service import EligibilityCache
+from vetting.eligibility.cache import EligibilityCache
 from vetting.keys import RegistryKeys
 from vetting.principal import Actor, Context, anonymous
 from vetting.settings import Settings

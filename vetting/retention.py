@@ -13,10 +13,10 @@ from policies.calendar import local_date
 from policies.policy import Policy
 from policies.validity import add_months
 from vetting.audit.entries import append
-from vetting.errors import Conflict, NotFound
-from vetting.models import AuditEntry, Worker
+from vetting.errors import Conflict
+from vetting.models import AuditEntry
 from vetting.principal import Context
-from vetting.scoping import worker_condition
+from vetting.repositories import WORKERS
 
 #: Entries that record someone looking, not the record changing: they do not restart retention.
 PASSIVE_ACTIONS = ("worker.delete_refused", "worker.dossier_read")
@@ -25,10 +25,7 @@ PASSIVE_ACTIONS = ("worker.delete_refused", "worker.dossier_read")
 async def refuse_worker_deletion(session: AsyncSession, ctx: Context, policy: Policy,
                                  worker_id: str) -> None:
     """Audit the request and refuse it; a worker outside the caller's scope is not found."""
-    worker = await session.scalar(select(Worker).where(
-        Worker.id == worker_id, worker_condition(ctx.actor, "records.delete")))
-    if worker is None:
-        raise NotFound("no such worker")
+    worker = await WORKERS.get(session, ctx.actor, "records.delete", worker_id)
     last = await session.scalar(select(func.max(AuditEntry.created_at)).where(
         AuditEntry.object_id == worker.id,
         AuditEntry.action.not_in(PASSIVE_ACTIONS))) or worker.updated_at

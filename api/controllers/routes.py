@@ -16,10 +16,16 @@ from api.schemas import Limit, Offset, Page, Strict, query_instant
 from api.state import ActingContext, Services, Transaction
 from policies.eligibility import Decision
 from policies.vocabulary import Stage
-from vetting.eligibility.service import Answer, check, get_route
+from vetting.eligibility.service import Answer, check
 from vetting.models import Assignment, Route
 from vetting.routes import assignments
-from vetting.routes.service import RouteInput, create_route, list_routes, update_route
+from vetting.routes.service import (
+    RouteInput,
+    create_route,
+    get_route,
+    list_routes,
+    update_route,
+)
 
 ServiceClass = Literal["standard", "express", "scheduled"]
 Secrecy = Literal["A", "B", "C"]

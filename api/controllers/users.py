@@ -74,15 +74,15 @@ class UserController(Controller):
         return created(_out(new.user, new.one_time_password), f"{self.path}/{new.user.id}")
 
     @get("/", opt={"action": "users.read", "read_only": True}, responses=documented(401, 403))
-    async def list(self, db: Transaction, limit: Limit = 50, offset: Offset = 0,
+    async def list(self, db: Transaction, ctx: ActingContext, limit: Limit = 50, offset: Offset = 0,
                    role: FromQuery[Role | None] = None) -> Page[UserOut]:
-        rows, total = await users.list_users(db, limit=limit, offset=offset, role=role)
+        rows, total = await users.list_users(db, ctx, limit=limit, offset=offset, role=role)
         return Page(items=[_out(u) for u in rows], total=total)
 
     @get("/{user_id:str}", opt={"action": "users.read", "read_only": True},
          responses=documented(401, 403, 404))
-    async def get(self, user_id: FromPath[str], db: Transaction) -> UserOut:
-        return _out(await users.get_user(db, user_id))
+    async def get(self, user_id: FromPath[str], db: Transaction, ctx: ActingContext) -> UserOut:
+        return _out(await users.get_user(db, ctx, user_id))
 
     @patch("/{user_id:str}", opt={"action": "users.manage"},
            responses=documented(400, 401, 403, 404, 409, 422))

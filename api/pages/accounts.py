@@ -26,11 +26,11 @@ class AccountsPages(Controller):
     include_in_schema = False
 
     @get("/accounts", opt={"action": "users.read", "read_only": True})
-    async def accounts(self, db: Transaction, role: RoleFilter = None,
+    async def accounts(self, db: Transaction, ctx: ActingContext, role: RoleFilter = None,
                        offset: FromQuery[int] = 0) -> Template:
         offset = max(offset, 0)
         chosen = role if role in ROLES else None
-        rows, total = await users.list_users(db, limit=PAGE_SIZE, offset=offset, role=chosen)
+        rows, total = await users.list_users(db, ctx, limit=PAGE_SIZE, offset=offset, role=chosen)
         return page("accounts/list.html", accounts=rows, total=total, limit=PAGE_SIZE,
                     offset=offset, role=chosen, roles=ROLES)
 
@@ -54,8 +54,9 @@ class AccountsPages(Controller):
                     one_time_password=created.one_time_password, created=True)
 
     @get("/accounts/{user_id:str}", opt={"action": "users.read", "read_only": True})
-    async def account(self, user_id: FromPath[str], db: Transaction) -> Template:
-        return page("accounts/show.html", account=await users.get_user(db, user_id),
+    async def account(self, user_id: FromPath[str], db: Transaction,
+                      ctx: ActingContext) -> Template:
+        return page("accounts/show.html", account=await users.get_user(db, ctx, user_id),
                     roles=ROLES)
 
     @post("/accounts/{user_id:str}", opt={"action": "users.manage"})
@@ -71,7 +72,7 @@ class AccountsPages(Controller):
                 reset_password=data.reset_password), expected_version=data.version)
         except REFUSALS as exc:
             errors: FormErrors = await refusal(db, request, exc)
-            return page("accounts/show.html", account=await users.get_user(db, user_id),
+            return page("accounts/show.html", account=await users.get_user(db, ctx, user_id),
                         roles=ROLES, form=form, errors=errors, status=422)
         if changed.one_time_password is not None:
             return page("accounts/password.html", account=changed.user,

@@ -20,9 +20,15 @@ from api.pages.forms import REFUSALS, Form, FormErrors, field_errors, refusal
 from api.pages.rendering import page, see_other
 from api.state import ActingContext, Services, Transaction
 from policies.vocabulary import STAGES
-from vetting.eligibility.service import CHECK_ACTION, check, get_route
+from vetting.eligibility.service import CHECK_ACTION, check
 from vetting.routes import assignments
-from vetting.routes.service import RouteInput, create_route, list_routes, update_route
+from vetting.routes.service import (
+    RouteInput,
+    create_route,
+    get_route,
+    list_routes,
+    update_route,
+)
 from vetting.workers.lookup import ids_by_employee_no
 
 PAGE_SIZE = 50

@@ -28,6 +28,7 @@ from sqlalchemy import select, update
 
 from api.app import create_app
 from crypto import status_list
+from tests.checks import succeeded
 from tests.conftest import People, Person, served, settings_for
 from tests.factories import vn_today, worker_body
 from vetting.attestations import unit_keys
@@ -430,8 +431,8 @@ async def test_clearance_is_none_then_pending(client: httpx.AsyncClient, cast: C
     request_id = await nominate(client, cast, worker["id"])
     pending = await clearance(client, cast.hr, worker["id"])
     assert pending["state"] == "pending" and pending["attestation_id"] is None
-    await client.post(f"/api/v1/vetting-requests/{request_id}/claim",
-                      headers=cast.officer.headers)
+    succeeded(await client.post(f"/api/v1/vetting-requests/{request_id}/claim",
+                                headers=cast.officer.headers))
     assert (await clearance(client, cast.hr, worker["id"]))["state"] == "pending"
     withdrawn = await client.post(f"/api/v1/vetting-requests/{request_id}/withdraw",
                                   headers=cast.hr.headers)

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select, update
 
+from tests.checks import succeeded
 from tests.conftest import People, Person, unique
 from tests.factories import days_ago, vn_today, worker_body
 from vetting.db import Database
@@ -54,13 +55,13 @@ class Desk:
 
     async def request(self, worker_id: str, *, until: str = "approved",
                       outcome: str = "meets_standard") -> str:
-        rid = (await self.post("hr", "/api/v1/vetting-requests",
-                               {"worker_id": worker_id, "reason": "KT1"})).json()["id"]
+        rid = succeeded(await self.post("hr", "/api/v1/vetting-requests",
+                                        {"worker_id": worker_id, "reason": "KT1"})).json()["id"]
         base = f"/api/v1/vetting-requests/{rid}"
         if until == "submitted":
-            return rid
-        await self.post("officer", f"{base}/claim")
-        await self.post("officer", f"{base}/propose", {"outcome": outcome, "note": "n"})
+            return str(rid)
+        succeeded(await self.post("officer", f"{base}/claim"))
+        succeeded(await self.post("officer", f"{base}/propose", {"outcome": outcome, "note": "n"}))
         approved = await self.post("lead", f"{base}/approve")
         assert approved.status_code == 200, approved.text
         return rid
@@ -149,13 +150,15 @@ async def test_expired_by_time_and_training_expiry(desk: Desk) -> None:
 async def test_suspend_revoke_and_leave_block_with_reasons(desk: Desk) -> None:
     route_id = await desk.route()
     worker_id = await desk.cleared_worker()
-    await desk.post("lead", f"/api/v1/workers/{worker_id}/clearance/suspend", {"reason": "sự cố"})
+    succeeded(await desk.post("lead", f"/api/v1/workers/{worker_id}/clearance/suspend",
+                              {"reason": "sự cố"}))
     assert codes(await desk.check(worker_id, route_id)) == ["CLEARANCE_SUSPENDED"]
-    await desk.post("lead", f"/api/v1/workers/{worker_id}/clearance/revoke", {"reason": "x"})
+    succeeded(await desk.post("lead", f"/api/v1/workers/{worker_id}/clearance/revoke",
+                              {"reason": "x"}))
     assert codes(await desk.check(worker_id, route_id)) == ["CLEARANCE_REVOKED"]
     leaver = await desk.cleared_worker()
-    await desk.post("hr", f"/api/v1/workers/{leaver}/leave",
-                    {"left_on": vn_today().isoformat(), "reason": "nghỉ"})
+    succeeded(await desk.post("hr", f"/api/v1/workers/{leaver}/leave",
+                              {"left_on": vn_today().isoformat(), "reason": "nghỉ"}))
     assert codes(await desk.check(leaver, route_id)) == ["EMPLOYMENT_ENDED", "CLEARANCE_REVOKED"]
 
 
@@ -183,7 +186,8 @@ async def test_as_of_answers_what_was_true_then(desk: Desk) -> None:
     worker_id, route_id = await desk.cleared_worker(), await desk.route()
     before = datetime.now(UTC).isoformat()
     await asyncio.sleep(0.01)
-    await desk.post("lead", f"/api/v1/workers/{worker_id}/clearance/suspend", {"reason": "sự cố"})
+    succeeded(await desk.post("lead", f"/api/v1/workers/{worker_id}/clearance/suspend",
+                              {"reason": "sự cố"}))
     assert codes(await desk.check(worker_id, route_id)) == ["CLEARANCE_SUSPENDED"]
     assert (await desk.check(worker_id, route_id, at=before))["eligible"] is True
     long_ago = "2020-01-01T00:00:00+00:00"
@@ -280,7 +284,8 @@ async def test_roster_shows_blocked_at_once(desk: Desk, database: Database) -> N
     roster = (await desk.client.get(f"/api/v1/routes/{route_id}/roster",
                                     headers=desk.p["dispatcher"].headers)).json()
     assert [line["status"] for line in roster["items"]] == ["ok"]
-    await desk.post("lead", f"/api/v1/workers/{good}/clearance/suspend", {"reason": "sự cố"})
+    succeeded(await desk.post("lead", f"/api/v1/workers/{good}/clearance/suspend",
+                              {"reason": "sự cố"}))
     roster = (await desk.client.get(f"/api/v1/routes/{route_id}/roster",
                                     headers=desk.p["dispatcher"].headers)).json()
     line = roster["items"][0]
@@ -291,12 +296,12 @@ async def test_roster_shows_blocked_at_once(desk: Desk, database: Database) -> N
             AuditEntry.object_id == created.json()["id"],
             AuditEntry.action == "assignment.blocked"))
     assert blocked == "assignment.blocked"
-    await desk.post("lead", f"/api/v1/workers/{good}/clearance/reinstate")
+    succeeded(await desk.post("lead", f"/api/v1/workers/{good}/clearance/reinstate"))
     roster = (await desk.client.get(f"/api/v1/routes/{route_id}/roster",
                                     headers=desk.p["dispatcher"].headers)).json()
     assert roster["items"][0]["status"] == "ok"
-    await desk.post("hr", f"/api/v1/workers/{good}/leave",
-                    {"left_on": vn_today().isoformat(), "reason": "nghỉ"})
+    succeeded(await desk.post("hr", f"/api/v1/workers/{good}/leave",
+                              {"left_on": vn_today().isoformat(), "reason": "nghỉ"}))
     roster = (await desk.client.get(f"/api/v1/routes/{route_id}/roster",
                                     headers=desk.p["dispatcher"].headers)).json()
     assert roster["items"] == []  # leaving ended the assignment
@@ -384,8 +389,8 @@ async def test_a_running_window_needs_the_clearance_then_and_now(desk: Desk) -> 
     steady, suspended = await desk.cleared_worker(), await desk.cleared_worker()
     start = datetime.now(UTC)  # after both clearances were issued
     await asyncio.sleep(0.01)
-    await desk.post("lead", f"/api/v1/workers/{suspended}/clearance/suspend",
-                    {"reason": "sự cố"})
+    succeeded(await desk.post("lead", f"/api/v1/workers/{suspended}/clearance/suspend",
+                              {"reason": "sự cố"}))
     end = start + timedelta(days=7)
     assert (await desk.assign(steady, route_id, start, end)).status_code == 201
     refused = await desk.assign(suspended, route_id, start, end)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import select, text, update
 from api.app import create_app
 from tests.api.test_attestations import isolated_registry
 from tests.api.test_eligibility import Desk, codes
+from tests.checks import succeeded
 from tests.conftest import People, Person, served, settings_for, unique
 from tests.factories import vn_today, worker_body
 from vetting.db import Database
@@ -272,8 +273,9 @@ async def test_the_issuing_unit_concludes_after_a_transfer(desk: Desk) -> None:
     moved = await desk.post("officer", f"{base}/transfer",
                             {"police_unit": "POLICE-12", "reason": "cư trú tại tỉnh 12"})
     assert moved.status_code == 200, moved.text
-    await desk.post("officer12", f"{base}/claim")
-    await desk.post("officer12", f"{base}/propose", {"outcome": "meets_standard", "note": "n"})
+    succeeded(await desk.post("officer12", f"{base}/claim"))
+    succeeded(await desk.post("officer12", f"{base}/propose",
+                              {"outcome": "meets_standard", "note": "n"}))
     approved = await desk.post("lead12", f"{base}/approve")
     assert approved.status_code == 200 and approved.json()["state"] == "cleared"
     incident = await reported(desk, "loss", [worker_id])
@@ -434,8 +436,8 @@ async def test_a_policy_file_decides_which_kinds_suspend(
 async def test_deleting_a_worker_is_refused_for_the_retention_period(
         desk: Desk, database: Database) -> None:
     worker_id = await desk.cleared_worker()
-    await desk.post("hr", f"/api/v1/workers/{worker_id}/leave",
-                    {"left_on": vn_today().isoformat(), "reason": "nghỉ việc"})
+    succeeded(await desk.post("hr", f"/api/v1/workers/{worker_id}/leave",
+                              {"left_on": vn_today().isoformat(), "reason": "nghỉ việc"}))
     url = f"/api/v1/workers/{worker_id}"
     refused = await desk.client.delete(url, headers=desk.p["admin"].headers)
     assert refused.status_code == 409, refused.text
@@ -471,9 +473,12 @@ async def test_deleting_a_worker_is_refused_for_the_retention_period(
 
 async def test_a_refusal_does_not_extend_the_retention_period(
         fresh_settings: Settings) -> None:
-    """A worker who left in January and whose record has been quiet since: the records are
-    kept three years from then, however often someone asks to delete them. (Regression: the
-    refusal's own audit entry used to restart the three years.)"""
+    """A worker who left over a year ago and whose record has been quiet since: the records
+    are kept three years from then, however often someone asks to delete them. (Regression:
+    the refusal's own audit entry used to restart the three years.)"""
+    left_on = vn_today() - timedelta(days=400)
+    if (left_on.month, left_on.day) == (2, 29):
+        left_on -= timedelta(days=1)  # so that three years on is the same calendar day
     async with isolated_registry(fresh_settings) as registry:
         hr = await registry.people.make("post_hr", unit="POST-51")
         admin = await registry.people.make("admin")
@@ -481,23 +486,26 @@ async def test_a_refusal_does_not_extend_the_retention_period(
                                              headers=hr.headers)
         worker_id = created.json()["id"]
         left = await registry.client.post(f"/api/v1/workers/{worker_id}/leave",
-                                          json={"left_on": "2026-01-15", "reason": "nghỉ hưu"},
+                                          json={"left_on": left_on.isoformat(),
+                                                "reason": "nghỉ hưu"},
                                           headers=hr.headers)
         assert left.status_code == 200, left.text
-        # the record's history as if written in January (this database is the test's own;
+        # the record's history as if written that day (this database is the test's own;
         # on PostgreSQL the append-only trigger is switched off for that, as a superuser)
         async with registry.database.transaction() as session:
             if not registry.database.is_sqlite:
                 await session.execute(text("SET LOCAL session_replication_role = replica"))
             await session.execute(update(AuditEntry).where(AuditEntry.object_id == worker_id)
-                                  .values(created_at=datetime(2026, 1, 15, 10, tzinfo=UTC)))
+                                  .values(created_at=datetime.combine(
+                                      left_on, time(3), tzinfo=UTC)))  # 10:00 in Vietnam
         answers = []
         for _ in range(2):
             refused = await registry.client.delete(f"/api/v1/workers/{worker_id}",
                                                    headers=admin.headers)
             assert refused.status_code == 409, refused.text
             answers.append(refused.json()["keep_until"])
-        assert answers == ["2029-01-15", "2029-01-15"]
+        kept_until = left_on.replace(year=left_on.year + 3).isoformat()
+        assert answers == [kept_until, kept_until]
 
 
 async def test_a_manual_reinstate_cannot_lift_a_suspension_an_open_review_holds(

@@ -308,8 +308,10 @@ async def test_the_report_names_a_matching_audit_checkpoint(scenario: Scenario) 
     # reading a report writes nothing: the head now is the checkpoint the report names
     assert {k: current[k] for k in named} == named
     # and once the log grows, that checkpoint is a prefix of the newer head
-    await scenario.client.post("/api/v1/auth/login", json={"username": "nobody-here",
-                                                           "password": "not a password"})
+    failed = await scenario.client.post("/api/v1/auth/login",
+                                        json={"username": "nobody-here",
+                                              "password": "not a password"})
+    assert failed.status_code == 401  # audited: the log grows
     head = await scenario.client.get("/api/v1/audit/checkpoint",
                                      headers=scenario.people["admin"].headers)
     current = head.json()

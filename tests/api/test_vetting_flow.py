@@ -9,6 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from tests.checks import succeeded
 from tests.conftest import People, Person
 from tests.factories import worker_body
 from vetting.db import Database
@@ -86,9 +87,9 @@ async def test_proposer_cannot_approve_and_admin_cannot_decide(
     worker = await _worker(client, cast["hr"])
     rid = (await _submit(client, cast["hr"], worker["id"]))["id"]
     base = f"/api/v1/vetting-requests/{rid}"
-    await client.post(f"{base}/claim", headers=lead2.headers)
-    await client.post(f"{base}/propose", headers=lead2.headers,
-                      json={"outcome": "does_not_meet", "note": "x"})
+    succeeded(await client.post(f"{base}/claim", headers=lead2.headers))
+    succeeded(await client.post(f"{base}/propose", headers=lead2.headers,
+                                json={"outcome": "does_not_meet", "note": "x"}))
     own = await client.post(f"{base}/approve", headers=lead2.headers)
     assert own.status_code == 403 and own.json()["code"] == "TWO_PERSON_RULE"
     admin = await client.post(f"{base}/approve", headers=cast["admin"].headers)
@@ -144,7 +145,7 @@ async def test_return_resubmit_transfer_withdraw(client: httpx.AsyncClient,
     worker = await _worker(client, cast["hr"])
     rid = (await _submit(client, cast["hr"], worker["id"]))["id"]
     base = f"/api/v1/vetting-requests/{rid}"
-    await client.post(f"{base}/claim", headers=cast["officer"].headers)
+    succeeded(await client.post(f"{base}/claim", headers=cast["officer"].headers))
     returned = await client.post(f"{base}/return", headers=cast["officer"].headers,
                                  json={"note": "Bổ sung nơi ở hiện tại"})
     assert returned.json()["state"] == "needs_info"

@@ -30,6 +30,7 @@ from api.app import create_app
 from api.controllers.webhooks import EventType
 from tests.api.test_attestations import isolated_registry
 from tests.api.test_eligibility import Desk
+from tests.checks import succeeded
 from tests.conftest import People, Person, new_database_url, settings_for
 from tests.factories import worker_body
 from tests.webhook_receiver import Receiver, Reply, verify
@@ -215,9 +216,9 @@ async def test_the_payload_carries_no_personal_data(hub: Hub, receiver: Receiver
                             {"note": "Bổ sung nơi ở của ông Trần Văn Hải"})).status_code == 200
     assert (await desk.post("hr", f"{base}/resubmit", {"reason": "đã bổ sung"})).status_code \
         == 200
-    await desk.post("officer", f"{base}/claim")
-    await desk.post("officer", f"{base}/propose", {"outcome": "meets_standard",
-                                                   "note": "Gia đình ông Trần Văn Hải"})
+    succeeded(await desk.post("officer", f"{base}/claim"))
+    succeeded(await desk.post("officer", f"{base}/propose", {"outcome": "meets_standard",
+                                                             "note": "Gia đình ông Trần Văn Hải"}))
     assert (await desk.post("lead", f"{base}/approve")).status_code == 200
     incident = await desk.post("hr", "/api/v1/incidents", {
         "kind": "loss", "occurred_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),

@@ -11,6 +11,7 @@ import pytest
 from litestar import Litestar
 
 from tests.api.test_eligibility import Desk
+from tests.checks import succeeded
 from tests.conftest import People, Person
 from tests.pages.visitor import PLACEMENT, Visitor, csrf_of
 
@@ -79,8 +80,9 @@ async def test_police_see_their_inbox_and_the_lead_the_approvals(
         client, desk.p["officer"], "/api/v1/vetting-requests?overdue=true")
     assert "/requests?state=awaiting_approval" not in text
     base = f"/api/v1/vetting-requests/{request_id}"
-    await desk.post("officer", f"{base}/claim")
-    await desk.post("officer", f"{base}/propose", {"outcome": "meets_standard", "note": "n"})
+    succeeded(await desk.post("officer", f"{base}/claim"))
+    succeeded(await desk.post("officer", f"{base}/propose",
+                              {"outcome": "meets_standard", "note": "n"}))
     lead, text = await home_of(app, desk.p["lead"])
     assert card(text, "/requests?state=awaiting_approval") == await api_total(
         client, desk.p["lead"], "/api/v1/vetting-requests?state=awaiting_approval") > 0

@@ -355,8 +355,9 @@ async def _denials(database: Database, actor_id: str) -> list[AuditEntry]:
 @pytest.fixture(autouse=True, scope="module")
 async def _audit_log_not_empty(client: httpx.AsyncClient) -> None:
     """Inclusion proofs need one leaf: a failed login is always audited."""
-    await client.post("/api/v1/auth/login",
-                      json={"username": "matrix-nobody", "password": "not a password"})
+    failed = await client.post("/api/v1/auth/login",
+                               json={"username": "matrix-nobody", "password": "not a password"})
+    assert failed.status_code == 401
 
 
 def test_matrix_is_complete() -> None:

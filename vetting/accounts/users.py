@@ -15,9 +15,10 @@ from vetting.accounts import throttle
 from vetting.accounts.passwords import hash_password, require_acceptable
 from vetting.accounts.scope import resolve_placement
 from vetting.audit.entries import append
-from vetting.errors import Conflict, InvalidInput, NotFound, require_version
+from vetting.errors import Conflict, InvalidInput, require_version
 from vetting.models import Province, UserAccount
 from vetting.principal import Context
+from vetting.repositories import ACCOUNTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,21 +73,16 @@ async def create_user(
     return CreatedUser(user=user, one_time_password=one_time)
 
 
-async def get_user(session: AsyncSession, user_id: str) -> UserAccount:
-    user = await session.get(UserAccount, user_id)
-    if user is None:
-        raise NotFound("no such user")
-    return user
+async def get_user(session: AsyncSession, ctx: Context, user_id: str, *,
+                   action: str = "users.read", for_update: bool = False) -> UserAccount:
+    return await ACCOUNTS.get(session, ctx.actor, action, user_id, lock=for_update)
 
 
-async def list_users(session: AsyncSession, *, limit: int, offset: int,
+async def list_users(session: AsyncSession, ctx: Context, *, limit: int, offset: int,
                      role: str | None = None) -> tuple[list[UserAccount], int]:
-    query = select(UserAccount)
-    if role:
-        query = query.where(UserAccount.role == role)
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(query.order_by(UserAccount.username).limit(limit).offset(offset))
-    return list(rows.all()), int(total)
+    return await ACCOUNTS.list(session, ctx.actor, "users.read",
+                               *([UserAccount.role == role] if role else []),
+                               order_by=(UserAccount.username,), limit=limit, offset=offset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +110,7 @@ async def update_user(
     expected_version: int | None,
 ) -> CreatedUser:
     """Apply an admin's change; any change of role, scope, state or password ends sessions."""
-    user = await get_user(session, user_id)
+    user = await get_user(session, ctx, user_id, action="users.manage", for_update=True)
     require_version(user.version, expected_version, what="account")
     if ctx.actor.id == user.id and (changes.state == "disabled" or changes.role not in (
             None, user.role)):

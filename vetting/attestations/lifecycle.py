@@ -26,12 +26,14 @@ from vetting.models import (
 )
 from vetting.notifications.outbox import Audience, publish
 from vetting.principal import Context
+from vetting.repositories import CLEARANCES
 from vetting.routes.assignments import flag_blocked
 from vetting.workers.service import get_worker
 
 #: Reasons the registry itself gives for a change (codes; people read them in their language).
 INCIDENT_REVIEW, EMPLOYMENT_ENDED, SUPERSEDED = "incident_review", "employment_ended", "superseded"
 SYSTEM_CAUSES = frozenset({INCIDENT_REVIEW, EMPLOYMENT_ENDED, SUPERSEDED})
+MANAGE = "clearance.manage"  # suspend, reinstate, revoke: the issuing unit's leads
 
 #: action → (states it may start from, resulting state)
 CHANGES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -163,8 +165,7 @@ async def unit_clearance(session: AsyncSession, ctx: Context, worker_id: str, *,
                          for_update: bool = False) -> Clearance:
     """The worker's latest clearance issued by the caller's police unit: the one its leads
     suspend, reinstate or revoke."""
-    query = (select(Clearance).where(Clearance.worker_id == worker_id,
-                                     Clearance.police_unit_code == ctx.actor.unit)
+    query = (CLEARANCES.statement(ctx.actor, MANAGE).where(Clearance.worker_id == worker_id)
              .order_by(Clearance.valid_from.desc()).limit(1))
     clearance = await session.scalar(query.with_for_update() if for_update else query)
     if clearance is None:
@@ -195,14 +196,14 @@ async def list_unit_clearances(session: AsyncSession, ctx: Context, *, state: st
                                limit: int, offset: int) -> tuple[list[UnitClearance], int]:
     """The clearances the caller's police unit issued, each worker's latest (the one
     `change` acts on), soonest to expire first."""
+    mine = CLEARANCES.condition(ctx.actor, MANAGE)
     newest = (select(Clearance.worker_id, func.max(Clearance.valid_from).label("newest"))
-              .where(Clearance.police_unit_code == ctx.actor.unit)
-              .group_by(Clearance.worker_id).subquery())
+              .where(mine).group_by(Clearance.worker_id).subquery())
     query = (select(Clearance, Worker.full_name, Worker.employee_no)
              .join(newest, (newest.c.worker_id == Clearance.worker_id)
                    & (newest.c.newest == Clearance.valid_from))
              .join(Worker, Worker.id == Clearance.worker_id)
-             .where(Clearance.police_unit_code == ctx.actor.unit))
+             .where(mine))
     if state is not None:
         query = query.where(_state_condition(state, ctx.now))
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0

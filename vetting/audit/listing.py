@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vetting.models import AuditEntry
 from vetting.principal import Actor
-from vetting.scoping import audit_entry_condition
+from vetting.repositories import AUDIT_ENTRIES
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +39,8 @@ def _filtered(f: EntryFilter) -> Select[tuple[AuditEntry]]:
 
 async def list_entries(session: AsyncSession, actor: Actor, f: EntryFilter, *, limit: int,
                        offset: int) -> tuple[list[AuditEntry], int]:
-    """The entries `actor` may read (scoped in the query, see `audit_entry_condition`)."""
-    query = _filtered(f).where(audit_entry_condition(actor))
+    """The entries `actor` may read (scoped in the query: `vetting.repositories.audit_entries`)."""
+    query = _filtered(f).where(AUDIT_ENTRIES.condition(actor, "audit.entries"))
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit).offset(offset))
     return list(rows.all()), int(total)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.policy import Policy
@@ -16,7 +15,7 @@ from vetting.errors import InvalidInput
 from vetting.imports.rows import Outcome, RowProblem, audit_import, breathe, chunks, first_rows
 from vetting.models import Commitment, Training, Worker
 from vetting.principal import Context
-from vetting.scoping import worker_condition
+from vetting.repositories import WORKERS
 from vetting.workers.records import (
     audit_commitment,
     audit_training,
@@ -50,8 +49,8 @@ async def _workers(session: AsyncSession, ctx: Context, numbers: list[str], *,
     record locks its worker."""
     found: dict[str, Worker] = {}
     for chunk in chunks(numbers):
-        query = select(Worker).where(Worker.employee_no.in_(chunk),
-                                     worker_condition(ctx.actor, "workers.record"))
+        query = WORKERS.statement(ctx.actor, "workers.record").where(
+            Worker.employee_no.in_(chunk))
         for worker in (await session.scalars(query.with_for_update() if lock else query)).all():
             found[worker.employee_no] = worker
     return found

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, false, func, or_, select, true
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from policies.access import INSPECTOR, POLICE, POST_HR, Scope, scope_for
+from policies.access import INSPECTOR, POLICE, POST_HR, scope_for
 from policies.policy import Policy
 from policies.routing import police_unit_for
 from vetting.attestations import lifecycle
@@ -21,7 +21,7 @@ from vetting.models import Clearance, Incident, IncidentWorker, Route, Unit, Wor
 from vetting.notifications.outbox import Audience, publish
 from vetting.personal_data import DataProtection
 from vetting.principal import Context
-from vetting.scoping import worker_condition
+from vetting.repositories import INCIDENTS, WORKERS
 
 RESOLUTIONS = {"reinstate": "reinstated", "revoke": "revoked"}
 
@@ -31,24 +31,6 @@ class IncidentView:
     incident: Incident
     description: str
     workers: list[IncidentWorker]
-
-
-def incident_condition(ctx: Context, action: str = "incidents.read") -> ColumnElement[bool]:
-    scope = scope_for(ctx.actor.role, action)
-    if scope is None:
-        return false()
-    if scope is Scope.ALL:
-        return true()
-    if ctx.actor.role == POST_HR:
-        return Incident.post_unit_code == ctx.actor.unit
-    if ctx.actor.role in POLICE:  # their province's incidents, and those they must review
-        reviewing = select(IncidentWorker.incident_id).join(
-            Clearance, Clearance.id == IncidentWorker.clearance_id).where(
-            Clearance.police_unit_code == ctx.actor.unit)
-        return or_(Incident.province_code == ctx.actor.province, Incident.id.in_(reviewing))
-    if ctx.actor.role == INSPECTOR:
-        return Incident.province_code == ctx.actor.province
-    return false()
 
 
 async def report(session: AsyncSession, ctx: Context, policy: Policy,
@@ -61,7 +43,7 @@ async def report(session: AsyncSession, ctx: Context, policy: Policy,
     assert unit is not None
     ids = list(dict.fromkeys(worker_ids))
     found = set((await session.scalars(select(Worker.id).where(
-        Worker.id.in_(ids), worker_condition(ctx.actor, "incidents.report")))).all())
+        Worker.id.in_(ids), WORKERS.condition(ctx.actor, "incidents.report")))).all())
     missing = [w for w in ids if w not in found]
     if missing:
         raise InvalidInput("unknown workers (or not of your unit)", field="worker_ids",
@@ -108,10 +90,7 @@ async def report(session: AsyncSession, ctx: Context, policy: Policy,
 
 async def get(session: AsyncSession, ctx: Context, protection: DataProtection,
               incident_id: str) -> IncidentView:
-    incident = await session.scalar(select(Incident).where(Incident.id == incident_id,
-                                                           incident_condition(ctx)))
-    if incident is None:
-        raise NotFound("no such incident")
+    incident = await INCIDENTS.get(session, ctx.actor, "incidents.read", incident_id)
     workers = (await session.scalars(select(IncidentWorker).where(
         IncidentWorker.incident_id == incident.id).order_by(IncidentWorker.worker_id))).all()
     description = protection.unseal(incident.description_enc, table="incident",
@@ -129,18 +108,15 @@ def _awaiting_unit(ctx: Context) -> ColumnElement[bool]:
 async def list_incidents(session: AsyncSession, ctx: Context, *, state: str | None, limit: int,
                          offset: int, awaiting: bool = False) -> tuple[list[Incident], int]:
     """`awaiting`: only incidents with a review the caller's unit must conclude."""
-    query = select(Incident).where(incident_condition(ctx))
-    if state is not None:
-        query = query.where(Incident.state == state)
+    where = [] if state is None else [Incident.state == state]
     if awaiting:
-        query = query.where(Incident.id.in_(
+        where.append(Incident.id.in_(
             select(IncidentWorker.incident_id)
             .join(Clearance, Clearance.id == IncidentWorker.clearance_id)
             .where(_awaiting_unit(ctx))))
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(query.order_by(Incident.occurred_at.desc()).limit(limit)
-                                 .offset(offset))
-    return list(rows.all()), int(total)
+    return await INCIDENTS.list(session, ctx.actor, "incidents.read", *where,
+                                order_by=(Incident.occurred_at.desc(),), limit=limit,
+                                offset=offset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +136,7 @@ async def involved(session: AsyncSession, ctx: Context, view: IncidentView) -> l
     ids = [w.worker_id for w in view.workers]
     names = {row.id: (row.full_name, row.employee_no) for row in (await session.execute(
         select(Worker.id, Worker.full_name, Worker.employee_no).where(
-            Worker.id.in_(ids), worker_condition(ctx.actor)))).all()}
+            Worker.id.in_(ids), WORKERS.condition(ctx.actor, "workers.read")))).all()}
     mine = set((await session.scalars(
         select(IncidentWorker.worker_id)
         .join(Clearance, Clearance.id == IncidentWorker.clearance_id)

@@ -18,7 +18,8 @@ from policies.calendar import RECORD_YEARS, day_start
 from policies.policy import Policy
 from policies.vocabulary import INCIDENT_KINDS
 from vetting.audit import proofs
-from vetting.eligibility.service import RouteBrief, answer
+from vetting.eligibility.records import RouteBrief
+from vetting.eligibility.service import answer
 from vetting.errors import InvalidInput
 from vetting.keys import RegistryKeys
 from vetting.models import (

@@ -35,7 +35,7 @@ from vetting.models.base import new_id
 from vetting.notifications.outbox import Audience, publish
 from vetting.personal_data import DataProtection
 from vetting.principal import Context
-from vetting.scoping import request_condition
+from vetting.repositories import REQUESTS
 from vetting.workers.service import canonical_stages, get_worker, seal_fields
 
 OUTCOMES = ("meets_standard", "does_not_meet")
@@ -185,14 +185,7 @@ async def _notify(session: AsyncSession, ctx: Context, request: VettingRequest,
 
 async def get_request(session: AsyncSession, ctx: Context, request_id: str, *,
                       action: str = "requests.read", for_update: bool = False) -> VettingRequest:
-    query = select(VettingRequest).where(VettingRequest.id == request_id,
-                                         request_condition(ctx.actor, action))
-    if for_update:  # lock, and read the row as it is now, not as this session last saw it
-        query = query.with_for_update().execution_options(populate_existing=True)
-    request = await session.scalar(query)
-    if request is None:
-        raise NotFound("no such vetting request")
-    return request
+    return await REQUESTS.get(session, ctx.actor, action, request_id, lock=for_update)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +197,7 @@ class Listed:
 
 def _with_worker(action: str, ctx: Context) -> Select[tuple[VettingRequest, str, str]]:
     return select(VettingRequest, Worker.full_name, Worker.employee_no).join(
-        Worker, Worker.id == VettingRequest.worker_id).where(request_condition(ctx.actor, action))
+        Worker, Worker.id == VettingRequest.worker_id).where(REQUESTS.condition(ctx.actor, action))
 
 
 async def get_listed(session: AsyncSession, ctx: Context, request_id: str, *,

@@ -15,19 +15,16 @@ from policies.access import DISPATCHER
 from policies.eligibility import Decision
 from policies.policy import Policy
 from vetting.audit.entries import append
-from vetting.eligibility.service import (
-    EligibilityCache,
-    WorkerBrief,
-    answer,
-    answer_remaining,
-    get_route,
-)
+from vetting.eligibility.cache import EligibilityCache
+from vetting.eligibility.records import WorkerBrief
+from vetting.eligibility.service import answer, answer_remaining
 from vetting.eligibility.signatures import AttestationChecker
 from vetting.errors import Conflict, InvalidInput, NotFound
 from vetting.models import Assignment, Route, Worker
 from vetting.notifications.outbox import Audience, publish
 from vetting.principal import Context
-from vetting.scoping import route_condition, worker_condition
+from vetting.repositories import ROUTES, WORKERS
+from vetting.routes.service import get_route
 
 
 class NotEligible(Conflict):
@@ -73,11 +70,8 @@ async def create(session: AsyncSession, ctx: Context, policy: Policy, *, worker_
                  route_id: str, starts_at: datetime, ends_at: datetime | None,
                  signatures: AttestationChecker) -> Assignment:
     route = await get_route(session, ctx, route_id, "assignments.manage")
-    worker = await session.scalar(select(Worker).where(
-        Worker.id == worker_id, worker_condition(ctx.actor, "assignments.manage"))
-        .with_for_update())  # serialises racing dispatchers on this worker
-    if worker is None:
-        raise NotFound("no such worker")
+    # the lock serialises racing dispatchers on this worker
+    worker = await WORKERS.get(session, ctx.actor, "assignments.manage", worker_id, lock=True)
     if ends_at is not None and ends_at <= starts_at:
         raise InvalidInput("must be after starts_at", field="ends_at", code="DATE_ORDER")
     decision = await _judge_window(session, ctx, policy, route, worker.id, starts_at, ends_at,
@@ -111,8 +105,8 @@ async def end(session: AsyncSession, ctx: Context, assignment_id: str, *,
     assignment = await session.scalar(
         select(Assignment).join(Route, Route.id == Assignment.route_id).join(
             Worker, Worker.id == Assignment.worker_id).where(
-            Assignment.id == assignment_id, route_condition(ctx.actor, "assignments.manage"),
-            worker_condition(ctx.actor, "assignments.manage")).with_for_update())
+            Assignment.id == assignment_id, ROUTES.condition(ctx.actor, "assignments.manage"),
+            WORKERS.condition(ctx.actor, "assignments.manage")).with_for_update())
     if assignment is None:
         raise NotFound("no such assignment")
     if assignment.ended_at is not None:
@@ -172,8 +166,8 @@ async def list_assignments(session: AsyncSession, ctx: Context, *, route_id: str
     scopes them). Active means not ended and not yet over; newest start first."""
     query = select(Assignment).join(Route, Route.id == Assignment.route_id).join(
         Worker, Worker.id == Assignment.worker_id).where(
-        route_condition(ctx.actor, "assignments.manage"),
-        worker_condition(ctx.actor, "assignments.manage"))
+        ROUTES.condition(ctx.actor, "assignments.manage"),
+        WORKERS.condition(ctx.actor, "assignments.manage"))
     if route_id is not None:
         query = query.where(Assignment.route_id == route_id)
     if worker_id is not None:
@@ -195,8 +189,8 @@ async def blocked_count(session: AsyncSession, ctx: Context, policy: Policy, *,
     judges them."""
     rows = (await session.execute(select(Assignment, Route).join(
         Route, Route.id == Assignment.route_id).join(Worker, Worker.id == Assignment.worker_id)
-        .where(route_condition(ctx.actor, "assignments.manage"),
-               worker_condition(ctx.actor, "assignments.manage"),
+        .where(ROUTES.condition(ctx.actor, "assignments.manage"),
+               WORKERS.condition(ctx.actor, "assignments.manage"),
                Assignment.ended_at.is_(None), Assignment.ends_at > ctx.now)
         .order_by(Assignment.route_id, Assignment.starts_at))).all()
     by_route: dict[str, tuple[Route, list[Assignment]]] = {}

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.access import ADMIN
 from vetting.audit.entries import append
-from vetting.eligibility.service import get_route
 from vetting.errors import Conflict, InvalidInput, require_version
 from vetting.models import Province, Route
 from vetting.principal import Context
-from vetting.scoping import route_condition
+from vetting.repositories import ROUTES
 
 SERVICE_CLASSES = ("standard", "express", "scheduled")
 
@@ -79,12 +78,15 @@ async def update_route(session: AsyncSession, ctx: Context, route_id: str, *,
     return route
 
 
+async def get_route(session: AsyncSession, ctx: Context, route_id: str,
+                    action: str = "routes.read") -> Route:
+    """The route when the caller's scope for `action` reaches it; otherwise NotFound."""
+    return await ROUTES.get(session, ctx.actor, action, route_id)
+
+
 async def list_routes(session: AsyncSession, ctx: Context, *, active: bool | None, limit: int,
                       offset: int) -> tuple[list[Route], int]:
-    query = select(Route).where(route_condition(ctx.actor))
-    if active is not None:
-        query = query.where(Route.active == active)
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(query.order_by(Route.province_code, Route.code)
-                                 .limit(limit).offset(offset))
-    return list(rows.all()), int(total)
+    where = [] if active is None else [Route.active == active]
+    return await ROUTES.list(session, ctx.actor, "routes.read", *where,
+                             order_by=(Route.province_code, Route.code), limit=limit,
+                             offset=offset)

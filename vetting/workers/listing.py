@@ -22,7 +22,7 @@ from vetting.errors import Forbidden
 from vetting.models import Worker, WorkerSummary
 from vetting.personal_data import DataProtection
 from vetting.principal import Context
-from vetting.scoping import worker_condition
+from vetting.repositories import WORKERS
 
 CLEARANCE_STATES = ("none", "pending", "active", "expired", "suspended", "revoked",
                     "not_cleared")
@@ -129,7 +129,7 @@ def _matching(ctx: Context, protection: DataProtection, f: WorkerFilter, now: da
     narrow = f.expiring_within_days is not None
     by_worker = _worker_conditions(protection, f)
     by_state = _state_conditions(ctx, f, state, by_range=narrow or not for_page)
-    on_summary = [worker_condition(ctx.actor, "workers.read", unit=WorkerSummary.post_unit_code,
+    on_summary = [WORKERS.condition(ctx.actor, "workers.read", unit=WorkerSummary.post_unit_code,
                                    worker_id=WorkerSummary.worker_id)]
     if f.post_unit is not None:
         on_summary.append(WorkerSummary.post_unit_code == f.post_unit)
@@ -142,7 +142,7 @@ def _matching(ctx: Context, protection: DataProtection, f: WorkerFilter, now: da
             *on_summary)
     elif by_state:
         query = query.outerjoin(WorkerSummary, WorkerSummary.worker_id == Worker.id)
-    query = query.where(worker_condition(ctx.actor, "workers.read"), *by_worker, *by_state)
+    query = query.where(WORKERS.condition(ctx.actor, "workers.read"), *by_worker, *by_state)
     if f.post_unit is not None:
         query = query.where(Worker.post_unit_code == f.post_unit)
     return query
@@ -178,7 +178,7 @@ async def clearance_state_counts(session: AsyncSession, ctx: Context) -> dict[st
     state, _ = _clearance_columns(ctx.now)
     states = select(state.label("state")).select_from(Worker).outerjoin(
         WorkerSummary, WorkerSummary.worker_id == Worker.id).where(
-        worker_condition(ctx.actor, "workers.read"), Worker.left_on.is_(None)).subquery()
+        WORKERS.condition(ctx.actor, "workers.read"), Worker.left_on.is_(None)).subquery()
     rows = (await session.execute(select(states.c.state, func.count()).group_by(
         states.c.state))).all()
     found = {str(s): int(n) for s, n in rows}

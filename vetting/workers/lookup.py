@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vetting.models import Worker
 from vetting.principal import Context
-from vetting.scoping import worker_condition
+from vetting.repositories import WORKERS
 
 
 async def ids_by_employee_no(session: AsyncSession, ctx: Context, numbers: Sequence[str], *,
@@ -21,5 +21,5 @@ async def ids_by_employee_no(session: AsyncSession, ctx: Context, numbers: Seque
     if not wanted:
         return {}
     rows = await session.execute(select(Worker.employee_no, Worker.id).where(
-        Worker.employee_no.in_(wanted), worker_condition(ctx.actor, action)))
+        Worker.employee_no.in_(wanted), WORKERS.condition(ctx.actor, action)))
     return {number: worker_id for number, worker_id in rows.all()}

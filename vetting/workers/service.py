@@ -16,12 +16,12 @@ from policies.cccd import check_cccd, mask
 from policies.folding import fold
 from policies.vocabulary import STAGES
 from vetting.audit.entries import append
-from vetting.errors import Conflict, InvalidInput, NotFound
+from vetting.errors import Conflict, InvalidInput
 from vetting.models import LegacyProvince, Province, VettingRequest, Worker
 from vetting.models.base import new_id
 from vetting.personal_data import DataProtection
 from vetting.principal import Context
-from vetting.scoping import worker_condition
+from vetting.repositories import WORKERS
 
 SEALED = ("national_id", "date_of_birth", "hometown", "permanent_address", "current_address")
 MIN_AGE, MAX_AGE = 18, 75
@@ -212,11 +212,7 @@ async def create_worker(session: AsyncSession, ctx: Context, protection: DataPro
 async def get_worker(session: AsyncSession, ctx: Context, worker_id: str, *,
                      action: str = "workers.read", for_update: bool = False) -> Worker:
     """The worker if the caller's scope reaches it; otherwise 'not found'."""
-    query = select(Worker).where(Worker.id == worker_id, worker_condition(ctx.actor, action))
-    worker = await session.scalar(query.with_for_update() if for_update else query)
-    if worker is None:
-        raise NotFound("no such worker")
-    return worker
+    return await WORKERS.get(session, ctx.actor, action, worker_id, lock=for_update)
 
 
 async def _police_works_on(session: AsyncSession, ctx: Context, worker: Worker) -> bool:

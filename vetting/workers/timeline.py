@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from policies.access import POLICE
 from policies.timeline import SEES_ACTOR_IDS, TIMELINE
-from vetting.incidents.service import incident_condition
 from vetting.models import (
     Assignment,
     Attestation,
@@ -25,7 +24,7 @@ from vetting.models import (
     VettingRequest,
 )
 from vetting.principal import Context
-from vetting.scoping import request_condition
+from vetting.repositories import INCIDENTS, REQUESTS
 from vetting.workers.service import get_worker
 
 
@@ -46,9 +45,9 @@ def _about(ctx: Context, worker_id: str) -> ColumnElement[bool]:
     requests = select(VettingRequest.id).where(VettingRequest.worker_id == worker_id)
     incidents = select(IncidentWorker.incident_id).where(IncidentWorker.worker_id == worker_id)
     if ctx.actor.role in POLICE:
-        requests = requests.where(request_condition(ctx.actor))
+        requests = requests.where(REQUESTS.condition(ctx.actor, "requests.read"))
         incidents = select(Incident.id).where(Incident.id.in_(incidents),
-                                              incident_condition(ctx))
+                                              INCIDENTS.condition(ctx.actor, "incidents.read"))
     owned = {
         "worker": None,
         "vetting_request": requests,
