@@ -20,6 +20,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     OpenAPIFormat,
     OpenAPIMediaType,
@@ -217,7 +218,9 @@ def import_route(kind: str, spec: Import) -> HTTPRouteHandler:
     handler.__name__ = handler.__qualname__ = f"import_{kind}"
     return post(f"/{kind}", opt={"action": spec.action, "body_media_types": BODY_MEDIA_TYPES},
                 request_max_body_size=MAX_UPLOAD_BYTES, operation_class=UploadOperation,
-                responses=documented(400, 401, 403, 413, 415, 422))(handler)
+                responses={200: ResponseSpec(data_container=ImportReport,
+                                             description="The dry run's report: nothing written"),
+                           **documented(400, 401, 403, 413, 415, 422)})(handler)
 
 
 def template_file(language: str, kind: str, spec: Import, output: str) -> Response[bytes]:

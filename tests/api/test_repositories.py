@@ -8,7 +8,9 @@ province 51."""
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -195,3 +197,25 @@ def test_every_aggregate_has_its_repository() -> None:
                                 ROUTES, WORKERS)}
     assert models == {UserAccount, AuditEntry, Clearance, Incident, VettingRequest, Route,
                       Worker}
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _scope_levels_used(path: Path) -> list[int]:
+    """Lines of `path` that read a grant's level (Scope.ALL, .UNIT, .PROVINCE): turning a
+    grant into rows is the repositories' job alone."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+            and node.value.id == "Scope" and node.attr in ("ALL", "UNIT", "PROVINCE")]
+
+
+def test_only_the_repositories_turn_a_grant_into_rows() -> None:
+    modules = [p for folder in ("vetting", "api") for p in (ROOT / folder).rglob("*.py")
+               if "repositories" not in p.parts and "migrations" not in p.parts]
+    assert len(modules) > 50
+    wrong = {str(p.relative_to(ROOT)): lines for p in modules
+             if (lines := _scope_levels_used(p))}
+    assert wrong == {}
+    assert _scope_levels_used(ROOT / "vetting" / "repositories" / "base.py")  # the check sees it

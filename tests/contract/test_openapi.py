@@ -263,3 +263,13 @@ def test_the_csv_report_is_documented(document: dict[str, Any]) -> None:
     ok = document["paths"]["/api/v1/reports/summary"]["get"]["responses"]["200"]
     assert set(ok["content"]) == {"application/json", "text/csv"}
 
+
+
+@pytest.mark.parametrize("kind", ["workers", "trainings", "commitments"])
+def test_an_import_documents_both_its_answers(document: dict[str, Any], kind: str) -> None:
+    """A dry run answers 200 with its report, an import 201 (the fuzzer found a dry run's 200
+    missing from the document only when it drew a valid file)."""
+    answers = document["paths"][f"/api/v1/imports/{kind}"]["post"]["responses"]
+    for status in ("200", "201"):
+        schema = answers[status]["content"]["application/json"]["schema"]
+        assert schema["$ref"].endswith("/ImportReport"), (status, schema)
