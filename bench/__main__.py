@@ -1,9 +1,10 @@
 """`make bench`: seed (or reuse) the bench databases, start the real server on them, drive it
-from another process and print the figures of the issue with PASS/MISS against each target.
+from another process, on SQLite and then on PostgreSQL, and print one table: a row per
+figure, a column per engine, each value with PASS/MISS against its target.
 
     .venv/bin/python -m bench [--workers 100000] [--duration 10] [--seed-only]
-                              [--scenario all|eligibility|worker-list|writes]
-                              [--database sqlite|postgresql]
+                              [--scenario all|eligibility|worker-list|writes|cycles]
+                              [--database both|sqlite|postgresql]
 """
 
 from __future__ import annotations
@@ -22,13 +23,17 @@ from pathlib import Path
 import httpx
 from sqlalchemy.engine import make_url
 
-from bench import imports, load, seed, server, throwaway, worker_list, writes
+from bench import cycles, imports, load, seed, server, throwaway, worker_list, writes
 from bench.sample import Sample, draw
+from bench.table import Figure, combined
 
 DEFAULT_DIR = Path("var/bench")
 DEFAULT_WORKERS = 100_000
 TARGET_RATIO = 0.5
+TARGET_AUTH_RATIO = 0.6
+TARGET_P99_MS = 20.0
 TARGET_BATCH_MS = 100.0
+TARGET_COLD_BATCH_MS = 250.0
 TARGET_SCALE = 1.5
 TARGET_RSS_MB = 300.0
 SCALE_ROUNDS = 5
@@ -52,6 +57,7 @@ class Figures:
     health: dict[str, float] = field(default_factory=dict)
     eligibility: dict[str, float] = field(default_factory=dict)
     auth_only: dict[str, float] = field(default_factory=dict)
+    two_workers: dict[str, float] = field(default_factory=dict)  # eligibility, serve --workers 2
     batch_size: int = 0
     batch_ms: list[float] = field(default_factory=list)
     batch_cold_ms: list[float] = field(default_factory=list)
@@ -83,11 +89,13 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--imports-only", action="store_true",
                         help="only the import scenario (10,000 workers from one spreadsheet)")
     parser.add_argument("--no-imports", action="store_true", help="skip the import scenario")
-    parser.add_argument("--scenario", choices=("all", "eligibility", "worker-list", "writes"),
+    parser.add_argument("--scenario", choices=("all", "eligibility", "worker-list", "writes",
+                                               "cycles"),
                         default="all", help="what to measure (default %(default)s)")
-    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
+    parser.add_argument("--database", choices=("both", "sqlite", "postgresql"), default="both",
                         help="sqlite: files under --dir, kept for the next run; postgresql: a "
-                        "database made for this run and dropped after it (default %(default)s)")
+                        "database made for this run and dropped after it; both: one then the "
+                        "other, in one table (default %(default)s)")
     parser.add_argument("--list-workers", type=int, default=DEFAULT_WORKERS,
                         help="workers in the worker-list database (default %(default)s)")
     args = parser.parse_args(argv)
@@ -219,11 +227,12 @@ class Target:
         return seed.database_name(self.db.url)
 
 
-def _start(db: seed.BenchDb, args: argparse.Namespace, *, batch_sets: int) -> Target:
+def _start(db: seed.BenchDb, args: argparse.Namespace, *, batch_sets: int,
+           workers: int = 1) -> Target:
     keys_dir = args.dir / "keys"
     name = seed.database_name(db.url)
-    log(f"\nserver on {name} ({db.label}): {server.kt1vet()} serve")
-    running = server.start(db.url, keys_dir, args.dir / f"server-{name}.log")
+    log(f"\nserver on {name} ({db.label}): {server.kt1vet()} serve --workers {workers}")
+    running = server.start(db.url, keys_dir, args.dir / f"server-{name}.log", workers=workers)
     try:
         sample = asyncio.run(draw(db.url, keys_dir, checks=args.checks, batch_sets=batch_sets,
                                   batch_size=1000))
@@ -260,6 +269,22 @@ def _throughput(target: Target, args: argparse.Namespace, figures: Figures) -> N
         results.append(_record(result, label, figures,
                                target.running.cpu_seconds() - cpu_before))
     figures.health, figures.auth_only, figures.eligibility = results
+
+
+def _two_workers(db: seed.BenchDb, args: argparse.Namespace, figures: Figures) -> None:
+    """Single eligibility at `--connections` against `serve --workers 2` on the same database:
+    what a second server process adds on this machine (wrk shares its cores)."""
+    target = _start(db, args, batch_sets=0, workers=2)
+    try:
+        base, work = target.running.base_url, args.dir / "run"
+        load.run(base, target.requests, target.tokens, connections=args.connections,
+                 seconds=max(min(3.0, args.duration), len(target.requests) / 500),
+                 workdir=work, threads=args.threads)  # both workers' caches warm
+        result = load.run(base, target.requests, target.tokens, connections=args.connections,
+                          seconds=args.duration, workdir=work, threads=args.threads)
+        figures.two_workers = _record(result, "GET /api/v1/eligibility, 2 workers", figures)
+    finally:
+        target.running.stop()
 
 
 def _batches(target: Target, args: argparse.Namespace, figures: Figures) -> None:
@@ -327,60 +352,55 @@ def _measure(big_db: seed.BenchDb, small_db: seed.BenchDb, args: argparse.Namesp
         figures.rss_kib[big.name] = big.running.peak_rss()
     finally:
         big.running.stop()
+    _two_workers(big_db, args, figures)
 
 
 def _count(workers: int) -> str:
     return f"{workers // 1000}k" if workers >= 1000 and workers % 1000 == 0 else f"{workers}"
 
 
-def _row(label: str, value: str, target: str = "", ok: bool | None = None) -> str:
-    verdict = "" if ok is None else ("PASS" if ok else "MISS")
-    return f"{label:<50} {value:>22}  {target:<10} {verdict}".rstrip()
-
-
-def _table(figures: Figures, big: seed.BenchDb, small: seed.BenchDb) -> list[str]:
+def _summary(figures: Figures, big: seed.BenchDb, small: seed.BenchDb) -> list[Figure]:
     big_name, small_name = seed.database_name(big.url), seed.database_name(small.url)
-    ratio = (figures.eligibility["rps"] / figures.health["rps"]) if figures.health.get(
-        "rps") else 0.0
+    health, me, single = figures.health, figures.auth_only, figures.eligibility
+    ratio = single["rps"] / health["rps"] if health.get("rps") else 0.0
+    me_ratio = me["rps"] / health["rps"] if health.get("rps") else 0.0
     batch = statistics.median(figures.batch_ms)
     cold = statistics.median(figures.batch_cold_ms)
-    p50_big, p50_small = figures.single_p50_ms[big_name], figures.single_p50_ms[small_name]
     scale = statistics.median(figures.scale_ratios) if figures.scale_ratios else 0.0
     rss = sum(figures.rss_kib[big_name].values()) / 1024
-    per_process = " + ".join(f"{kib / 1024:.0f}" for kib in figures.rss_kib[big_name].values())
-    c = figures.connections
-    lines = [
-        _row("figure", "value", "target", None).rstrip(), "-" * 92,
-        _row(f"single eligibility, req/s ({c} conn)", f"{figures.eligibility['rps']:,.0f}"),
-        _row(f"single eligibility, p50 / p99 ({c} conn)",
-             f"{figures.eligibility['p50_ms']:.1f} / {figures.eligibility['p99_ms']:.1f} ms"),
-        _row(f"GET /health, req/s ({c} conn)", f"{figures.health['rps']:,.0f}"),
-        _row(f"GET /health, p50 / p99 ({c} conn)",
-             f"{figures.health['p50_ms']:.1f} / {figures.health['p99_ms']:.1f} ms"),
-        _row(f"GET /api/v1/auth/me (bearer only), req/s ({c} conn)",
-             f"{figures.auth_only['rps']:,.0f}"),
-        _row("server CPU per request: health / auth/me / elig.",
-             " / ".join(f"{r['cpu_ms']:.2f}" for r in (
-                 figures.health, figures.auth_only, figures.eligibility)) + " ms"),
-        _row("eligibility / health throughput ratio", f"{ratio:.3f}", f">= {TARGET_RATIO}",
-             ratio >= TARGET_RATIO),
-        _row(f"batch of {figures.batch_size:,}, median of {len(figures.batch_ms)}",
-             f"{batch:.1f} ms", f"<= {TARGET_BATCH_MS:.0f} ms", batch <= TARGET_BATCH_MS),
-        _row("  (first call on never-checked workers)", f"{cold:.1f} ms",
-             f"<= {TARGET_BATCH_MS:.0f} ms", cold <= TARGET_BATCH_MS),
-        _row(f"single check p50, 1 conn, {small.workers:,} workers", f"{p50_small:.2f} ms"),
-        _row(f"single check p50, 1 conn, {big.workers:,} workers", f"{p50_big:.2f} ms"),
-        _row("  server CPU per check, small / big", f"{figures.single_cpu_ms[small_name]:.2f} / "
-             f"{figures.single_cpu_ms[big_name]:.2f} ms"),
-        _row(f"  (medians of {SCALE_ROUNDS} alternating rounds; the ratio is the median", ""),
-        _row("   of the round-by-round ratios)", ""),
-        _row(f"scale ratio, {_count(big.workers)} / {_count(small.workers)} workers",
-             f"{scale:.2f}",
-             f"<= {TARGET_SCALE}", scale <= TARGET_SCALE),
-        _row("server peak RSS (VmHWM, all processes)", f"{rss:.0f} MB ({per_process})",
-             f"<= {TARGET_RSS_MB:.0f} MB", rss <= TARGET_RSS_MB),
+    two = figures.two_workers.get("rps", 0.0)
+    c, n = figures.connections, f"{figures.batch_size:,}"
+
+    def latency(result: dict[str, float]) -> str:
+        return f"{result['p50_ms']:.1f} / {result['p99_ms']:.1f} ms"
+
+    return [
+        Figure(f"GET /health, req/s ({c} conn)", f"{health['rps']:,.0f}"),
+        Figure("GET /health, p50 / p99", latency(health)),
+        Figure("GET /api/v1/auth/me, req/s ÷ health", f"{me['rps']:,.0f} ({me_ratio:.2f})",
+               f">= {TARGET_AUTH_RATIO}", me_ratio >= TARGET_AUTH_RATIO),
+        Figure("GET /api/v1/auth/me, p50 / p99", latency(me), f"p99 <= {TARGET_P99_MS:.0f} ms",
+               me["p99_ms"] <= TARGET_P99_MS),
+        Figure("single eligibility, req/s", f"{single['rps']:,.0f}"),
+        Figure("single eligibility, p50 / p99", latency(single),
+               f"p99 <= {TARGET_P99_MS:.0f} ms", single["p99_ms"] <= TARGET_P99_MS),
+        Figure("eligibility ÷ health throughput", f"{ratio:.3f}", f">= {TARGET_RATIO}",
+               ratio >= TARGET_RATIO),
+        Figure("server CPU/request: health, me, eligibility", " / ".join(
+            f"{r['cpu_ms']:.2f}" for r in (health, me, single)) + " ms"),
+        Figure("single eligibility, serve --workers 2, req/s",
+               f"{two:,.0f} (×{two / single['rps']:.2f})" if single.get("rps") else "—"),
+        Figure(f"batch of {n}, warm (median of {len(figures.batch_ms)})", f"{batch:.1f} ms",
+               f"<= {TARGET_BATCH_MS:.0f} ms", batch <= TARGET_BATCH_MS),
+        Figure(f"batch of {n}, never-checked workers", f"{cold:.1f} ms",
+               f"<= {TARGET_COLD_BATCH_MS:.0f} ms", cold <= TARGET_COLD_BATCH_MS),
+        Figure("single check p50 (1 conn), small / big", f"{figures.single_p50_ms[small_name]:.2f}"
+               f" / {figures.single_p50_ms[big_name]:.2f} ms"),
+        Figure(f"scale ratio, {_count(big.workers)} ÷ {_count(small.workers)} workers",
+               f"{scale:.2f}", f"<= {TARGET_SCALE}", scale <= TARGET_SCALE),
+        Figure("server peak RSS (all processes)", f"{rss:.0f} MB", f"<= {TARGET_RSS_MB:.0f} MB",
+               rss <= TARGET_RSS_MB),
     ]
-    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -388,20 +408,41 @@ def main(argv: list[str] | None = None) -> int:
     args.dir.mkdir(parents=True, exist_ok=True)
     if args.imports_only:
         return imports.main(["--dir", str(args.dir)])
-    if args.database == "postgresql":
-        with throwaway.throwaway_postgres(args.dir) as url:
-            return _run(args, url)
-    return _run(args, os.environ.get("KT1_DATABASE_URL"))
+    engines = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
+    by_engine: dict[str, list[Figure]] = {}
+    problems: list[str] = []
+    for engine in engines:
+        if engine == "postgresql":
+            with throwaway.throwaway_postgres(args.dir) as url:
+                by_engine["PostgreSQL"] = _run(args, url, problems)
+        else:
+            by_engine["SQLite"] = _run(args, os.environ.get("KT1_DATABASE_URL"), problems)
+    if args.seed_only:
+        return 0
+    log(f"\nKT1 bench results ({'wrk' if load.have_wrk() else 'bench.client'}, "
+        f"{datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {os.cpu_count()} CPUs)")
+    lines = combined(by_engine)
+    for line in lines:
+        log(line)
+    for problem in problems:
+        log(f"WARNING: {problem}")
+    out = args.dir / f"table-{datetime.now():%Y%m%d-%H%M%S}.txt"
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    log(f"(table saved to {out})")
+    return 0
 
 
-def _run(args: argparse.Namespace, database_url: str | None) -> int:
+def _run(args: argparse.Namespace, database_url: str | None, problems: list[str]
+         ) -> list[Figure]:
+    """Every scenario asked for on one engine; its figures (and the details as JSON)."""
     big, small = _databases(args, database_url)
     figures = Figures(workers=args.workers, small_workers=args.small,
                       tool="wrk" if load.have_wrk() else "bench.client",
                       connections=args.connections, duration_s=args.duration,
                       load_average=os.getloadavg())
-    log(f"KT1 bench: {args.workers:,} workers (scale comparison at {args.small:,}), "
-        f"{os.cpu_count()} CPUs, load average {figures.load_average[0]:.2f}")
+    log(f"KT1 bench on {seed.database_name(big.url)}: {args.workers:,} workers (scale "
+        f"comparison at {args.small:,}), {os.cpu_count()} CPUs, load average "
+        f"{figures.load_average[0]:.2f}")
     if figures.load_average[0] > 0.5:
         log("note: the machine is busy; other processes compete with the server for the CPU")
     eligibility = args.scenario in ("all", "eligibility")
@@ -411,34 +452,39 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
         if args.scenario in ("all", "worker-list"):
             asyncio.run(worker_list.seed_list(worker_list.list_db(
                 big, args.dir, args.list_workers), args.dir / "keys", log))
-        return 0
+        return []
     if not load.have_wrk():
         log(f"\n*** {load.WRK_MISSING}\n")
-    lines: list[str] = []
+    rows: list[Figure] = []
+    details: dict[str, object] = {}
     if eligibility:
         _measure(big, small, args, figures)
-        lines = _table(figures, big, small)
-    if args.scenario == "all" and not args.no_imports:
-        lines += imports.run(imports.DEFAULT_ROWS, args.dir, database_url)[1]
+        rows += _summary(figures, big, small)
     if args.scenario in ("all", "writes"):
-        lines += ["", *writes.run(args.dir, database_url, max(3.0, args.duration))[1]]
-    listed = None
+        wrote = writes.run(args.dir, database_url, max(3.0, args.duration))
+        rows += writes.summary(wrote)
+        details["writes"] = asdict(wrote)
+    if args.scenario in ("all", "cycles"):
+        cycled = cycles.run(args.dir, database_url, max(3.0, args.duration))
+        rows += cycles.summary(cycled)
+        details["cycles"] = asdict(cycled)
+    if args.scenario == "all" and not args.no_imports:
+        imported = imports.run(imports.DEFAULT_ROWS, args.dir, database_url)
+        rows += imports.summary(imported)
+        details["imports"] = asdict(imported)
     if args.scenario in ("all", "worker-list"):
         listed = worker_list.run(big, args.dir, args.list_workers,
                                  seconds=max(2.0, args.duration / 2), log=log)
-        lines += ["", *worker_list.table(listed)]
+        rows += worker_list.summary(listed)
         figures.problems += listed.problems
-    log(f"\nKT1 bench results ({figures.tool}, {datetime.now().astimezone():%Y-%m-%d %H:%M %Z})")
-    for line in lines:
-        log(line)
-    for problem in figures.problems:
-        log(f"WARNING: {problem}")
-    out = args.dir / f"results-{datetime.now():%Y%m%d-%H%M%S}.json"
-    out.write_text(json.dumps({**asdict(figures), "worker_list": asdict(listed) if listed
-                               else None, "table": lines}, indent=2, default=str),
+        details["worker_list"] = asdict(listed)
+    problems += figures.problems
+    out = args.dir / f"results-{seed.database_name(big.url)}-{datetime.now():%Y%m%d-%H%M%S}.json"
+    out.write_text(json.dumps({**asdict(figures), **details,
+                               "table": [asdict(r) for r in rows]}, indent=2, default=str),
                    encoding="utf-8")
     log(f"(figures saved to {out})")
-    return 0
+    return rows
 
 
 if __name__ == "__main__":

@@ -116,15 +116,17 @@ class Server:
                 pass
 
 
-def start(database_url: str, keys_dir: Path, log_path: Path) -> Server:
-    """`kt1vet serve` with the bench database, keys and a free port; waits for /ready."""
+def start(database_url: str, keys_dir: Path, log_path: Path, *, workers: int = 1) -> Server:
+    """`kt1vet serve [--workers N]` with the bench database, keys and a free port; waits for
+    /ready."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("KT1_")}
     env.update({"KT1_DATABASE_URL": database_url, "KT1_KEYS_DIR": str(keys_dir),
                 "KT1_HOST": "127.0.0.1", "KT1_PORT": str(port)})
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
-        process = subprocess.Popen([str(kt1vet()), "serve"], env=env, stdout=log,
+        command = [str(kt1vet()), "serve", *(["--workers", str(workers)] if workers > 1 else [])]
+        process = subprocess.Popen(command, env=env, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(process=process, port=port, log_path=log_path)
     deadline = time.monotonic() + READY_TIMEOUT_S

@@ -17,6 +17,7 @@ import httpx
 from bench import server
 from bench.imports import LEGACY, UNIT, log, registry_with_hr, url_for
 from bench.seed import NAMES, database_name, sqlite_path
+from bench.table import Figure
 
 CLIENTS = 8
 TARGET_PER_S = {"sqlite": 400.0, "postgresql": 600.0}
@@ -75,7 +76,7 @@ async def _drive(base_url: str, token: str, seconds: float, figures: WriteFigure
     return latencies
 
 
-def run(directory: Path, base: str | None, seconds: float) -> tuple[WriteFigures, list[str]]:
+def run(directory: Path, base: str | None, seconds: float) -> WriteFigures:
     url = url_for(base, directory, "writes")
     keys_dir = directory / "keys"
     figures = WriteFigures(database=database_name(url),
@@ -95,14 +96,13 @@ def run(directory: Path, base: str | None, seconds: float) -> tuple[WriteFigures
         figures.p50_ms, figures.p99_ms = statistics.median(latencies), cuts[98]
     log(f"  {figures.created} registered ({figures.per_s:.0f}/s), p50 {figures.p50_ms:.1f} ms, "
         f"p99 {figures.p99_ms:.1f} ms, refused {figures.refused or 'none'}")
-    return figures, table(figures)
+    return figures
 
 
-def table(figures: WriteFigures) -> list[str]:
+def summary(figures: WriteFigures) -> list[Figure]:
     target = TARGET_PER_S[figures.engine]
-    rate = "PASS" if figures.per_s >= target else "MISS"
-    tail = "PASS" if figures.p99_ms <= TARGET_P99_MS and figures.created else "MISS"
-    label = f"registrations/s ({figures.clients} clients, {figures.engine})"
-    return [f"{label:<58}{figures.per_s:>12.0f}  >= {target:.0f}   {rate}",
-            f"{'registration p50 / p99':<50}{figures.p50_ms:>10.1f} / {figures.p99_ms:.1f} ms"
-            f"  <= {TARGET_P99_MS:.0f} ms  {tail}"]
+    return [Figure(f"registrations/s ({figures.clients} clients)", f"{figures.per_s:.0f}",
+                   f">= {target:.0f}", figures.per_s >= target),
+            Figure("registration p50 / p99", f"{figures.p50_ms:.1f} / {figures.p99_ms:.1f} ms",
+                   f"p99 <= {TARGET_P99_MS:.0f} ms",
+                   figures.p99_ms <= TARGET_P99_MS and figures.created > 0)]

@@ -20,6 +20,7 @@ from api.controllers.workers import LeaveIn
 from api.pages.forms import REFUSALS, Form, FormErrors, refusal
 from api.pages.rendering import page, see_other
 from api.pages.wording import WORDS
+from api.pages.worker_form import worker_form
 from api.state import ActingContext, Services, Transaction
 from policies.vocabulary import INCIDENT_KINDS
 from vetting.incidents import service as incidents
@@ -33,16 +34,16 @@ REPORT = {"action": "incidents.report"}
 async def _leave_form(db: Transaction, ctx: ActingContext, worker_id: str, *, status: int = 200,
                       form: Form | None = None, errors: FormErrors | None = None
                       ) -> Template:
-    worker = await get_worker(db, ctx, worker_id, action="workers.record")
-    return page("workers/leave.html", status=status, w=worker, form=form, errors=errors)
+    return await worker_form(db, ctx, worker_id, "workers/leave.html", action=LEAVE["action"],
+                             status=status, form=form, errors=errors)
 
 
 async def _incident_form(db: Transaction, ctx: ActingContext, worker_id: str, *, status: int = 200,
                          form: Form | None = None, errors: FormErrors | None = None
                          ) -> Template:
-    worker = await get_worker(db, ctx, worker_id, action="incidents.report")
-    return page("workers/incident.html", status=status, w=worker, form=form, errors=errors,
-                kinds=INCIDENT_KINDS, words=WORDS)
+    return await worker_form(db, ctx, worker_id, "workers/incident.html",
+                             action=REPORT["action"], status=status, form=form, errors=errors,
+                             kinds=INCIDENT_KINDS, words=WORDS)
 
 
 def _incident_input(form: Form, worker_id: str) -> IncidentIn:

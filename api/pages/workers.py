@@ -32,6 +32,7 @@ from api.i18n import action_label, language_of, message, rule
 from api.pages.forms import REFUSALS, Form, field_errors, refusal
 from api.pages.rendering import page, see_other
 from api.pages.wording import WORDS
+from api.pages.worker_form import worker_form
 from api.schemas import Limit, Offset
 from api.state import ActingContext, Services, Transaction, read_only_unless
 from policies.access import scope_for
@@ -44,6 +45,7 @@ from vetting.workers.service import Dossier, create_worker, get_worker, read_dos
 PAGE_SIZE = 50
 #: The largest commitment scan read (a few scanned A4 pages); larger is refused by name.
 MAX_SCAN_BYTES = 20 * 1024 * 1024
+RECORD, SUBMIT = "workers.record", "requests.submit"  # the forms' actions
 Search = Annotated[str | None, QueryParameter(name="q", max_length=200)]
 NationalId = Annotated[str | None, QueryParameter(name="national_id", max_length=12)]
 StateFilter = Annotated[str | None, QueryParameter(name="clearance_state", max_length=20)]
@@ -185,8 +187,7 @@ class WorkerPages(Controller):
          opt={"action": "workers.record", "read_only": True})
     async def training_form(self, worker_id: FromPath[str], db: Transaction,
                             ctx: ActingContext) -> Template:
-        worker = await get_worker(db, ctx, worker_id, action="workers.record")
-        return page("workers/training.html", w=worker)
+        return await worker_form(db, ctx, worker_id, "workers/training.html", action=RECORD)
 
     @post("/workers/{worker_id:str}/trainings/new", opt={"action": "workers.record"})
     async def add_training(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
@@ -199,18 +200,15 @@ class WorkerPages(Controller):
                                        kind=data.kind, completed_on=data.completed_on,
                                        valid_until=data.valid_until)
         except REFUSALS as exc:
-            errors = await refusal(db, request, exc)
-            worker = await get_worker(db, ctx, worker_id, action="workers.record")
-            return page("workers/training.html", status=422, w=worker, form=form,
-                        errors=errors)
+            return await worker_form(db, ctx, worker_id, "workers/training.html", action=RECORD,
+                                     status=422, form=form, errors=await refusal(db, request, exc))
         return see_other(f"/workers/{worker_id}?notice=training_recorded")
 
     @get("/workers/{worker_id:str}/commitments/new",
          opt={"action": "workers.record", "read_only": True})
     async def commitment_form(self, worker_id: FromPath[str], db: Transaction,
                               ctx: ActingContext) -> Template:
-        worker = await get_worker(db, ctx, worker_id, action="workers.record")
-        return page("workers/commitment.html", w=worker)
+        return await worker_form(db, ctx, worker_id, "workers/commitment.html", action=RECORD)
 
     @post("/workers/{worker_id:str}/commitments/new", opt={"action": "workers.record"},
           request_max_body_size=MAX_SCAN_BYTES + 64 * 1024)
@@ -227,9 +225,9 @@ class WorkerPages(Controller):
         language = language_of(request.scope)
         try:
             if digest is None:
-                worker = await get_worker(db, ctx, worker_id, action="workers.record")
-                return page("workers/commitment.html", status=422, w=worker, form=form,
-                            errors=field_errors(("document", message(
+                return await worker_form(
+                    db, ctx, worker_id, "workers/commitment.html", action=RECORD, status=422,
+                    form=form, errors=field_errors(("document", message(
                                 language, "SCAN_MISSING", {
                                     "field": "document",
                                     "megabytes": MAX_SCAN_BYTES // (1024 * 1024)}))))
@@ -238,18 +236,16 @@ class WorkerPages(Controller):
                                          signed_on=data.signed_on,
                                          document_sha256=data.document_sha256)
         except REFUSALS as exc:
-            errors = await refusal(db, request, exc)
-            worker = await get_worker(db, ctx, worker_id, action="workers.record")
-            return page("workers/commitment.html", status=422, w=worker, form=form,
-                        errors=errors)
+            return await worker_form(db, ctx, worker_id, "workers/commitment.html",
+                                     action=RECORD, status=422, form=form,
+                                     errors=await refusal(db, request, exc))
         return see_other(f"/workers/{worker_id}?notice=commitment_recorded")
 
     @get("/workers/{worker_id:str}/nominate",
          opt={"action": "requests.submit", "read_only": True})
     async def nominate_form(self, worker_id: FromPath[str], db: Transaction,
                             ctx: ActingContext) -> Template:
-        worker = await get_worker(db, ctx, worker_id, action="requests.submit")
-        return page("workers/nominate.html", w=worker)
+        return await worker_form(db, ctx, worker_id, "workers/nominate.html", action=SUBMIT)
 
     @post("/workers/{worker_id:str}/nominate", opt={"action": "requests.submit"})
     async def nominate(self, request: Request[Any, Any, Any], worker_id: FromPath[str],
@@ -262,8 +258,6 @@ class WorkerPages(Controller):
             submitted = await requests.submit(db, ctx, services.settings.policy,
                                               worker_id=data.worker_id, reason=data.reason)
         except REFUSALS as exc:
-            errors = await refusal(db, request, exc)
-            worker = await get_worker(db, ctx, worker_id, action="requests.submit")
-            return page("workers/nominate.html", status=422, w=worker, form=form,
-                        errors=errors)
+            return await worker_form(db, ctx, worker_id, "workers/nominate.html", action=SUBMIT,
+                                     status=422, form=form, errors=await refusal(db, request, exc))
         return see_other(f"/requests/{submitted.id}?notice=request_submitted")

@@ -30,6 +30,10 @@ INCIDENTS = "/api/v1/incidents"
 
 @pytest.fixture
 async def desk(client: httpx.AsyncClient, people: People) -> Desk:
+    return await two_provinces(client, people)
+
+
+async def two_provinces(client: httpx.AsyncClient, people: People) -> Desk:
     """Province 51's staff (the Desk of the eligibility tests) and their peers in 12."""
     return Desk(client, {
         "hr": await people.make("post_hr", unit="POST-51"),

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.api.test_eligibility import Desk
-from tests.api.test_incidents import reported
+from tests.api.test_incidents import reported, two_provinces
 from tests.conftest import People, Person
 from vetting.db import Database
 from vetting.errors import NotFound
@@ -60,19 +60,7 @@ class Scene:
 
 @pytest.fixture(scope="module")
 async def scene(client: httpx.AsyncClient, people: People) -> Scene:
-    desk = Desk(client, {
-        "hr": await people.make("post_hr", unit="POST-51"),
-        "officer": await people.make("police_officer", unit="POLICE-51"),
-        "lead": await people.make("police_lead", unit="POLICE-51"),
-        "dispatcher": await people.make("dispatcher", unit="POST-51"),
-        "inspector": await people.make("inspector", province="51"),
-        "admin": await people.make("admin"),
-        "hr12": await people.make("post_hr", unit="POST-12"),
-        "officer12": await people.make("police_officer", unit="POLICE-12"),
-        "lead12": await people.make("police_lead", unit="POLICE-12"),
-        "dispatcher12": await people.make("dispatcher", unit="POST-12"),
-        "inspector12": await people.make("inspector", province="12"),
-    })
+    desk = await two_provinces(client, people)
     worker = await desk.worker()
     request = await desk.request(worker)
     route = await desk.route()
