@@ -408,15 +408,19 @@ def main(argv: list[str] | None = None) -> int:
     args.dir.mkdir(parents=True, exist_ok=True)
     if args.imports_only:
         return imports.main(["--dir", str(args.dir)])
+    named = os.environ.get("KT1_DATABASE_URL")
     engines = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     by_engine: dict[str, list[Figure]] = {}
     problems: list[str] = []
-    for engine in engines:
+    if named:  # that database alone, whichever engine it is
+        engine = "SQLite" if seed.sqlite_path(named) else "PostgreSQL"
+        by_engine[engine] = _run(args, named, problems)
+    for engine in () if named else engines:
         if engine == "postgresql":
             with throwaway.throwaway_postgres(args.dir) as url:
                 by_engine["PostgreSQL"] = _run(args, url, problems)
         else:
-            by_engine["SQLite"] = _run(args, os.environ.get("KT1_DATABASE_URL"), problems)
+            by_engine["SQLite"] = _run(args, None, problems)
     if args.seed_only:
         return 0
     log(f"\nKT1 bench results ({'wrk' if load.have_wrk() else 'bench.client'}, "

@@ -146,13 +146,25 @@ def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-async def template_settings(backend: str, keys_dir: Path,
+def per_backend() -> dict[tuple[str, str], Any]:
+    """What a test process makes once per backend and keeps for the session, whichever
+    backend the tests in between used: (what, backend) -> it. (A session fixture
+    parametrised by `backend` would be made again at each switch of backend, and with one
+    module per process at a time, the processes switch at every module.)"""
+    return {}
+
+
+@pytest.fixture(scope="module")
+async def template_settings(backend: str, keys_dir: Path, per_backend: dict[tuple[str, str], Any],
                             tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The backend's migrated database with its reference data, never opened again: the
     template every module's and every `fresh_settings` database is copied from."""
-    url = await new_database_url(backend, tmp_path_factory.mktemp("template"))
-    result = settings_for(url, keys_dir)
-    await prepare(result, create_admin=False)
+    if ("template", backend) not in per_backend:
+        url = await new_database_url(backend, tmp_path_factory.mktemp("template"))
+        made = settings_for(url, keys_dir)
+        await prepare(made, create_admin=False)
+        per_backend["template", backend] = made
+    result: Settings = per_backend["template", backend]
     return result
 
 

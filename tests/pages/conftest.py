@@ -25,6 +25,7 @@ No browser is downloaded: `/usr/bin/chromium` (the `chromium` package; `make tes
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ class LiveServer:
     keys_dir: Path
     backend: str
     log: Path
+    process: subprocess.Popen[bytes]
 
 
 Visit = Callable[..., Awaitable[Visitor]]
@@ -82,10 +84,29 @@ async def visitors(app: Any) -> AsyncIterator[Visit]:
 
 
 @pytest.fixture(scope="session")
-async def live(backend: str, tmp_path_factory: pytest.TempPathFactory
-               ) -> AsyncIterator[LiveServer]:
+async def live_servers(tmp_path_factory: pytest.TempPathFactory
+                       ) -> AsyncIterator[dict[str, LiveServer]]:
+    """backend -> its server, started when a test first asks and stopped at the session's end
+    (not at each switch of backend: see `per_backend` in tests/conftest.py)."""
+    started: dict[str, LiveServer] = {}
+    try:
+        yield started
+    finally:
+        for server in started.values():
+            stop_server(server.process)
+
+
+@pytest.fixture(scope="module")
+async def live(backend: str, live_servers: dict[str, LiveServer],
+               tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.skip(f"{CHROMIUM} is missing (`make test` installs the chromium package)")
+    if backend not in live_servers:
+        live_servers[backend] = await _start_live(backend, tmp_path_factory)
+    return live_servers[backend]
+
+
+async def _start_live(backend: str, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
     folder = tmp_path_factory.mktemp(f"live-{backend}")
     database_url = await new_database_url(backend, folder)
     port = free_port()
@@ -97,17 +118,30 @@ async def live(backend: str, tmp_path_factory: pytest.TempPathFactory
     base_url = f"http://127.0.0.1:{port}"
     try:
         await wait_ready(base_url, process, log)
-        yield LiveServer(base_url=base_url, database_url=database_url,
-                         keys_dir=folder / "keys", backend=backend, log=log)
-    finally:
+    except BaseException:
         stop_server(process)
+        raise
+    return LiveServer(base_url=base_url, database_url=database_url, keys_dir=folder / "keys",
+                      backend=backend, log=log, process=process)
 
 
 @pytest.fixture(scope="session")
-async def live_people(live: LiveServer) -> AsyncIterator[People]:
-    database = Database(live.database_url)
-    yield People(database=database, keys=RegistryKeys.open(live.keys_dir, create=False))
-    await database.dispose()
+async def live_databases() -> AsyncIterator[dict[str, People]]:
+    made: dict[str, People] = {}
+    try:
+        yield made
+    finally:
+        for people in made.values():
+            await people.database.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_people(live: LiveServer, live_databases: dict[str, People]) -> People:
+    if live.backend not in live_databases:
+        live_databases[live.backend] = People(
+            database=Database(live.database_url),
+            keys=RegistryKeys.open(live.keys_dir, create=False))
+    return live_databases[live.backend]
 
 
 @pytest.fixture(scope="session")
