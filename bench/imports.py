@@ -32,6 +32,7 @@ import crypto.passwords
 from bench import server
 from bench.seed import NAMES, database_name, settings_for, sqlite_path
 from bench.table import Figure, combined
+from crypto import totp
 from vetting.accounts.tokens import issue_access_token
 from vetting.bootstrap import prepare
 from vetting.db import Database
@@ -138,6 +139,11 @@ async def registry_with(url: str, keys_dir: Path, roles: tuple[str, ...]) -> dic
                                  must_change_password=False, totp_confirmed=False,
                                  password_hash=crypto.passwords.hash_password(
                                      secrets.token_urlsafe(24))) for role in roles]
+            for user in users:  # the roles that must have a second factor get one enrolled
+                if user.role in settings.policy.mfa_required_roles:
+                    user.totp_secret = keys.store.wrap(totp.new_secret(),
+                                                       label=f"totp:{user.id}")
+                    user.totp_confirmed = True
             session.add_all(users)
             await session.flush()
         return {user.role: issue_access_token(user, keys, utcnow()) for user in users}

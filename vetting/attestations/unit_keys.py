@@ -31,7 +31,12 @@ def _store_name(unit: str, kid: str) -> str:
 
 
 async def _police_unit(session: AsyncSession, unit_code: str) -> Unit:
-    unit = await session.scalar(select(Unit).where(Unit.code == unit_code).with_for_update())
+    """The unit, locked FOR NO KEY UPDATE on PostgreSQL: it serialises two first signings, and
+    unlike FOR UPDATE it does not wait for the KEY SHARE lock that every insert referring to
+    the unit takes (a request, a clearance). With FOR UPDATE, a lead signing after the audit
+    head was locked and a request inserted before it deadlocked under concurrent writes."""
+    unit = await session.scalar(select(Unit).where(Unit.code == unit_code)
+                                .with_for_update(key_share=True))
     if unit is None or unit.kind != "police":
         raise InvalidInput(f"{unit_code} is not a police unit", field="unit",
                            code="UNKNOWN_UNIT")

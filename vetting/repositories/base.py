@@ -54,10 +54,12 @@ class ScopedRepository(Generic[M]):
     async def get(self, session: AsyncSession, actor: Actor, action: str, key: str | int, *,
                   lock: bool = False) -> M:
         """The row, or NotFound when it is missing or outside the scope. `lock` takes a row
-        lock and reads the row as it is now, not as this session last saw it."""
+        lock (FOR NO KEY UPDATE: inserts of rows that refer to it, which take a KEY SHARE lock,
+        are not held up) and reads the row as it is now, not as this session last saw it."""
         query = self.statement(actor, action).where(getattr(self.model, self.key) == key)
         if lock:
-            query = query.with_for_update().execution_options(populate_existing=True)
+            query = query.with_for_update(key_share=True).execution_options(
+                populate_existing=True)
         found = await session.scalar(query)
         if found is None:
             raise NotFound(self.missing)

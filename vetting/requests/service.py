@@ -301,7 +301,8 @@ async def resubmit(session: AsyncSession, ctx: Context, protection: DataProtecti
     addresses = {k: v for k, v in (("current_address", changes.current_address),
                                    ("permanent_address", changes.permanent_address)) if v}
     if addresses:
-        worker = await session.get(Worker, request.worker_id, with_for_update=True)
+        worker = await session.get(Worker, request.worker_id,
+                                   with_for_update={"key_share": True})
         assert worker is not None
         seal_fields(worker, protection, addresses)
         changed.extend(addresses)
