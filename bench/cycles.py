@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import statistics
-import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,7 +17,7 @@ from bench import server
 from bench.imports import log, registry_with, url_for
 from bench.seed import database_name, sqlite_path
 from bench.table import Figure
-from bench.writes import registration
+from bench.writes import drive, p50_p99, registration
 
 CLIENTS = 8
 TARGET_PER_S = 50.0
@@ -78,27 +76,6 @@ async def _cycle(client: httpx.AsyncClient, headers: dict[str, dict[str, str]], 
             and await call("police_lead", f"{base}/approve") is not None)
 
 
-async def _drive(base_url: str, tokens: dict[str, str], seconds: float,
-                 figures: CycleFigures) -> list[float]:
-    latencies: list[float] = []
-    counter = iter(range(10**7))
-    deadline = time.perf_counter() + seconds
-    headers = {role: {"Authorization": f"Bearer {token}"} for role, token in tokens.items()}
-
-    async def client_loop(client: httpx.AsyncClient) -> None:
-        while time.perf_counter() < deadline:
-            began = time.perf_counter()
-            if await _cycle(client, headers, next(counter), figures):
-                latencies.append((time.perf_counter() - began) * 1000)
-
-    limits = httpx.Limits(max_connections=figures.clients)
-    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
-        began = time.perf_counter()
-        await asyncio.gather(*(client_loop(client) for _ in range(figures.clients)))
-        figures.seconds = time.perf_counter() - began
-    return latencies
-
-
 def run(directory: Path, base: str | None, seconds: float) -> CycleFigures:
     url = url_for(base, directory, "cycles")
     keys_dir = directory / "keys"
@@ -110,14 +87,17 @@ def run(directory: Path, base: str | None, seconds: float) -> CycleFigures:
     tokens = asyncio.run(registry_with(url, keys_dir, STAFF))
     running = server.start(url, keys_dir, directory / f"server-{figures.database}.log")
     try:
-        latencies = asyncio.run(_drive(running.base_url, tokens, seconds, figures))
+        headers = {role: {"Authorization": f"Bearer {token}"} for role, token in tokens.items()}
+
+        async def one(client: httpx.AsyncClient, i: int) -> bool:
+            return await _cycle(client, headers, i, figures)
+
+        latencies, figures.seconds = asyncio.run(drive(running.base_url, CLIENTS, seconds, one))
     finally:
         running.stop()
     figures.completed = len(latencies)
     figures.per_s = figures.completed / figures.seconds
-    if len(latencies) >= 2:
-        cuts = statistics.quantiles(latencies, n=100, method="inclusive")
-        figures.p50_ms, figures.p99_ms = statistics.median(latencies), cuts[98]
+    figures.p50_ms, figures.p99_ms = p50_p99(latencies)
     log(f"  {figures.completed} cycles ({figures.per_s:.1f}/s), p50 {figures.p50_ms:.0f} ms, "
         f"p99 {figures.p99_ms:.0f} ms per cycle, failed steps {figures.failed or 'none'}")
     return figures

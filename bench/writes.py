@@ -9,6 +9,7 @@ import asyncio
 import os
 import statistics
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,30 +51,48 @@ def registration(i: int) -> dict[str, object]:
             "post_unit": UNIT, "stages": ["acceptance", "transport"]}
 
 
-async def _drive(base_url: str, token: str, seconds: float, figures: WriteFigures
-                 ) -> list[float]:
+#: One unit of work a client repeats (its number given): whether it succeeded.
+Work = Callable[[httpx.AsyncClient, int], Awaitable[bool]]
+
+
+async def drive(base_url: str, clients: int, seconds: float, work: Work
+                ) -> tuple[list[float], float]:
+    """`clients` concurrent clients repeat `work` until `seconds` have passed: the latency
+    of each success (ms) and how long it all took (s)."""
     latencies: list[float] = []
     counter = iter(range(10**7))
     deadline = time.perf_counter() + seconds
-    headers = {"Authorization": f"Bearer {token}"}
 
     async def client_loop(client: httpx.AsyncClient) -> None:
         while time.perf_counter() < deadline:
             began = time.perf_counter()
-            answer = await client.post("/api/v1/workers", json=registration(next(counter)),
-                                       headers=headers)
-            if answer.status_code == 201:
+            if await work(client, next(counter)):
                 latencies.append((time.perf_counter() - began) * 1000)
-            else:
-                figures.refused[answer.status_code] = figures.refused.get(
-                    answer.status_code, 0) + 1
 
-    limits = httpx.Limits(max_connections=figures.clients)
+    limits = httpx.Limits(max_connections=clients)
     async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
         began = time.perf_counter()
-        await asyncio.gather(*(client_loop(client) for _ in range(figures.clients)))
-        figures.seconds = time.perf_counter() - began
-    return latencies
+        await asyncio.gather(*(client_loop(client) for _ in range(clients)))
+        return latencies, time.perf_counter() - began
+
+
+def p50_p99(latencies: list[float]) -> tuple[float, float]:
+    if len(latencies) < 2:
+        return 0.0, 0.0
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return statistics.median(latencies), cuts[98]
+
+
+def _register(token: str, figures: WriteFigures) -> Work:
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def one(client: httpx.AsyncClient, i: int) -> bool:
+        answer = await client.post("/api/v1/workers", json=registration(i), headers=headers)
+        if answer.status_code != 201:
+            figures.refused[answer.status_code] = figures.refused.get(answer.status_code, 0) + 1
+        return answer.status_code == 201
+
+    return one
 
 
 def run(directory: Path, base: str | None, seconds: float) -> WriteFigures:
@@ -86,14 +105,13 @@ def run(directory: Path, base: str | None, seconds: float) -> WriteFigures:
     token = asyncio.run(registry_with_hr(url, keys_dir))
     running = server.start(url, keys_dir, directory / f"server-{figures.database}.log")
     try:
-        latencies = asyncio.run(_drive(running.base_url, token, seconds, figures))
+        latencies, figures.seconds = asyncio.run(drive(
+            running.base_url, CLIENTS, seconds, _register(token, figures)))
     finally:
         running.stop()
     figures.created = len(latencies)
     figures.per_s = figures.created / figures.seconds
-    if len(latencies) >= 2:
-        cuts = statistics.quantiles(latencies, n=100, method="inclusive")
-        figures.p50_ms, figures.p99_ms = statistics.median(latencies), cuts[98]
+    figures.p50_ms, figures.p99_ms = p50_p99(latencies)
     log(f"  {figures.created} registered ({figures.per_s:.0f}/s), p50 {figures.p50_ms:.1f} ms, "
         f"p99 {figures.p99_ms:.1f} ms, refused {figures.refused or 'none'}")
     return figures
