@@ -266,9 +266,11 @@ async def _fill(database: Database, keys: RegistryKeys, workers: int, log: Log) 
                 await session.execute(insert(table), chunk)
         await session.run_sync(lambda s: fill_missing(s.connection()))  # the list's summary
     log(f"  inserted in {time.perf_counter() - began:.1f} s")
-    async with database.engine.connect() as connection:  # fresh planner statistics
-        await connection.exec_driver_sql("ANALYZE")
-        await connection.commit()
+    # fresh planner statistics; on PostgreSQL also the visibility map, as autovacuum sets it
+    # soon after a bulk insert (without it no index-only scan skips the heap)
+    async with database.engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.exec_driver_sql("ANALYZE" if database.is_sqlite else "VACUUM ANALYZE")
 
 
 async def _rosters(database: Database, keys: RegistryKeys, settings: Settings,

@@ -31,8 +31,9 @@ class Worker(Base):
     __table_args__ = (
         UniqueConstraint("post_unit_code", "employee_no"),
         CheckConstraint("sex IN ('male', 'female')", name="sex"),
-        # the list: by name (and `q` over name and employee number), by registration time
-        Index("ix_worker_unit_name", "post_unit_code", "full_name_folded", "employee_no"),
+        # the list: by name (and `q` over name and employee number: the id too, so a search
+        # within a unit is answered from the index alone), by registration time
+        Index("ix_worker_unit_name", "post_unit_code", "full_name_folded", "employee_no", "id"),
         Index("ix_worker_unit_created", "post_unit_code", "created_at"),
         Index("ix_worker_full_name_folded", "full_name_folded"),
     )
