@@ -21,7 +21,7 @@ from bench.writes import drive, p50_p99, registration
 
 CLIENTS = 8
 TARGET_PER_S = 50.0
-STAFF = ("post_hr", "police_officer", "police_lead")
+ROLES = ("post_hr", "police_officer", "police_lead")  # the accounts a cycle acts as
 DIGEST = "ab" * 32
 
 
@@ -38,7 +38,7 @@ class CycleFigures:
     p99_ms: float = 0.0
 
 
-def _steps(i: int, worker_id: str) -> list[tuple[str, str, dict[str, object] | None]]:
+def _steps(worker_id: str) -> list[tuple[str, str, dict[str, object] | None]]:
     """The cycle after the registration: (role, path, body)."""
     trained = (date.today() - timedelta(days=30)).isoformat()
     return [("post_hr", f"/api/v1/workers/{worker_id}/trainings",
@@ -64,7 +64,7 @@ async def _cycle(client: httpx.AsyncClient, headers: dict[str, dict[str, str]], 
     if worker is None:
         return False
     request = None
-    for role, path, body in _steps(i, str(worker["id"])):
+    for role, path, body in _steps(str(worker["id"])):
         request = await call(role, path, body)
         if request is None:
             return False
@@ -84,7 +84,7 @@ def run(directory: Path, base: str | None, seconds: float) -> CycleFigures:
                            clients=CLIENTS, seconds=seconds)
     log(f"\nfull vetting cycles: {CLIENTS} clients for {seconds:g} s ({figures.database}, "
         f"load average {os.getloadavg()[0]:.2f})")
-    tokens = asyncio.run(registry_with(url, keys_dir, STAFF))
+    tokens = asyncio.run(registry_with(url, keys_dir, ROLES))
     running = server.start(url, keys_dir, directory / f"server-{figures.database}.log")
     try:
         headers = {role: {"Authorization": f"Bearer {token}"} for role, token in tokens.items()}

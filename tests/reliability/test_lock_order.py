@@ -17,10 +17,11 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from tests.api.test_eligibility import Desk
 from tests.checks import succeeded
 from tests.conftest import People
 from tests.factories import worker_body
-from vetting.attestations import unit_keys
+from vetting.attestations import lifecycle, unit_keys
 from vetting.db import Database
 from vetting.keys import RegistryKeys
 from vetting.principal import SYSTEM, Actor, Context
@@ -84,3 +85,23 @@ async def test_a_locked_read_does_not_wait_for_an_insert_that_refers_to_the_row(
             await WORKERS.get(session, actor, "workers.read", worker_id, lock=True)
 
     await _while_key_shared(database, "worker", "id", worker_id, lock())
+
+
+async def test_a_lead_locking_a_clearance_does_not_wait_for_a_row_that_refers_to_it(
+        postgres_only: None, database: Database, client: httpx.AsyncClient,
+        people: People) -> None:
+    """An incident review (`incident_worker`) and each clearance event refer to the clearance
+    a lead suspends, reinstates or revokes."""
+    desk = await Desk.of_province_51(client, people)
+    worker_id = await desk.cleared_worker()
+    lead = desk.p["lead"]
+    ctx = Context(actor=Actor(id=lead.id, role=lead.role, username=lead.username,
+                              province=lead.province, unit=lead.unit))
+    async with database.transaction(read_only=True) as session:
+        clearance_id = (await lifecycle.unit_clearance(session, ctx, worker_id)).id
+
+    async def lock() -> None:
+        async with database.transaction() as session:
+            await lifecycle.unit_clearance(session, ctx, worker_id, for_update=True)
+
+    await _while_key_shared(database, "clearance", "id", clearance_id, lock())

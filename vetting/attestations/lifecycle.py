@@ -64,7 +64,7 @@ async def open_clearance(session: AsyncSession, ctx: Context, attestation: Attes
     silently: the worker stays cleared), so exactly one attestation is ever in force."""
     for previous in (await session.scalars(select(Clearance).where(
             Clearance.worker_id == attestation.worker_id,
-            Clearance.state.in_(("active", "suspended"))).with_for_update())).all():
+            Clearance.state.in_(("active", "suspended"))).with_for_update(key_share=True))).all():
         await apply_change(session, ctx, previous, "revoke",
                            SUPERSEDED, announce=False,
                            recorded_as="supersede")
@@ -167,7 +167,9 @@ async def unit_clearance(session: AsyncSession, ctx: Context, worker_id: str, *,
     suspend, reinstate or revoke."""
     query = (CLEARANCES.statement(ctx.actor, MANAGE).where(Clearance.worker_id == worker_id)
              .order_by(Clearance.valid_from.desc()).limit(1))
-    clearance = await session.scalar(query.with_for_update() if for_update else query)
+    if for_update:  # FOR NO KEY UPDATE: inserts that refer to the clearance are not held up
+        query = query.with_for_update(key_share=True)
+    clearance = await session.scalar(query)
     if clearance is None:
         raise NotFound("no clearance issued by your unit for this worker")
     return clearance
@@ -237,7 +239,7 @@ async def revoke_on_leave(session: AsyncSession, ctx: Context, worker_id: str) -
     in_force = (await session.scalars(
         select(Clearance).where(Clearance.worker_id == worker_id,
                                 Clearance.state.in_(("active", "suspended")))
-        .with_for_update())).all()
+        .with_for_update(key_share=True))).all()
     for clearance in in_force:
         await apply_change(session, ctx, clearance, "revoke", EMPLOYMENT_ENDED)
     return [c.id for c in in_force]

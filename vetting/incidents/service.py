@@ -66,7 +66,7 @@ async def report(session: AsyncSession, ctx: Context, policy: Policy,
         if suspends:  # an already suspended clearance is held by this review too
             current = await session.scalar(select(Clearance).where(
                 Clearance.worker_id == worker_id, Clearance.state.in_(("active", "suspended")),
-                Clearance.valid_until > ctx.now).with_for_update())
+                Clearance.valid_until > ctx.now).with_for_update(key_share=True))
             if current is not None:
                 if current.state == "active":
                     await lifecycle.apply_change(session, ctx, current, "suspend",
@@ -159,7 +159,7 @@ async def conclude(session: AsyncSession, ctx: Context, incident_id: str, *, wor
         .join(Clearance, Clearance.id == IncidentWorker.clearance_id)
         .where(Incident.id == incident_id, IncidentWorker.worker_id == worker_id,
                Clearance.police_unit_code == ctx.actor.unit)
-        .with_for_update())
+        .with_for_update(key_share=True))
     row = found.first()
     if row is None:
         raise NotFound("no suspension of this worker under this incident for your unit")

@@ -126,7 +126,7 @@ async def record_leave(session: AsyncSession, ctx: Context, *, worker_id: str, l
     worker.left_on, worker.leave_reason = left_on, reason
     open_requests = (await session.scalars(select(VettingRequest).where(
         VettingRequest.worker_id == worker.id, VettingRequest.state.in_(OPEN_STATES)
-    ).with_for_update())).all()
+    ).with_for_update(key_share=True))).all()
     for request in open_requests:
         session.add(VettingEvent(request_id=request.id, at=ctx.now, actor_id=ctx.actor.id,
                                  action="withdraw", from_state=request.state,
