@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 
 from sqlalchemy import select
@@ -23,6 +24,19 @@ class LoadReport:
 def _rows(name: str) -> list[dict[str, str]]:
     text = resources.files("vetting").joinpath("reference", name).read_text(encoding="utf-8")
     return list(csv.DictReader(text.splitlines()))
+
+
+@cache
+def province_codes() -> frozenset[str]:
+    """The provinces' codes, as `load_reference_data` puts them in every registry's tables
+    (on every start, adding and never removing): for checks that need no query."""
+    return frozenset(row["code"] for row in _rows("provinces.csv"))
+
+
+@cache
+def legacy_codes() -> frozenset[str]:
+    """The legacy CCCD province codes, likewise."""
+    return frozenset(row["legacy_code"] for row in _rows("legacy_provinces.csv"))
 
 
 def post_unit_code(province_code: str) -> str:

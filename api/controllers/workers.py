@@ -22,7 +22,14 @@ from policies.vocabulary import Stage
 from vetting.models import Commitment, Training, Worker
 from vetting.retention import refuse_worker_deletion
 from vetting.workers import corrections, listing, records, timeline
-from vetting.workers.service import Dossier, WorkerInput, create_worker, get_worker, read_dossier
+from vetting.workers.service import (
+    Dossier,
+    WorkerInput,
+    create_worker,
+    dossier_of,
+    get_worker,
+    read_dossier,
+)
 
 Text200 = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Text500 = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
@@ -226,7 +233,7 @@ class WorkerController(Controller):
                      services: Services
                      ) -> DossierOut:
         worker = await create_worker(db, ctx, services.keys.data, worker_input(data))
-        return _dossier(await read_dossier(db, ctx, services.keys.data, worker.id))
+        return _dossier(await dossier_of(db, ctx, services.keys.data, worker))
 
     # a reader, but for a national ID lookup, which is audited
     @get("/", opt={"action": "workers.read", "read_only": read_only_unless("national_id")},

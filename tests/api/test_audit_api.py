@@ -42,7 +42,7 @@ async def add_entries(database: Database, count: int, *, action: str = "test.x",
         async with database.transaction() as s:
             entry = await append(s, ctx or Context(actor=SYSTEM), action=action,
                                  object_type="t", object_id=object_id or new_id(), body=body)
-            seqs.append(entry.seq)
+        seqs.append(entry.seq)  # numbered as its transaction commits
     return seqs
 
 
@@ -421,8 +421,9 @@ async def test_an_inspector_lists_only_their_provinces_entries(
     async def entry(actor: Person | None, object_type: str, object_id: str) -> int:
         who = SYSTEM if actor is None else Actor(id=actor.id, role=actor.role)
         async with database.transaction() as s:
-            return (await append(s, Context(actor=who), action=action,
-                                 object_type=object_type, object_id=object_id)).seq
+            entry = await append(s, Context(actor=who), action=action,
+                                 object_type=object_type, object_id=object_id)
+        return entry.seq  # numbered as its transaction commits
 
     by_hr12 = await entry(hr12, "t", new_id())                 # actor of 12
     on_worker12 = await entry(admin, "worker", worker12)       # object of 12, national actor

@@ -56,7 +56,7 @@ async def main() -> None:
         async with database.transaction() as session:
             entry = await append(session, Context(actor=actor), action="{ACTION}",
                                  object_type="w", object_id=f"{{name}}-{{i}}")
-            seq = entry.seq
+        seq = entry.seq  # numbered as its transaction commits
         print(seq, f"{{name}}-{{i}}", flush=True)
     await database.dispose()
 
@@ -165,7 +165,7 @@ async def test_concurrent_engines_in_one_process_get_gap_free_sequence_numbers(
                     entry = await append(s, Context(actor=Actor(id=name, role="system")),
                                          action=ACTION, object_type="w",
                                          object_id=f"{name}-{i}")
-                    seq = entry.seq
+                seq = entry.seq  # numbered as its transaction commits
                 done.append((seq, f"{name}-{i}"))
                 await asyncio.sleep(0)
         finally:

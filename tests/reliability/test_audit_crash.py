@@ -51,7 +51,7 @@ async def main() -> None:
             entry = await append(session, Context(actor=SYSTEM), action="{ACTION}",
                                  object_type="crash", object_id=f"{{run}}-{{i}}",
                                  body={{"run": run, "i": i}})
-            seq = entry.seq
+        seq = entry.seq  # numbered as its transaction commits
         # only now is the entry committed: acknowledge it
         sys.stdout.write(f"{{seq}} {{run}}-{{i}}\\n")
         sys.stdout.flush()

@@ -1,25 +1,28 @@
 """Appending to the audit log inside the caller's transaction.
 
-The append runs in the same transaction as the action it records, so both
+An entry is written in the same transaction as the action it records, so both
 commit or neither does. Appends are serialised (SQLite: `BEGIN IMMEDIATE`;
 PostgreSQL: a row lock on `audit_head`), so sequence numbers have no gaps, and
 each costs O(log n): only the tree's right edge is read and extended.
 
-The first append of a transaction locks the head and reads the right edge; the
-lock holds until the transaction ends, so later appends of the same transaction
-reuse that edge from memory instead of reading it again.
+`append` only collects the entry; the transaction's entries are numbered and
+written together as it commits (`write_pending`), after every other write. So
+the head lock, which every audited transaction of every process wants, is held
+for four statements and the commit, not for the whole action.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Pool, Select, and_, bindparam, event, insert, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from crypto import merkle
 from vetting.models import AuditEntry, AuditHead, AuditNode
@@ -27,7 +30,17 @@ from vetting.principal import Context
 
 OUTCOMES = ("success", "failure", "denied")
 ACTOR_ADDRESS = "actor_address"
-_TAIL = "kt1.audit.tail"
+_PENDING = "kt1.audit.pending"
+_ENTRY, _NODE, _HEAD = AuditEntry.__table__, AuditNode.__table__, AuditHead.__table__
+_COLUMNS = tuple(column.key for column in _ENTRY.columns)
+_INSERT_ENTRY, _INSERT_NODE = insert(_ENTRY), insert(_NODE)
+_GROW_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(size=bindparam("size"))
+_HEAD_SIZE = select(_HEAD.c.size).where(_HEAD.c.id == 1).with_for_update()
+_EDGE = "kt1.audit.edge"
+#: The right edge of the tree as each engine's (pool's) last committed append left it, with
+#: its size. The log only grows, so the edge of a size never changes: a stale entry is merely
+#: of another size, and not used.
+_EDGES: WeakKeyDictionary[Pool, tuple[int, list[bytes]]] = WeakKeyDictionary()
 
 
 def canonical_json(value: Any) -> str:
@@ -57,54 +70,69 @@ def entry_bytes(entry: AuditEntry) -> bytes:
     ).encode()
 
 
+def _nodes_at(coords: list[merkle.Coord]) -> Select[tuple[int, int, bytes]]:
+    condition = or_(*(and_(_NODE.c.level == lvl, _NODE.c.idx == i) for lvl, i in coords))
+    return select(_NODE.c.level, _NODE.c.idx, _NODE.c.hash).where(condition)
+
+
 async def fetch_nodes(session: AsyncSession, coords: Iterable[merkle.Coord]) -> dict[
         merkle.Coord, bytes]:
-    """Fetch the stored perfect-subtree hashes at these coordinates in one query."""
+    """Fetch the stored perfect-subtree hashes at these coordinates, 200 to a query."""
     wanted = list(set(coords))
     found: dict[merkle.Coord, bytes] = {}
     for start in range(0, len(wanted), 200):
-        chunk = wanted[start:start + 200]
-        condition = or_(*(and_(AuditNode.level == lvl, AuditNode.idx == i) for lvl, i in chunk))
-        for node in (await session.scalars(select(AuditNode).where(condition))).all():
-            found[(node.level, node.idx)] = node.hash
+        for level, idx, digest in await session.execute(_nodes_at(wanted[start:start + 200])):
+            found[(level, idx)] = digest
     return found
 
 
-async def lock_head(session: AsyncSession) -> AuditHead:
-    """The head row, locked for the rest of the transaction on PostgreSQL."""
-    head = await session.scalar(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update().execution_options(
-            populate_existing=True)
-    )
-    if head is None:  # pragma: no cover - created by the migration
+def _lock_head(connection: Connection) -> int:
+    """The log's size, its head row locked for the rest of the transaction on PostgreSQL."""
+    size = connection.execute(_HEAD_SIZE).scalar()
+    if size is None:  # pragma: no cover - created by the migration
         raise RuntimeError("audit_head row missing: run `kt1vet db upgrade`")
-    return head
+    return int(size)
 
 
-@dataclass(slots=True)
-class _Tail:
-    """The locked head and the right edge of the tree, valid for one transaction."""
+def write_pending(session: Session) -> None:
+    """Give the transaction's pending entries their sequence numbers and write them, with the
+    tree nodes they complete and the new size: the head is read and locked, the right edge
+    read (only when another process has appended since this one last did), then three writes.
 
-    transaction: object
-    head: AuditHead
-    frontier: merkle.Frontier
-
-
-async def _tail(session: AsyncSession) -> _Tail:
-    """This transaction's tail: read (and locked) at its first append, then kept in memory.
-
-    Keyed by the transaction object, so a commit or rollback starts over from the database.
+    Runs at the commit (`before_commit`), after everything else the transaction writes, so
+    the head row, the one lock every audited transaction wants, is held only for these
+    statements and the commit itself.
     """
-    transaction = session.sync_session.get_transaction()
-    cached = session.info.get(_TAIL)
-    if cached is not None and cached.transaction is transaction and cached.head in session:
-        return cached
-    head = await lock_head(session)
-    coords = merkle.root_coords(head.size)
-    nodes = await fetch_nodes(session, coords)
-    tail = _Tail(transaction, head, merkle.Frontier(head.size, [nodes[c] for c in coords]))
-    session.info[_TAIL] = tail
-    return tail
+    pending: list[AuditEntry] | None = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    session.flush()  # the action's own rows first: the entries record what was written
+    connection = session.connection()
+    size = _lock_head(connection)
+    frontier = _edge(connection, size)
+    new_nodes: list[dict[str, Any]] = []
+    for seq, entry in enumerate(pending, start=size):
+        entry.seq = seq
+        entry.leaf_hash = merkle.leaf_hash(entry_bytes(entry))
+        new_nodes.extend({"level": level, "idx": idx, "hash": digest}
+                         for (level, idx), digest in frontier.append(entry.leaf_hash))
+    connection.execute(_INSERT_ENTRY, [{column: getattr(entry, column) for column in _COLUMNS}
+                                       for entry in pending])
+    connection.execute(_INSERT_NODE, new_nodes)
+    connection.execute(_GROW_HEAD, {"size": frontier.size})
+    session.info[_EDGE] = (connection.engine.pool, frontier.size, frontier.hashes)
+
+
+def _edge(connection: Connection, size: int) -> merkle.Frontier:
+    """The tree's right edge at `size`: this process's last commit left it in memory, unless
+    another process has appended since (the size then differs), when it is read."""
+    known = _EDGES.get(connection.engine.pool)
+    if known is not None and known[0] == size:
+        return merkle.Frontier(size, known[1])
+    coords = merkle.root_coords(size)
+    nodes = {(level, idx): digest for level, idx, digest in connection.execute(
+        _nodes_at(coords))} if coords else {}
+    return merkle.Frontier(size, [nodes[c] for c in coords])
 
 
 async def append(
@@ -117,17 +145,20 @@ async def append(
     outcome: str = "success",
     body: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
-    """Record one action. `body` must hold identifiers only, never personal data; the
-    actor's network address, when the context has one, is added as `actor_address`."""
+    """Record one action in the caller's transaction. `body` must hold identifiers only,
+    never personal data; the actor's network address, when the context has one, is added as
+    `actor_address`.
+
+    The entry is written when the transaction commits (`write_pending`), so its `seq` and
+    `leaf_hash` are set once the commit has begun; a rollback discards it with the rest.
+    """
     if outcome not in OUTCOMES:
         raise ValueError(f"audit outcome must be one of {OUTCOMES}")
+    await session.connection()  # the transaction has begun, so the commit will write it
     recorded = dict(body or {})
     if ctx.actor.address is not None:
         recorded[ACTOR_ADDRESS] = ctx.actor.address
-    tail = await _tail(session)
-    size = tail.head.size
     entry = AuditEntry(
-        seq=size,
         created_at=ctx.now,
         actor_id=ctx.actor.id,
         actor_role=ctx.actor.role,
@@ -138,9 +169,21 @@ async def append(
         request_id=ctx.request_id,
         body=canonical_json(recorded),
     )
-    entry.leaf_hash = merkle.leaf_hash(entry_bytes(entry))
-    session.add(entry)
-    for (level, idx), digest in tail.frontier.append(entry.leaf_hash):
-        session.add(AuditNode(level=level, idx=idx, hash=digest))
-    tail.head.size = size + 1
+    session.info.setdefault(_PENDING, []).append(entry)
     return entry
+
+
+event.listen(Session, "before_commit", write_pending)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_edge(session: Session) -> None:
+    if (edge := session.info.pop(_EDGE, None)) is not None:
+        pool, size, hashes = edge
+        _EDGES[pool] = (size, hashes)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+    session.info.pop(_EDGE, None)

@@ -53,7 +53,7 @@ async def import_workers(session: AsyncSession, ctx: Context, protection: DataPr
     no row breaks a rule and this is not a dry run. `problems` are those found before (the
     values' formats); `total` counts every row of the file."""
     found = list(problems)
-    rules = await registration_rules(session)
+    rules = registration_rules()
     indexes: dict[int, str] = {}
     for count, (row, data) in enumerate(rows):
         found.extend(RowProblem(row, p.field, p.code, p.params)

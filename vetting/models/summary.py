@@ -19,7 +19,17 @@ from datetime import datetime
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, event, exists, insert, select, update
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    String,
+    bindparam,
+    event,
+    exists,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
@@ -29,6 +39,7 @@ from vetting.models.base import Base, UTCDateTime
 from vetting.models.workers import VettingRequest, Worker
 
 _PENDING = "kt1.worker_summary.pending"
+_MADE = "kt1.worker_summary.made"
 
 
 class WorkerSummary(Base):
@@ -67,54 +78,63 @@ def _values(worker_id: ColumnElement[str]) -> dict[str, Any]:
             "request_state": _latest_request_state(worker_id)}
 
 
-def refresh(connection: Connection, worker_ids: Iterable[str]) -> None:
-    """Recompute the summary rows of `worker_ids` (creating missing ones) from the tables."""
-    ids = sorted(set(worker_ids))
-    if not ids:
-        return
+def _statements() -> tuple[Any, Any, Any, Any]:
+    """The refresh's statements, built once: each of `ids` (an expanding parameter) is a
+    worker; making them afresh and computing their cache keys cost more than running them."""
     table = WorkerSummary.__table__
-    connection.execute(select(table.c.worker_id).where(table.c.worker_id.in_(ids))
-                       .with_for_update())
-    connection.execute(update(table).where(table.c.worker_id.in_(ids))
-                       .values(**_values(table.c.worker_id)))
-    _insert_missing(connection, ids)
+    ids = bindparam("ids", expanding=True)
+    lock = select(table.c.worker_id).where(table.c.worker_id.in_(ids)).with_for_update()
+    recompute = update(table).where(table.c.worker_id.in_(ids)).values(
+        **_values(table.c.worker_id))
+    values = _values(Worker.id)
+    missing = select(Worker.id, Worker.post_unit_code, *values.values()).where(
+        ~exists().where(table.c.worker_id == Worker.id))
+    columns = ["worker_id", "post_unit_code", *values]
+    return (lock, recompute, insert(table).from_select(columns, missing.where(Worker.id.in_(ids))),
+            insert(table).from_select(columns, missing))
+
+
+_LOCK, _RECOMPUTE, _INSERT_MISSING, _INSERT_ALL_MISSING = _statements()
+
+
+def refresh(connection: Connection, worker_ids: Iterable[str], new: Iterable[str] = ()) -> None:
+    """Recompute the summary rows of `worker_ids` from the tables, and make those of the
+    workers `new` in this transaction (who have no row to lock or update yet)."""
+    made = set(new)
+    if ids := sorted(set(worker_ids) - made):
+        connection.execute(_LOCK, {"ids": ids})
+        connection.execute(_RECOMPUTE, {"ids": ids})
+        connection.execute(_INSERT_MISSING, {"ids": ids})
+    if made:
+        connection.execute(_INSERT_MISSING, {"ids": sorted(made)})
 
 
 def fill_missing(connection: Connection) -> None:
     """Summary rows for every worker without one (workers written in bulk, as by a bench)."""
-    _insert_missing(connection, None)
-
-
-def _insert_missing(connection: Connection, ids: list[str] | None) -> None:
-    table = WorkerSummary.__table__
-    values = _values(Worker.id)
-    missing = select(Worker.id, Worker.post_unit_code, *values.values()).where(
-        ~exists().where(table.c.worker_id == Worker.id))
-    if ids is not None:
-        missing = missing.where(Worker.id.in_(ids))
-    connection.execute(insert(table).from_select(["worker_id", "post_unit_code", *values],
-                                                 missing))
+    connection.execute(_INSERT_ALL_MISSING)
 
 
 @event.listens_for(Session, "after_flush")
 def _note(session: Session, _context: object) -> None:
     """The workers this flush made, or whose clearances or requests it wrote."""
-    noted: set[str] = session.info.setdefault(_PENDING, set())
+    changed: set[str] = session.info.setdefault(_PENDING, set())
+    made: set[str] = session.info.setdefault(_MADE, set())
     for obj in chain(session.new, session.dirty):
         if isinstance(obj, Worker) and obj in session.new:
-            noted.add(obj.id)
+            made.add(obj.id)
         elif isinstance(obj, (Clearance, VettingRequest)):
-            noted.add(obj.worker_id)
+            changed.add(obj.worker_id)
 
 
 @event.listens_for(Session, "before_commit")
 def _refresh_noted(session: Session) -> None:
     session.flush()  # the commit flushes after this hook: what it would write is noted now
-    noted = session.info.pop(_PENDING, None)
-    if noted:
-        refresh(session.connection(), noted)
+    changed, made = session.info.pop(_PENDING, None), session.info.pop(_MADE, None)
+    if changed or made:
+        refresh(session.connection(), changed or (), made or ())
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_MADE, None)

@@ -73,15 +73,15 @@ async def _check(session: AsyncSession, ctx: Context, protection: DataProtection
     """The rules of registration, for what changes: a birth date or sex must still agree with
     the CCCD number on file (refused on the field that was changed)."""
     if "permanent_province" in changed:
-        await check_province(session, changed["permanent_province"])
+        check_province(changed["permanent_province"])
     if "date_of_birth" in changed:
         check_age(changed["date_of_birth"], ctx)
     if "date_of_birth" in changed or "sex" in changed:
         national_id = protection.unseal(worker.national_id_enc, table="worker",
                                         column="national_id", row_id=worker.id)
-        await check_national_id(session, national_id, date_of_birth=merged["date_of_birth"],
-                                sex=merged["sex"],
-                                field="date_of_birth" if "date_of_birth" in changed else "sex")
+        check_national_id(national_id, date_of_birth=merged["date_of_birth"],
+                          sex=merged["sex"],
+                          field="date_of_birth" if "date_of_birth" in changed else "sex")
     if "stages" in changed and worker.left_on is not None:
         raise Conflict("the worker has left the post", code="EMPLOYMENT_ENDED")
     if "employee_no" in changed and await session.scalar(select(Worker.id).where(

@@ -7,7 +7,7 @@ from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,10 +17,11 @@ from policies.folding import fold
 from policies.vocabulary import STAGES
 from vetting.audit.entries import append
 from vetting.errors import Conflict, InvalidInput
-from vetting.models import LegacyProvince, Province, VettingRequest, Worker
+from vetting.models import VettingRequest, Worker
 from vetting.models.base import new_id
 from vetting.personal_data import DataProtection
 from vetting.principal import Context
+from vetting.reference_data import legacy_codes, province_codes
 from vetting.repositories import WORKERS
 
 SEALED = ("national_id", "date_of_birth", "hometown", "permanent_address", "current_address")
@@ -80,17 +81,15 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class RegistrationRules:
-    """The reference data a registration is checked against, read once per request, so an
-    import of thousands of rows checks each one without a query."""
+    """The reference data a registration is checked against, so an import of thousands of
+    rows checks each one without a query."""
 
     provinces: frozenset[str]
     legacy_codes: frozenset[str]
 
 
-async def registration_rules(session: AsyncSession) -> RegistrationRules:
-    return RegistrationRules(
-        provinces=frozenset((await session.scalars(select(Province.code))).all()),
-        legacy_codes=frozenset((await session.scalars(select(LegacyProvince.code))).all()))
+def registration_rules() -> RegistrationRules:
+    return RegistrationRules(provinces=province_codes(), legacy_codes=legacy_codes())
 
 
 def registration_problems(ctx: Context, rules: RegistrationRules,
@@ -138,8 +137,8 @@ def _refusal(problems: list[Problem]) -> InvalidInput:
 
 # The same rules one at a time, for a correction (`vetting.workers.corrections`).
 
-async def check_province(session: AsyncSession, code: str) -> None:
-    if await session.get(Province, code) is None:
+def check_province(code: str) -> None:
+    if code not in province_codes():
         raise InvalidInput(f"province {code} does not exist", field="permanent_province",
                            code="UNKNOWN_PROVINCE")
 
@@ -149,12 +148,11 @@ def check_age(born: date, ctx: Context) -> None:
         raise _refusal(problems)
 
 
-async def check_national_id(session: AsyncSession, national_id: str, *, date_of_birth: date,
-                            sex: str, field: str = "national_id") -> None:
+def check_national_id(national_id: str, *, date_of_birth: date, sex: str,
+                      field: str = "national_id") -> None:
     """The CCCD number agrees with the rules and with the birth date and sex; `field` names
     what is refused (a correction of the birth date is refused on `date_of_birth`)."""
-    legacy = frozenset((await session.scalars(select(LegacyProvince.code))).all())
-    if problems := _cccd_problems(national_id, date_of_birth, sex, legacy, field):
+    if problems := _cccd_problems(national_id, date_of_birth, sex, legacy_codes(), field):
         raise _refusal(problems)
 
 
@@ -185,17 +183,23 @@ async def audit_creation(session: AsyncSession, ctx: Context, worker: Worker,
                  body={"post_unit": worker.post_unit_code, "stages": worker.stages, **more})
 
 
+# Built once: a registration's statements cost more to build than to run.
+_SAME_NATIONAL_ID = select(Worker.id).where(Worker.national_id_bidx == bindparam("index"))
+_SAME_EMPLOYEE_NO = select(Worker.id).where(Worker.post_unit_code == bindparam("unit"),
+                                            Worker.employee_no == bindparam("number"))
+
+
 async def create_worker(session: AsyncSession, ctx: Context, protection: DataProtection,
                         data: WorkerInput) -> Worker:
-    problems = registration_problems(ctx, await registration_rules(session), data)
+    problems = registration_problems(ctx, registration_rules(), data)
     if problems:
         raise _refusal(problems)
     index = protection.national_id_index(data.national_id)
-    if await session.scalar(select(Worker.id).where(Worker.national_id_bidx == index)):
+    if await session.scalar(_SAME_NATIONAL_ID, {"index": index}):
         raise Conflict("a worker with this national ID is already registered",
                        code="DUPLICATE_NATIONAL_ID")
-    if await session.scalar(select(Worker.id).where(Worker.post_unit_code == data.post_unit,
-                                                    Worker.employee_no == data.employee_no)):
+    if await session.scalar(_SAME_EMPLOYEE_NO, {"unit": data.post_unit,
+                                                "number": data.employee_no}):
         raise Conflict("this employee number is already used in the unit",
                        code="DUPLICATE_EMPLOYEE_NO")
     worker = new_worker(protection, data, index=index, now=ctx.now)
@@ -237,7 +241,12 @@ def open_dossier(worker: Worker, protection: DataProtection, *, full_id: bool) -
 async def read_dossier(session: AsyncSession, ctx: Context, protection: DataProtection,
                        worker_id: str) -> Dossier:
     """The full dossier (audited): police working the worker's request see the national ID."""
-    worker = await get_worker(session, ctx, worker_id)
+    return await dossier_of(session, ctx, protection, await get_worker(session, ctx, worker_id))
+
+
+async def dossier_of(session: AsyncSession, ctx: Context, protection: DataProtection,
+                     worker: Worker) -> Dossier:
+    """`read_dossier` of a worker the caller has in hand (and may read)."""
     full_id = await _police_works_on(session, ctx, worker)
     dossier = open_dossier(worker, protection, full_id=full_id)
     await append(session, ctx, action="worker.dossier_read", object_type="worker",
