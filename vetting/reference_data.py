@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from types import MappingProxyType
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +26,34 @@ class LoadReport:
 def _rows(name: str) -> list[dict[str, str]]:
     text = resources.files("vetting").joinpath("reference", name).read_text(encoding="utf-8")
     return list(csv.DictReader(text.splitlines()))
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRow:
+    """A post or police unit as the reference data defines it (its row in `unit`)."""
+
+    code: str
+    kind: str
+    name: str
+    province_code: str
+
+
+def _units_of(province_rows: list[dict[str, str]]) -> Iterator[UnitRow]:
+    """Each province's post and police unit."""
+    for row in province_rows:
+        level = "thành phố" if row["kind"] == "city" else "tỉnh"
+        for kind, code, label in (
+            ("post", post_unit_code(row["code"]), "Bưu điện"),
+            ("police", police_unit_code(row["code"]), "Công an"),
+        ):
+            yield UnitRow(code, kind, f"{label} {level} {row['name']}", row["code"])
+
+
+@cache
+def units() -> Mapping[str, UnitRow]:
+    """Every unit by its code, as `load_reference_data` puts them in the tables (on every
+    start, adding and never removing): for the write paths, which then need no query."""
+    return MappingProxyType({unit.code: unit for unit in _units_of(_rows("provinces.csv"))})
 
 
 @cache
@@ -76,19 +106,15 @@ async def load_reference_data(session: AsyncSession) -> LoadReport:
             changed += 1
 
     units = {u.code: u for u in (await session.scalars(select(Unit))).all()}
-    for row in province_rows:
-        level = "thành phố" if row["kind"] == "city" else "tỉnh"
-        for kind, code, label in (
-            ("post", post_unit_code(row["code"]), "Bưu điện"),
-            ("police", police_unit_code(row["code"]), "Công an"),
-        ):
-            name = f"{label} {level} {row['name']}"
-            unit = units.get(code)
-            if unit is None:
-                session.add(Unit(code=code, kind=kind, name=name, province_code=row["code"]))
-                changed += 1
-            elif (unit.kind, unit.name, unit.province_code) != (kind, name, row["code"]):
-                unit.kind, unit.name, unit.province_code = kind, name, row["code"]
-                changed += 1
+    for row in _units_of(province_rows):
+        unit = units.get(row.code)
+        if unit is None:
+            session.add(Unit(code=row.code, kind=row.kind, name=row.name,
+                             province_code=row.province_code))
+            changed += 1
+        elif (unit.kind, unit.name, unit.province_code) != (row.kind, row.name,
+                                                             row.province_code):
+            unit.kind, unit.name, unit.province_code = row.kind, row.name, row.province_code
+            changed += 1
     await session.flush()
     return LoadReport(len(province_rows), len(legacy_rows), 2 * len(province_rows), changed)

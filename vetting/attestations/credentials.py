@@ -23,9 +23,10 @@ from vetting.attestations.lifecycle import open_clearance
 from vetting.attestations.urns import unit_urn, worker_urn
 from vetting.audit.entries import append
 from vetting.keys import RegistryKeys
-from vetting.models import Attestation, Unit, VettingRequest, Worker
+from vetting.models import Attestation, VettingRequest, Worker
 from vetting.models.base import new_id
 from vetting.principal import Context
+from vetting.reference_data import units
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 CREDENTIAL_TYPE = "KT1PoliticalStandardAttestation"
@@ -50,8 +51,8 @@ async def issue_for_decision(session: AsyncSession, ctx: Context, keys: Registry
                              policy: Policy, public_url: str,
                              request: VettingRequest) -> Attestation:
     worker = await session.get(Worker, request.worker_id)
-    unit = await session.get(Unit, request.police_unit_code)
-    assert worker is not None and unit is not None and request.outcome is not None
+    unit = units()[request.police_unit_code]
+    assert worker is not None and request.outcome is not None
     kid, key = await unit_keys.active_key(session, ctx, keys.store, unit.code)
     index = await status.allocate_index(session)
     valid_from, valid_until = validity_window(ctx.now, policy)

@@ -17,10 +17,11 @@ from policies.routing import police_unit_for
 from vetting.attestations import lifecycle
 from vetting.audit.entries import append
 from vetting.errors import Conflict, InvalidInput, NotFound
-from vetting.models import Clearance, Incident, IncidentWorker, Route, Unit, Worker
+from vetting.models import Clearance, Incident, IncidentWorker, Route, Worker
 from vetting.notifications.outbox import Audience, publish
 from vetting.personal_data import DataProtection
 from vetting.principal import Context
+from vetting.reference_data import units
 from vetting.repositories import INCIDENTS, WORKERS
 
 RESOLUTIONS = {"reinstate": "reinstated", "revoke": "revoked"}
@@ -39,8 +40,7 @@ async def report(session: AsyncSession, ctx: Context, policy: Policy,
     if occurred_at > ctx.now:
         raise InvalidInput("cannot be in the future", field="occurred_at",
                            code="DATE_IN_FUTURE")
-    unit = await session.get(Unit, ctx.actor.unit)
-    assert unit is not None
+    unit = units()[str(ctx.actor.unit)]
     ids = list(dict.fromkeys(worker_ids))
     found = set((await session.scalars(select(Worker.id).where(
         Worker.id.in_(ids), WORKERS.condition(ctx.actor, "incidents.report")))).all())

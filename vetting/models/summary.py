@@ -103,8 +103,8 @@ def refresh(connection: Connection, worker_ids: Iterable[str], new: Iterable[str
     made = set(new)
     if ids := sorted(set(worker_ids) - made):
         connection.execute(_LOCK, {"ids": ids})
-        connection.execute(_RECOMPUTE, {"ids": ids})
-        connection.execute(_INSERT_MISSING, {"ids": ids})
+        if connection.execute(_RECOMPUTE, {"ids": ids}).rowcount < len(ids):
+            connection.execute(_INSERT_MISSING, {"ids": ids})  # written around the session
     if made:
         connection.execute(_INSERT_MISSING, {"ids": sorted(made)})
 

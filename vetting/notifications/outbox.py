@@ -19,8 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vetting.errors import NotFound
-from vetting.models import Notification, OutboxEvent, Unit, UserAccount
+from vetting.models import Notification, OutboxEvent, UserAccount
 from vetting.principal import Context
+from vetting.reference_data import units as reference_units
 
 #: The kinds of event users are told about (their words live in the message catalogue).
 KINDS = frozenset({
@@ -53,7 +54,7 @@ async def publish(session: AsyncSession, ctx: Context, *, kind: str, object_type
     event = OutboxEvent(kind=kind, object_type=object_type, object_id=object_id,
                         payload=json.dumps(payload or {}, sort_keys=True),
                         dedupe_key=dedupe_key, created_at=ctx.now,
-                        scope=await _scope(session, audiences, units))
+                        scope=_scope(audiences, units))
     session.add(event)
     try:
         await session.flush()
@@ -72,14 +73,12 @@ async def publish(session: AsyncSession, ctx: Context, *, kind: str, object_type
     return event
 
 
-async def _scope(session: AsyncSession, audiences: Sequence[Audience],
-                 units: Sequence[str]) -> str:
+def _scope(audiences: Sequence[Audience], units: Sequence[str]) -> str:
     """The units the event concerns and their provinces, with the audiences' provinces."""
     concerned = sorted({a.unit for a in audiences if a.unit} | {u for u in units if u})
     provinces = {a.province for a in audiences if a.province}
-    if concerned:
-        provinces |= set((await session.scalars(select(Unit.province_code).where(
-            Unit.code.in_(concerned)))).all())
+    known = reference_units()
+    provinces |= {known[u].province_code for u in concerned if u in known}
     return json.dumps({"units": concerned, "provinces": sorted(provinces)})
 
 

@@ -30,11 +30,12 @@ from vetting.errors import (
     require_version,
 )
 from vetting.keys import RegistryKeys
-from vetting.models import Attestation, Clearance, Unit, VettingEvent, VettingRequest, Worker
+from vetting.models import Attestation, Clearance, VettingEvent, VettingRequest, Worker
 from vetting.models.base import new_id
 from vetting.notifications.outbox import Audience, publish
 from vetting.personal_data import DataProtection
 from vetting.principal import Context
+from vetting.reference_data import units
 from vetting.repositories import REQUESTS
 from vetting.workers.service import canonical_stages, get_worker, seal_fields
 
@@ -83,12 +84,10 @@ async def nominate(session: AsyncSession, ctx: Context, policy: Policy, *, worke
         raise Conflict(f"the current clearance holds until {until.isoformat()}; re-nomination "
                        f"opens {policy.reverification_window_days} days before",
                        code="REVERIFICATION_TOO_EARLY")
-    unit = await session.get(Unit, worker.post_unit_code)
-    assert unit is not None
     police_unit = police_unit_for(police_province(
-        policy.routing_rule, workplace_province=unit.province_code,
+        policy.routing_rule, workplace_province=units()[worker.post_unit_code].province_code,
         residence_province=worker.permanent_province))
-    if await session.get(Unit, police_unit) is None:
+    if police_unit not in units():
         raise Conflict(f"no police unit {police_unit} to route to", code="NO_POLICE_UNIT")
     request = VettingRequest(
         id=new_id(), worker_id=worker.id, post_unit_code=worker.post_unit_code,
@@ -313,7 +312,7 @@ async def transfer(session: AsyncSession, ctx: Context, request_id: str, *, poli
                    reason: str, expected_version: int | None) -> VettingRequest:
     """Hand the request to another province's police; the history keeps both units and why
     (the audit entry records only that a reason was given: it may name people)."""
-    target = await session.get(Unit, police_unit)
+    target = units().get(police_unit)
     if target is None or target.kind != "police":
         raise InvalidInput(f"{police_unit} is not a police unit", field="police_unit",
                            code="UNKNOWN_UNIT")
@@ -388,10 +387,9 @@ async def approval_preview(session: AsyncSession, ctx: Context, policy: Policy,
     elif not may_approve(approver_id=ctx.actor.id or "", proposer_id=request.proposed_by,
                          approver_role=ctx.actor.role):
         refusal = "TWO_PERSON_RULE"
-    unit = await session.get(Unit, request.police_unit_code)
-    assert unit is not None
     valid_from, valid_until = validity_window(ctx.now, policy)
-    return ApprovalPreview(line, unit.name, valid_from, valid_until, refusal)
+    return ApprovalPreview(line, units()[request.police_unit_code].name, valid_from,
+                           valid_until, refusal)
 
 
 async def withdraw(session: AsyncSession, ctx: Context, request_id: str, *,
