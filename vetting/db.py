@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import Token
@@ -58,6 +59,8 @@ def _install_sqlite_pragmas(engine: AsyncEngine, writers: _WriterQueue | None = 
         if not read_only and writers is not None:
             await_only(writers.take(id(conn.connection.dbapi_connection)))
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if not read_only:
+            conn.connection.dbapi_connection._connection.hold_write_lock()  # type: ignore[union-attr]
 
     if writers is not None:
         @event.listens_for(engine.sync_engine, "checkin")
@@ -65,38 +68,73 @@ def _install_sqlite_pragmas(engine: AsyncEngine, writers: _WriterQueue | None = 
             writers.give_back(id(dbapi_connection))
 
 
-class _InlineConnection(aiosqlite.Connection):
-    """Runs each SQLite call on the event loop's own thread.
+#: How long one write transaction's statements may run on the event loop's thread in all;
+#: past it they go back to aiosqlite's thread (a bulk import must not stall every reader).
+INLINE_WRITE_BUDGET_S = 0.02
+_ENDS = frozenset({"commit", "rollback", "close"})  # the calls that end a transaction
 
-    Only for a job that is the sole user of its engine (the bench seed): there nothing else
-    waits on the loop, so handing every statement to aiosqlite's worker thread and back costs
-    about a third of the time and buys nothing. A server must not use it: a call waiting on
-    the write lock would stall every other request.
+
+class _SQLiteConnection(aiosqlite.Connection):
+    """aiosqlite's connection, which runs a write transaction's statements on the event
+    loop's own thread once the transaction holds SQLite's write lock.
+
+    aiosqlite hands every call to its worker thread and back: four round trips a statement
+    (cursor, execute, fetch, close), each a queue, a wake-up and the loop's self-pipe, about
+    three quarters of a small statement's cost. Once `BEGIN IMMEDIATE` has returned, no
+    statement of the transaction can wait on a lock (WAL: readers never block the writer,
+    and this process's other writers wait for their turn in `_WriterQueue`), so running them
+    inline costs the loop only the statement itself. What may wait stays on the thread: the
+    BEGIN (another process may hold the lock), the COMMIT (its fsync), a rollback, the
+    statements past `INLINE_WRITE_BUDGET_S`. Read-only transactions stay on the thread too.
+
+    `always` (bench seeds, batch jobs that are their engine's only user) runs every call
+    inline: there nothing else waits on the loop. A server must not: a call waiting on the
+    write lock would stall every other request.
     """
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection], *, always: bool) -> None:
+        super().__init__(connector, 64)
+        self._always = always
+        self._inline_left = 0.0
+
+    def hold_write_lock(self) -> None:
+        """The transaction has the write lock: its statements may now run inline."""
+        self._inline_left = INLINE_WRITE_BUDGET_S
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if self._connection is None:
             return await super()._execute(fn, *args, **kwargs)
-        return fn(*args, **kwargs)
+        if self._always:
+            return fn(*args, **kwargs)
+        if getattr(fn, "__self__", None) is self._connection and fn.__name__ in _ENDS:
+            self._inline_left = 0.0
+            if fn.__name__ == "rollback" and not self._connection.in_transaction:
+                return None  # the pool's reset after a commit: nothing to undo
+            return await super()._execute(fn, *args, **kwargs)
+        if self._inline_left <= 0.0:
+            return await super()._execute(fn, *args, **kwargs)
+        began = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self._inline_left -= time.perf_counter() - began
 
 
-def _inline_creator(url: str) -> Callable[[], aiosqlite.Connection]:
+def _sqlite_creator(url: str, *, always_inline: bool) -> Callable[[], aiosqlite.Connection]:
     path = make_url(url).database or ":memory:"
     connector = partial(sqlite3.connect, path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
                         check_same_thread=False)
-    return lambda: _InlineConnection(connector, 64)
+    return lambda: _SQLiteConnection(connector, always=always_inline)
 
 
 def create_engine(url: str, *, inline: bool = False, **kwargs: Any) -> AsyncEngine:
     """An async engine with the per-backend settings this service relies on.
 
-    `inline` (SQLite only) is for single-task batch jobs; see `_InlineConnection`.
+    `inline` (SQLite only) is for single-task batch jobs; see `_SQLiteConnection`.
     """
     if url.startswith("sqlite"):
-        if inline:
-            kwargs["async_creator"] = _inline_creator(url)
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-                                     **kwargs)
+        kwargs["async_creator"] = _sqlite_creator(url, always_inline=inline)
+        engine = create_async_engine(url, **kwargs)
         _install_sqlite_pragmas(engine, _WriterQueue())
         return engine
     kwargs.setdefault("pool_size", 10)

@@ -1,15 +1,20 @@
 """SQLite's writers of one process take turns on an asyncio lock (not in SQLite's sleeping
 busy handler): one at a time from their BEGIN to their commit; a session that has not begun
-holds no one up; a task may open a writer inside its own."""
+holds no one up; a task may open a writer inside its own. A writer holding the lock runs its
+statements on the loop's thread, within a budget; what may wait stays on aiosqlite's."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
 
+from vetting import db
 from vetting.db import Database
 
 
@@ -82,5 +87,85 @@ async def test_a_session_that_has_not_begun_holds_no_turn(tmp_path: Path) -> Non
                 async with database.transaction() as other:
                     await other.execute(text("INSERT INTO t VALUES (1)"))
             await asyncio.wait_for(asyncio.create_task(write()), 10)
+    finally:
+        await database.dispose()
+
+
+def _thread_probe(database: Database) -> None:
+    """`thread_id()` in SQL: the thread a statement ran on."""
+    @event.listens_for(database.engine.sync_engine, "connect")
+    def _probe(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.create_function("thread_id", 0, threading.get_ident)
+
+
+async def _threads_of(database: Database, *, read_only: bool) -> list[int]:
+    async with database.transaction(read_only=read_only) as session:
+        return [int((await session.execute(text("SELECT thread_id()"))).scalar_one())
+                for _ in range(3)]
+
+
+async def test_a_writer_runs_its_statements_on_the_loop_once_it_holds_the_lock(
+        tmp_path: Path) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'inline.db'}")
+    _thread_probe(database)
+    loop_thread = threading.get_ident()
+    try:
+        assert set(await _threads_of(database, read_only=False)) == {loop_thread}
+        reader = await _threads_of(database, read_only=True)
+        assert loop_thread not in reader, "a reader's statements stay on aiosqlite's thread"
+    finally:
+        await database.dispose()
+
+
+async def test_a_writer_past_its_inline_budget_goes_back_to_the_thread(
+        tmp_path: Path) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'budget.db'}")
+    _thread_probe(database)
+    slow = text("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+                "WHERE x < 1000000) SELECT thread_id(), count(*) FROM c")
+    try:
+        async with database.transaction() as session:
+            began = time.perf_counter()
+            first, _ = (await session.execute(slow)).one()
+            assert time.perf_counter() - began > db.INLINE_WRITE_BUDGET_S
+            later = (await session.execute(text("SELECT thread_id()"))).scalar_one()
+        assert first == threading.get_ident(), "the budget was not spent yet"
+        assert later != threading.get_ident(), "spent: the rest waits on the thread"
+    finally:
+        await database.dispose()
+
+
+async def test_a_writer_waiting_for_another_process_lock_does_not_stall_the_loop(
+        tmp_path: Path) -> None:
+    path = tmp_path / "locked.db"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with database.transaction() as session:
+            await session.execute(text("CREATE TABLE t (v INTEGER)"))
+        other = sqlite3.connect(path, isolation_level=None)  # as another process would
+        other.execute("BEGIN IMMEDIATE")
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        async def write() -> None:
+            async with database.transaction() as session:
+                await session.execute(text("INSERT INTO t VALUES (1)"))
+
+        ticker = asyncio.create_task(tick())
+        writer = asyncio.create_task(write())
+        await asyncio.sleep(0.3)
+        assert not writer.done(), "the writer waits for the other connection's lock"
+        assert ticks >= 10, "meanwhile the loop goes on serving others"
+        other.execute("COMMIT")
+        other.close()
+        await asyncio.wait_for(writer, 10)
+        ticker.cancel()
+        async with database.transaction(read_only=True) as session:
+            assert (await session.execute(text("SELECT count(*) FROM t"))).scalar_one() == 1
     finally:
         await database.dispose()
