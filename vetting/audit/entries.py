@@ -34,8 +34,9 @@ _PENDING = "kt1.audit.pending"
 _ENTRY, _NODE, _HEAD = AuditEntry.__table__, AuditNode.__table__, AuditHead.__table__
 _COLUMNS = tuple(column.key for column in _ENTRY.columns)
 _INSERT_ENTRY, _INSERT_NODE = insert(_ENTRY), insert(_NODE)
-_GROW_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(size=bindparam("size"))
-_HEAD_SIZE = select(_HEAD.c.size).where(_HEAD.c.id == 1).with_for_update()
+#: One statement both locks the head (until the commit) and reserves the entries' numbers.
+_GROW_HEAD = (update(_HEAD).where(_HEAD.c.id == 1)
+              .values(size=_HEAD.c.size + bindparam("count")).returning(_HEAD.c.size))
 _EDGE = "kt1.audit.edge"
 #: The right edge of the tree as each engine's (pool's) last committed append left it, with
 #: its size. The log only grows, so the edge of a size never changes: a stale entry is merely
@@ -86,18 +87,20 @@ async def fetch_nodes(session: AsyncSession, coords: Iterable[merkle.Coord]) -> 
     return found
 
 
-def _lock_head(connection: Connection) -> int:
-    """The log's size, its head row locked for the rest of the transaction on PostgreSQL."""
-    size = connection.execute(_HEAD_SIZE).scalar()
+def _grow_head(connection: Connection, count: int) -> int:
+    """Reserve `count` sequence numbers: the log's size before them. The head row stays
+    locked for the rest of the transaction, so the next appender waits and then reads the
+    size this one leaves (SQLite: the transaction already holds the write lock)."""
+    size = connection.execute(_GROW_HEAD, {"count": count}).scalar()
     if size is None:  # pragma: no cover - created by the migration
         raise RuntimeError("audit_head row missing: run `kt1vet db upgrade`")
-    return int(size)
+    return int(size) - count
 
 
 def write_pending(session: Session) -> None:
     """Give the transaction's pending entries their sequence numbers and write them, with the
-    tree nodes they complete and the new size: the head is read and locked, the right edge
-    read (only when another process has appended since this one last did), then three writes.
+    tree nodes they complete: the head is grown (which locks it), the right edge read (only
+    when another process has appended since this one last did), then two inserts.
 
     Runs at the commit (`before_commit`), after everything else the transaction writes, so
     the head row, the one lock every audited transaction wants, is held only for these
@@ -108,7 +111,7 @@ def write_pending(session: Session) -> None:
         return
     session.flush()  # the action's own rows first: the entries record what was written
     connection = session.connection()
-    size = _lock_head(connection)
+    size = _grow_head(connection, len(pending))
     frontier = _edge(connection, size)
     new_nodes: list[dict[str, Any]] = []
     for seq, entry in enumerate(pending, start=size):
@@ -119,7 +122,6 @@ def write_pending(session: Session) -> None:
     connection.execute(_INSERT_ENTRY, [{column: getattr(entry, column) for column in _COLUMNS}
                                        for entry in pending])
     connection.execute(_INSERT_NODE, new_nodes)
-    connection.execute(_GROW_HEAD, {"size": frontier.size})
     session.info[_EDGE] = (connection.engine.pool, frontier.size, frontier.hashes)
 
 

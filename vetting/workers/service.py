@@ -7,7 +7,7 @@ from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -184,9 +184,11 @@ async def audit_creation(session: AsyncSession, ctx: Context, worker: Worker,
 
 
 # Built once: a registration's statements cost more to build than to run.
-_SAME_NATIONAL_ID = select(Worker.id).where(Worker.national_id_bidx == bindparam("index"))
-_SAME_EMPLOYEE_NO = select(Worker.id).where(Worker.post_unit_code == bindparam("unit"),
-                                            Worker.employee_no == bindparam("number"))
+#: Both uniqueness rules of a registration in one query (each answered from its index).
+_CLASHES = select(
+    exists().where(Worker.national_id_bidx == bindparam("index")),
+    exists().where(Worker.post_unit_code == bindparam("unit"),
+                   Worker.employee_no == bindparam("number")))
 
 
 async def create_worker(session: AsyncSession, ctx: Context, protection: DataProtection,
@@ -195,11 +197,12 @@ async def create_worker(session: AsyncSession, ctx: Context, protection: DataPro
     if problems:
         raise _refusal(problems)
     index = protection.national_id_index(data.national_id)
-    if await session.scalar(_SAME_NATIONAL_ID, {"index": index}):
+    same_id, same_number = (await session.execute(_CLASHES, {
+        "index": index, "unit": data.post_unit, "number": data.employee_no})).one()
+    if same_id:
         raise Conflict("a worker with this national ID is already registered",
                        code="DUPLICATE_NATIONAL_ID")
-    if await session.scalar(_SAME_EMPLOYEE_NO, {"unit": data.post_unit,
-                                                "number": data.employee_no}):
+    if same_number:
         raise Conflict("this employee number is already used in the unit",
                        code="DUPLICATE_EMPLOYEE_NO")
     worker = new_worker(protection, data, index=index, now=ctx.now)
