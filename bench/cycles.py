@@ -17,7 +17,7 @@ from bench import server
 from bench.imports import log, registry_with, url_for
 from bench.seed import database_name, sqlite_path
 from bench.table import Figure
-from bench.writes import drive, p50_p99, registration
+from bench.writes import cpu_row, drive, p50_p99, registration
 
 CLIENTS = 8
 TARGET_PER_S = 50.0
@@ -36,6 +36,8 @@ class CycleFigures:
     per_s: float = 0.0
     p50_ms: float = 0.0
     p99_ms: float = 0.0
+    server_cpu_ms: float = 0.0  # per cycle
+    machine_busy: float = 0.0  # share of all cores
 
 
 def _steps(worker_id: str) -> list[tuple[str, str, dict[str, object] | None]]:
@@ -92,14 +94,18 @@ def run(directory: Path, base: str | None, seconds: float) -> CycleFigures:
         async def one(client: httpx.AsyncClient, i: int) -> bool:
             return await _cycle(client, headers, i, figures)
 
-        latencies, figures.seconds = asyncio.run(drive(running.base_url, CLIENTS, seconds, one))
+        (latencies, figures.seconds), cpu = running.measured(
+            lambda: asyncio.run(drive(running.base_url, CLIENTS, seconds, one)))
     finally:
         running.stop()
     figures.completed = len(latencies)
+    figures.server_cpu_ms = cpu.server_ms_per(figures.completed)
+    figures.machine_busy = cpu.machine_busy
     figures.per_s = figures.completed / figures.seconds
     figures.p50_ms, figures.p99_ms = p50_p99(latencies)
     log(f"  {figures.completed} cycles ({figures.per_s:.1f}/s), p50 {figures.p50_ms:.0f} ms, "
-        f"p99 {figures.p99_ms:.0f} ms per cycle, failed steps {figures.failed or 'none'}")
+        f"p99 {figures.p99_ms:.0f} ms per cycle, failed steps {figures.failed or 'none'}; server "
+        f"CPU {figures.server_cpu_ms:.1f} ms each, machine {figures.machine_busy:.0%} busy")
     return figures
 
 
@@ -107,4 +113,5 @@ def summary(figures: CycleFigures) -> list[Figure]:
     return [Figure(f"full vetting cycles/s ({figures.clients} clients)", f"{figures.per_s:.1f}",
                    f">= {TARGET_PER_S:.0f}", figures.per_s >= TARGET_PER_S),
             Figure("  one cycle's p50 / p99 (8 writes)",
-                   f"{figures.p50_ms:.0f} / {figures.p99_ms:.0f} ms")]
+                   f"{figures.p50_ms:.0f} / {figures.p99_ms:.0f} ms"),
+            cpu_row("cycle", figures.server_cpu_ms, figures.machine_busy)]

@@ -9,11 +9,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
+T = TypeVar("T")
 READY_TIMEOUT_S = 300.0  # the first start on a big database runs the migrations check
 
 
@@ -73,6 +76,31 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy_seconds() -> float:
+    """CPU time the whole machine has spent busy (every process, every core), from /proc/stat:
+    with the server's own, it shows whether a figure is bounded by the CPUs."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class CpuUse:
+    """What one measured run cost in CPU: the server's processes and the whole machine."""
+
+    server_s: float
+    machine_s: float
+    wall_s: float
+
+    def server_ms_per(self, operations: int) -> float:
+        return self.server_s * 1000 / operations if operations else 0.0
+
+    @property
+    def machine_busy(self) -> float:
+        """The share of all the machine's cores that was busy."""
+        return self.machine_s / (self.wall_s * (os.cpu_count() or 1)) if self.wall_s else 0.0
+
+
 @dataclass
 class Server:
     process: subprocess.Popen[bytes]
@@ -91,6 +119,15 @@ class Server:
         """CPU time of every server process: per request, it does not depend on how busy the
         machine is, unlike req/s."""
         return sum(cpu_seconds(pid) for pid in process_tree(self.process.pid))
+
+    def measured(self, work: Callable[[], T]) -> tuple[T, CpuUse]:
+        """Run `work` (the load) and what it cost the server and the machine in CPU."""
+        server_before, machine_before = self.cpu_seconds(), machine_busy_seconds()
+        began = time.perf_counter()
+        result = work()
+        return result, CpuUse(self.cpu_seconds() - server_before,
+                              machine_busy_seconds() - machine_before,
+                              time.perf_counter() - began)
 
     def log_tail(self, lines: int = 20) -> str:
         try:

@@ -37,6 +37,8 @@ class WriteFigures:
     per_s: float = 0.0
     p50_ms: float = 0.0
     p99_ms: float = 0.0
+    server_cpu_ms: float = 0.0  # per registration
+    machine_busy: float = 0.0  # share of all cores
 
 
 def registration(i: int) -> dict[str, object]:
@@ -105,15 +107,18 @@ def run(directory: Path, base: str | None, seconds: float) -> WriteFigures:
     token = asyncio.run(registry_with_hr(url, keys_dir))
     running = server.start(url, keys_dir, directory / f"server-{figures.database}.log")
     try:
-        latencies, figures.seconds = asyncio.run(drive(
-            running.base_url, CLIENTS, seconds, _register(token, figures)))
+        (latencies, figures.seconds), cpu = running.measured(lambda: asyncio.run(drive(
+            running.base_url, CLIENTS, seconds, _register(token, figures))))
     finally:
         running.stop()
     figures.created = len(latencies)
+    figures.server_cpu_ms = cpu.server_ms_per(figures.created)
+    figures.machine_busy = cpu.machine_busy
     figures.per_s = figures.created / figures.seconds
     figures.p50_ms, figures.p99_ms = p50_p99(latencies)
     log(f"  {figures.created} registered ({figures.per_s:.0f}/s), p50 {figures.p50_ms:.1f} ms, "
-        f"p99 {figures.p99_ms:.1f} ms, refused {figures.refused or 'none'}")
+        f"p99 {figures.p99_ms:.1f} ms, refused {figures.refused or 'none'}; server CPU "
+        f"{figures.server_cpu_ms:.2f} ms each, machine {figures.machine_busy:.0%} busy")
     return figures
 
 
@@ -123,4 +128,12 @@ def summary(figures: WriteFigures) -> list[Figure]:
                    f">= {target:.0f}", figures.per_s >= target),
             Figure("registration p50 / p99", f"{figures.p50_ms:.1f} / {figures.p99_ms:.1f} ms",
                    f"p99 <= {TARGET_P99_MS:.0f} ms",
-                   figures.p99_ms <= TARGET_P99_MS and figures.created > 0)]
+                   figures.p99_ms <= TARGET_P99_MS and figures.created > 0),
+            cpu_row("registration", figures.server_cpu_ms, figures.machine_busy)]
+
+
+def cpu_row(operation: str, server_cpu_ms: float, machine_busy: float) -> Figure:
+    """What bounds a write figure: the server's CPU per operation (one process cannot do more
+    than 1,000 / that per second) and how busy all the machine's cores were meanwhile."""
+    return Figure(f"  server CPU per {operation} / machine busy",
+                  f"{server_cpu_ms:.2f} ms / {machine_busy:.0%}")
