@@ -82,3 +82,17 @@ async def test_plain_digits_and_offset_times_still_pass(client: httpx.AsyncClien
     response = await client.get("/api/v1/audit/entries", headers=inspector.headers, params={
         "limit": "5", "offset": "0", "from": "2026-01-01T00:00:00+07:00", "to": _soon(1)})
     assert response.status_code == 200, response.text
+
+
+async def test_the_query_rules_hold_on_every_request_not_only_the_first(
+        client: httpx.AsyncClient, people: People) -> None:
+    """The rules are worked out once per handler and kept: the kept answer must refuse and
+    pass exactly as the first one did, whichever request came first."""
+    inspector = await people.make("inspector", province="51")
+    for limit, status in [("5", 200), ("1e3", 400), ("7", 200), ("0x10", 400)]:
+        response = await client.get("/api/v1/audit/entries", headers=inspector.headers,
+                                    params={"limit": limit})
+        assert response.status_code == status, (limit, response.text)
+        if status == 400:
+            [problem] = response.json()["invalid_params"]
+            assert (problem["name"], problem["rule"]) == ("limit", "integer")
