@@ -4,8 +4,8 @@ gate of every request: no control character in a path or query parameter reaches
 
 from __future__ import annotations
 
+import random
 import re
-import secrets
 from urllib.parse import parse_qsl
 
 from litestar.datastructures import MutableScopeHeaders
@@ -44,8 +44,12 @@ class RequestIdMiddleware:
             return
         offered = next((v.decode("latin-1") for k, v in scope["headers"]
                         if k == b"x-request-id"), "")
-        # 128 random bits as 32 hex digits (uuid4().hex costs three times as much)
-        request_id = offered if _VALID.match(offered) else secrets.token_hex(16)
+        # 128 random bits as 32 hex digits. An id correlates, it guards nothing, so it comes
+        # from `random` (reseeded in every forked worker), which keeps the GIL: `os.urandom`,
+        # behind `secrets` and `uuid4`, lets go of it, and under load winning it back from
+        # the server's threads cost more than the rest of a /health request (server CPU per
+        # request 0.141 → 0.109 ms).
+        request_id = offered if _VALID.match(offered) else f"{random.getrandbits(128):032x}"
         scope.setdefault("state", {})["request_id"] = request_id
         refuse_control_characters(scope)
 

@@ -6,8 +6,9 @@ Triggers on the tables the caches read (migration 0015) name each change by what
 They fire for every commit by anyone: this process, another replica, the CLI, plain SQL.
 
 - SQLite: the triggers append to `change_log`. A dedicated reader connection asks
-  `PRAGMA data_version` (about 6 µs, without letting go of the GIL:
-  `vetting.sqlite_data_version`), and only when it moved reads the new log rows.
+  `PRAGMA data_version` (about 2 µs, without letting go of the GIL:
+  `vetting.sqlite_data_version`), and only when it moved reads the new log rows. One read
+  serves every request the event loop had queued when it was made (`_catch_up`).
 - PostgreSQL: the triggers `NOTIFY kt1_change`; a dedicated connection listens. A
   notification arrives only after its transaction committed, and the server delivers the
   notifications that are due before it answers a query on the listening connection, so one
@@ -88,6 +89,10 @@ class ChangeFeed:
         pin = self._pin.get()
         if pin is not None:
             pin.synced = None
+        self._forget_current()
+
+    def _forget_current(self) -> None:
+        """This process just committed: the next `sync` must ask again."""
 
     async def _catch_up(self) -> bool:
         return False  # no change signal: nothing may be cached
@@ -113,8 +118,19 @@ class SqliteChangeFeed(ChangeFeed):
         self._data_version: DataVersion | None = None
         self._version: int | None = None
         self._seen: int | None = None  # the last log row published
+        self._current = False  # read since the loop's queued callbacks were queued
+
+    def _forget_current(self) -> None:
+        self._current = False
 
     async def _catch_up(self) -> bool:
+        """One `data_version` read serves every callback the event loop had queued when it was
+        made: each of them was queued, so its request had arrived, before the read, and every
+        commit acknowledged before that arrival is already in what the read found. The loop
+        runs `_forget_current` after them, so anything queued later asks again."""
+        if self._current:
+            return True
+        asyncio.get_running_loop().call_soon(self._forget_current)
         try:
             if self._connection is None:
                 self._connection = sqlite3.connect(self._path, isolation_level=None,
@@ -125,6 +141,7 @@ class SqliteChangeFeed(ChangeFeed):
             if version != self._version:
                 self._read_log()
                 self._version = version
+            self._current = True
             return True
         except sqlite3.Error:
             self.close_now()
@@ -152,7 +169,7 @@ class SqliteChangeFeed(ChangeFeed):
         if self._connection is not None:
             self._connection.close()
         self._connection, self._data_version = None, None
-        self._version, self._seen = None, None
+        self._version, self._seen, self._current = None, None, False
 
     async def close(self) -> None:
         self.close_now()

@@ -3,11 +3,14 @@ what it touched, before the next `sync` answers; a request sees one moment until
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from sqlalchemy import delete, text, update
+from sqlalchemy.engine import make_url
 
 from tests.conftest import People, unique
 from vetting.changes import Changed, ChangeFeed, PostgresChangeFeed, SqliteChangeFeed
@@ -125,6 +128,54 @@ async def test_a_pinned_request_asks_once_until_it_commits(
     assert await here.changes.sync() is True  # unpinned: every sync asks
     assert await here.changes.sync() is True
     assert len(asked) == 4
+
+
+async def test_sqlite_one_read_serves_the_callbacks_queued_before_it_and_no_later(
+        backend: str, pair: tuple[Database, Database], settings: Settings) -> None:
+    """Requests that were already waiting when `data_version` was read share that read; the
+    event loop forgets it before anything queued afterwards runs, so a request that arrived
+    after a commit always reads again and sees it."""
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL shares its round trip instead")
+    here, elsewhere = pair
+    heard = await _started(here)
+    route_id = await _new_route(elsewhere)
+    path = make_url(settings.database_url).database
+    assert path
+
+    def commit_elsewhere_at_once() -> None:  # another process: no await, no loop turn
+        other = sqlite3.connect(path)
+        with other:
+            other.execute("UPDATE route SET name = name || '.' WHERE id = ?", (route_id,))
+        other.close()
+
+    data_version_reads: list[int] = []
+    assert isinstance(here.changes, SqliteChangeFeed)
+    reader = here.changes._data_version
+    assert reader is not None
+    read = reader.read
+
+    def counted() -> int:
+        data_version_reads.append(1)
+        return read()
+
+    reader.read = counted  # type: ignore[method-assign]
+    assert await here.changes.sync() is True
+    assert f"route:{route_id}" in heard.keys()
+    heard.take()
+    commit_elsewhere_at_once()
+    assert await here.changes.sync() is True  # same loop turn: what the first read said
+    assert data_version_reads == [1]
+    assert heard.take() == []
+    await asyncio.sleep(0)  # the loop runs what was queued, then this: a later arrival
+    assert await here.changes.sync() is True
+    assert data_version_reads == [1, 1]
+    assert heard.keys() == {f"route:{route_id}"}
+
+    heard.take()
+    own = await _new_route(here)  # this process's own commit: asked again, even in one turn
+    assert await here.changes.sync() is True
+    assert f"route:{own}" in heard.keys()
 
 
 async def test_a_rolled_back_write_publishes_nothing(pair: tuple[Database, Database]) -> None:
