@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from litestar import Request
 from litestar.enums import ParamType
 from litestar.exceptions import ValidationException
+from litestar.handlers import BaseRouteHandler
 from litestar.params import ParameterKwarg
 from litestar.typing import FieldDefinition
 
@@ -41,25 +43,36 @@ def _query_name(field: FieldDefinition) -> str | None:
     return field.name
 
 
-def checked_parameters(request: Request[Any, Any, Any]) -> list[tuple[str, str, re.Pattern[str]]]:
-    """(query name, rule, pattern) for each number or time the handler takes from the query."""
+Checked = tuple[tuple[str, str, re.Pattern[str]], ...]
+
+
+@cache
+def _checked(handler: BaseRouteHandler, path_names: frozenset[str]) -> Checked:
+    """Worked out once per handler (and set of path parameters): a signature never changes."""
     found = []
-    path_names = set(request.path_params)
-    for field in request.route_handler.parsed_fn_signature.parameters.values():
+    for field in handler.parsed_fn_signature.parameters.values():
         rule = _FORMATS.get(_plain_type(field))
         name = _query_name(field)
         if rule is not None and name is not None and field.name not in path_names:
             found.append((name, *rule))
-    return found
+    return tuple(found)
+
+
+def checked_parameters(request: Request[Any, Any, Any]) -> Checked:
+    """(query name, rule, pattern) for each number or time the handler takes from the query."""
+    return _checked(request.route_handler, frozenset(request.path_params))
 
 
 async def refuse_loose_query(request: Request[Any, Any, Any]) -> None:
     """`before_request` hook of the app: runs before any parameter is parsed."""
     if not request.scope.get("query_string"):
         return
+    checked = checked_parameters(request)
+    if not checked:
+        return
     query = request.query_params
     broken = [{"key": name, "message": f"rule:{rule}:{name}", "source": "query"}
-              for name, rule, pattern in checked_parameters(request)
+              for name, rule, pattern in checked
               for value in query.getall(name, []) if not pattern.match(value)]
     if broken:
         raise ValidationException(detail="invalid query parameter", extra=broken)

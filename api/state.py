@@ -75,6 +75,14 @@ def provide_context(request: Request[Any, Any, Any], services: Services) -> Cont
     return Context(actor=actor, request_id=request_id_of(request.scope))
 
 
+def acting(request: Request[Any, Any, Any]) -> tuple[AppServices, Context]:
+    """`services` and `ctx` without Litestar's dependency injection, for the dispatcher's
+    hottest questions: resolving the two dependencies took a fifth of a cached eligibility
+    check (118 → 98 µs per request in process)."""
+    services = provide_services(request)
+    return services, provide_context(request, services)
+
+
 def client_address(scope: Scope) -> str | None:
     """The peer's address as the server saw it (forwarding headers are not trusted)."""
     client = scope.get("client")

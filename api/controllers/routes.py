@@ -13,7 +13,7 @@ from api.controllers.vetting_requests import expected_version
 from api.i18n import language_of, message
 from api.problems import documented
 from api.schemas import Limit, Offset, Page, Strict, query_instant
-from api.state import ActingContext, Services, Transaction
+from api.state import ActingContext, Services, Transaction, acting
 from policies.eligibility import Decision
 from policies.vocabulary import Stage
 from vetting.eligibility.service import Answer, check
@@ -198,14 +198,16 @@ class EligibilityController(Controller):
     path = "/api/v1/eligibility"
     tags = ["eligibility"]  # noqa: RUF012
 
-    # No `db` dependency: `check` opens a reader transaction only when its cache lacks something.
+    # No dependencies (`acting`); no `db` either: `check` opens a reader transaction only
+    # when its cache lacks something.
     @get("/", opt={"action": "eligibility.read"},
          responses=documented(400, 401, 403, 404))
-    async def single(self, request: Request[Any, Any, Any], ctx: ActingContext, services: Services,
+    async def single(self, request: Request[Any, Any, Any],
                      worker_id: Annotated[str, QueryParameter(min_length=1, max_length=64)],
                      route_id: Annotated[str, QueryParameter(min_length=1, max_length=64)],
                      at: FromQuery[datetime | None] = None) -> EligibilityOut:
         """`at` may be in the past: the answer is what was true then."""
+        services, ctx = acting(request)
         at = query_instant("at", at)
         _, [result] = await check(services.db, ctx, route_id, [worker_id], at=at or ctx.now,
                                   policy_version=services.settings.policy.version,
@@ -215,9 +217,8 @@ class EligibilityController(Controller):
 
     @post("/batch", opt={"action": "eligibility.read"}, status_code=200,
           responses=documented(400, 401, 403, 404))
-    async def batch(self, request: Request[Any, Any, Any], data: JSONBody[BatchIn],
-                    ctx: ActingContext,
-                    services: Services) -> BatchOut:
+    async def batch(self, request: Request[Any, Any, Any], data: JSONBody[BatchIn]) -> BatchOut:
+        services, ctx = acting(request)
         at = data.at or ctx.now
         route, results = await check(services.db, ctx, data.route_id, data.worker_ids, at=at,
                                      policy_version=services.settings.policy.version,
