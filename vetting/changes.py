@@ -92,7 +92,8 @@ class ChangeFeed:
         self._forget_current()
 
     def _forget_current(self) -> None:
-        """This process just committed: the next `sync` must ask again."""
+        """Drop an answer shared by the callbacks of one loop turn (the SQLite feed's): the
+        turn is over, or this process just committed. The next `sync` asks again."""
 
     async def _catch_up(self) -> bool:
         return False  # no change signal: nothing may be cached
