@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event, text
 
 from vetting import db
@@ -165,6 +166,74 @@ async def test_a_writer_waiting_for_another_process_lock_does_not_stall_the_loop
         other.close()
         await asyncio.wait_for(writer, 10)
         ticker.cancel()
+        async with database.transaction(read_only=True) as session:
+            assert (await session.execute(text("SELECT count(*) FROM t"))).scalar_one() == 1
+    finally:
+        await database.dispose()
+
+
+def _count_hand_offs(monkeypatch: Any) -> list[str]:
+    """The calls aiosqlite hands to its thread, by name, from now on."""
+    names: list[str] = []
+    original = aiosqlite.Connection._execute
+
+    async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        names.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return names
+
+
+async def test_a_writer_hands_only_its_commit_to_the_thread(tmp_path: Path,
+                                                            monkeypatch: Any) -> None:
+    """The BEGIN IMMEDIATE of a writer that finds the lock free runs on the loop, as do its
+    statements: the COMMIT (its fsync) is the one call that waits on aiosqlite's thread."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'hand-offs.db'}")
+    try:
+        async with database.transaction() as session:
+            await session.execute(text("CREATE TABLE t (v INTEGER)"))
+        hand_offs = _count_hand_offs(monkeypatch)
+        async with database.transaction() as session:
+            await session.execute(text("INSERT INTO t VALUES (1)"))
+        assert hand_offs == ["commit"]
+    finally:
+        await database.dispose()
+
+
+async def test_a_writer_keeps_its_connections_busy_timeout(tmp_path: Path) -> None:
+    """The inline BEGIN is tried with no busy timeout; the connection's own comes back after
+    it, or a reader on the thread meeting a locked database would fail at once."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'timeout.db'}")
+    try:
+        for read_only in (False, True):
+            async with database.transaction(read_only=read_only) as session:
+                await session.execute(text("SELECT 1"))
+                timeout = (await session.execute(text("PRAGMA busy_timeout"))).scalar_one()
+                assert timeout == db.SQLITE_BUSY_TIMEOUT_MS
+    finally:
+        await database.dispose()
+
+
+async def test_a_writer_that_met_another_process_lock_waits_then_writes(
+        tmp_path: Path) -> None:
+    """The inline BEGIN found the lock taken: the writer waits for it on the thread with the
+    connection's own busy timeout, and writes once the other process lets go."""
+    path = tmp_path / "contended.db"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with database.transaction() as session:
+            await session.execute(text("CREATE TABLE t (v INTEGER)"))
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        asyncio.get_running_loop().call_later(0.2, other.execute, "COMMIT")
+        began = time.perf_counter()
+        async with database.transaction() as session:
+            await session.execute(text("INSERT INTO t VALUES (1)"))
+            timeout = (await session.execute(text("PRAGMA busy_timeout"))).scalar_one()
+        assert time.perf_counter() - began >= 0.2, "it waited for the other's commit"
+        assert timeout == db.SQLITE_BUSY_TIMEOUT_MS
+        other.close()
         async with database.transaction(read_only=True) as session:
             assert (await session.execute(text("SELECT count(*) FROM t"))).scalar_one() == 1
     finally:
